@@ -1,0 +1,230 @@
+#include "core/config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rb_config_defaults(struct rb_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->port = 111;
+	c->warm_start = true;
+	c->backend = RB_BACKEND_AUTO;
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", "/run/ringbind");
+}
+
+const char *rb_config_usage(void)
+{
+	return "Usage: ringbind [options]\n"
+	       "A multi-threaded ONC RPC port mapper (program 100000 v2/v3/v4),\n"
+	       "a drop-in replacement for rpcbind.\n"
+	       "\n"
+	       "rpcbind-compatible options:\n"
+	       "  -a, --abort-on-error   abort on errors (debugging)\n"
+	       "  -d, --debug            debug output; implies -f\n"
+	       "  -f, --foreground       stay in the foreground\n"
+	       "  -h, --host ADDR        also bind UDP and TCP to ADDR (repeatable;\n"
+	       "                         loopback is always bound)\n"
+	       "  -i, --insecure         allow SET/UNSET from any host\n"
+	       "  -l, --log-calls        log every call\n"
+	       "  -r, --remote-calls     enable CALLIT/BCAST/INDIRECT forwarding\n"
+	       "  -s, --secure-user      run as the unprivileged rpc user\n"
+	       "  -w, --warm-start       restore registrations (the default)\n"
+	       "\n"
+	       "ringbind options:\n"
+	       "      --port N           port to serve (default 111)\n"
+	       "      --workers N        worker threads (default: one per CPU)\n"
+	       "      --backend B        uring or epoll (default: uring if usable)\n"
+	       "      --state-dir DIR    state directory (default /run/ringbind)\n"
+	       "      --help             show this text\n"
+	       "      --version          show the version\n";
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errcap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (errcap)
+		vsnprintf(err, errcap, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Parses a decimal number in [lo, hi]. */
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi,
+		      unsigned long *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int add_host(struct rb_config *c, const char *h, char *err, size_t errcap)
+{
+	if (c->nhosts >= RB_CONFIG_HOSTS_MAX)
+		return fail(err, errcap, "-h: at most %u addresses", RB_CONFIG_HOSTS_MAX);
+	if (!*h || strlen(h) >= RB_CONFIG_HOST_LEN)
+		return fail(err, errcap, "-h: bad address '%s'", h);
+	snprintf(c->hosts[c->nhosts++], RB_CONFIG_HOST_LEN, "%s", h);
+	return 0;
+}
+
+/* A long option that takes a value: --name VALUE or --name=VALUE. */
+static const char *long_value(const char *arg, const char *name, int argc,
+			      char *const argv[], int *i, bool *matched)
+{
+	size_t n = strlen(name);
+	*matched = false;
+	if (strncmp(arg, name, n) != 0)
+		return NULL;
+	if (arg[n] == '=') {
+		*matched = true;
+		return arg + n + 1;
+	}
+	if (arg[n] != '\0')
+		return NULL;
+	*matched = true;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static int set_flag(struct rb_config *c, char f)
+{
+	switch (f) {
+	case 'a': c->abort_on_err = true; return 0;
+	case 'd': c->debug = true; c->foreground = true; return 0;
+	case 'f': c->foreground = true; return 0;
+	case 'i': c->insecure = true; return 0;
+	case 'l': c->log_calls = true; return 0;
+	case 'r': c->remote_calls = true; return 0;
+	case 's': c->secure_user = true; return 0;
+	case 'w': c->warm_start = true; return 0;
+	default: return -EINVAL;
+	}
+}
+
+static const struct {
+	const char *name;
+	char flag;
+} long_flags[] = {
+	{ "--abort-on-error", 'a' }, { "--debug", 'd' },
+	{ "--foreground", 'f' },     { "--insecure", 'i' },
+	{ "--log-calls", 'l' },      { "--remote-calls", 'r' },
+	{ "--secure-user", 's' },    { "--warm-start", 'w' },
+};
+
+static int parse_long(struct rb_config *c, int argc, char *const argv[], int *i,
+		      enum rb_config_action *action, char *err, size_t errcap)
+{
+	const char *arg = argv[*i];
+	const char *v;
+	bool m;
+	unsigned long n;
+
+	if (strcmp(arg, "--help") == 0) {
+		*action = RB_CONFIG_HELP;
+		return 0;
+	}
+	if (strcmp(arg, "--version") == 0) {
+		*action = RB_CONFIG_VERSION;
+		return 0;
+	}
+	for (size_t k = 0; k < sizeof(long_flags) / sizeof(long_flags[0]); k++)
+		if (strcmp(arg, long_flags[k].name) == 0)
+			return set_flag(c, long_flags[k].flag);
+
+	v = long_value(arg, "--port", argc, argv, i, &m);
+	if (m) {
+		if (parse_uint(v, 1, 65535, &n))
+			return fail(err, errcap, "--port: expected 1..65535, got '%s'",
+				    v ? v : "");
+		c->port = (uint16_t)n;
+		return 0;
+	}
+	v = long_value(arg, "--workers", argc, argv, i, &m);
+	if (m) {
+		if (parse_uint(v, 0, RB_CONFIG_WORKERS_MAX, &n))
+			return fail(err, errcap,
+				    "--workers: expected 0..%u (0: one per CPU), got '%s'",
+				    RB_CONFIG_WORKERS_MAX, v ? v : "");
+		c->workers = (uint32_t)n;
+		return 0;
+	}
+	v = long_value(arg, "--backend", argc, argv, i, &m);
+	if (m) {
+		if (v && strcmp(v, "uring") == 0)
+			c->backend = RB_BACKEND_URING;
+		else if (v && strcmp(v, "epoll") == 0)
+			c->backend = RB_BACKEND_EPOLL;
+		else if (v && strcmp(v, "auto") == 0)
+			c->backend = RB_BACKEND_AUTO;
+		else
+			return fail(err, errcap,
+				    "--backend: expected uring, epoll or auto, got '%s'",
+				    v ? v : "");
+		return 0;
+	}
+	v = long_value(arg, "--state-dir", argc, argv, i, &m);
+	if (m) {
+		if (!v || !*v || strlen(v) >= RB_CONFIG_PATH_MAX)
+			return fail(err, errcap, "--state-dir: bad directory '%s'",
+				    v ? v : "");
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", v);
+		return 0;
+	}
+	v = long_value(arg, "--host", argc, argv, i, &m);
+	if (m) {
+		if (!v)
+			return fail(err, errcap, "%s: missing address", "--host");
+		return add_host(c, v, err, errcap);
+	}
+	return fail(err, errcap, "unknown option '%s' (see --help)", arg);
+}
+
+int rb_config_parse(struct rb_config *c, int argc, char *const argv[],
+		    enum rb_config_action *action, char *err, size_t errcap)
+{
+	*action = RB_CONFIG_RUN;
+	if (errcap)
+		err[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (arg[0] != '-' || arg[1] == '\0')
+			return fail(err, errcap, "unexpected argument '%s'", arg);
+		if (arg[1] == '-') {
+			int r = parse_long(c, argc, argv, &i, action, err, errcap);
+			if (r)
+				return r;
+			if (*action != RB_CONFIG_RUN)
+				return 0;
+			continue;
+		}
+		/* Short options, combinable as getopt allows ("-fw"). */
+		for (const char *p = arg + 1; *p; p++) {
+			if (*p == 'h') {
+				const char *h = p[1] ? p + 1 : (i + 1 < argc ? argv[++i] : NULL);
+				if (!h)
+					return fail(err, errcap, "%s: missing address", "-h");
+				int r = add_host(c, h, err, errcap);
+				if (r)
+					return r;
+				break;
+			}
+			if (set_flag(c, *p)) {
+				char opt[3] = { '-', *p, '\0' };
+				return fail(err, errcap, "unknown option '%s' (see --help)", opt);
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,153 @@
+#include "registry/dispatch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "registry/procs.h"
+
+/* The last procedure of each version (rpcb_highproc_{2,3,4}). */
+static const uint32_t high_proc[RB_STAT_VERSIONS] = { 5, 8, 12 };
+
+enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
+			       const struct rb_xport *x, const uint8_t *msg,
+			       uint32_t len, struct rb_xdr_enc *out,
+			       struct rb_mutation *mut)
+{
+	struct rb_rpc_call c;
+	enum rb_auth_stat why = RB_AUTH_OK;
+	size_t start = out->pos;
+
+	switch (rb_rpc_decode_call(msg, len, &c, &why)) {
+	case RB_CALL_DROP:
+		return RB_OUT_DROP;
+	case RB_CALL_RPC_MISMATCH:
+		/* rpcbind is silent here; RFC 5531 asks for RPC_MISMATCH. */
+		rb_rpc_put_rpc_mismatch(out, c.xid, RB_RPC_VERSION, RB_RPC_VERSION);
+		return out->err ? RB_OUT_DROP : RB_OUT_REPLY;
+	case RB_CALL_AUTH_ERROR:
+		rb_rpc_put_auth_error(out, c.xid, why);
+		return out->err ? RB_OUT_DROP : RB_OUT_REPLY;
+	case RB_CALL_OK:
+		break;
+	}
+
+	if (c.prog != RB_PROG_RPCBIND) {
+		rb_rpc_put_accepted(out, c.xid, RB_PROG_UNAVAIL);
+		return out->err ? RB_OUT_DROP : RB_OUT_REPLY;
+	}
+	int vi = rb_stats_vers_index(c.vers);
+	if (vi < 0) {
+		rb_rpc_put_prog_mismatch(out, c.xid, RB_VERS_PMAP, RB_VERS_RPCB4);
+		return out->err ? RB_OUT_DROP : RB_OUT_REPLY;
+	}
+	if (c.proc > high_proc[vi]) {
+		rb_rpc_put_accepted(out, c.xid, RB_PROC_UNAVAIL);
+		return out->err ? RB_OUT_DROP : RB_OUT_REPLY;
+	}
+	/* Counted before the procedure runs, as rpcbind does: GETSTAT sees
+	 * itself, and calls with garbage arguments count too. */
+	rb_stats_proc(ctx->stats, (unsigned)vi, c.proc);
+
+	struct rb_call k = {
+		.ctx = ctx, .x = x, .c = &c, .out = out, .mut = mut,
+		.vi = (unsigned)vi,
+	};
+	rb_xdr_dec_init(&k.args, c.args, c.args_len);
+	enum rb_outcome o = c.vers == RB_VERS_PMAP ? rb_proc_pmap(&k)
+						   : rb_proc_rpcb(&k);
+	if (o == RB_OUT_REPLY && out->err) {
+		/* The result did not fit (a DUMP too large for a datagram):
+		 * answer SYSTEM_ERR rather than a truncated reply. */
+		out->err = 0;
+		out->pos = start;
+		rb_rpc_put_accepted(out, c.xid, RB_SYSTEM_ERR);
+		if (out->err)
+			return RB_OUT_DROP;
+	}
+	return o;
+}
+
+enum rb_outcome rb_reply_status(struct rb_call *k, enum rb_accept_stat st)
+{
+	rb_rpc_put_accepted(k->out, k->c->xid, st);
+	return RB_OUT_REPLY;
+}
+
+enum rb_outcome rb_reply_ok(struct rb_call *k)
+{
+	return rb_reply_status(k, RB_SUCCESS);
+}
+
+enum rb_outcome rb_reply_bool(struct rb_call *k, bool v)
+{
+	rb_reply_ok(k);
+	rb_xdr_put_bool(k->out, v);
+	return RB_OUT_REPLY;
+}
+
+bool rb_args_ok(const struct rb_call *k)
+{
+	return k->args.err == 0;
+}
+
+bool rb_may_modify(struct rb_call *k)
+{
+	const struct rb_xport *x = k->x;
+	if (x->peer.family == RB_AF_LOCAL || rb_addr_is_loopback_peer(&x->peer) ||
+	    k->ctx->policy->insecure)
+		return true;
+	rb_rpc_put_auth_error(k->out, k->c->xid, RB_AUTH_TOOWEAK);
+	return false;
+}
+
+void rb_derive_owner(const struct rb_xport *x, char *owner, size_t cap)
+{
+	if (x->peer.family == RB_AF_LOCAL) {
+		if (x->peer_uid == 0)
+			snprintf(owner, cap, "superuser");
+		else if (x->peer_uid > 0)
+			snprintf(owner, cap, "%" PRId64, x->peer_uid);
+		else
+			snprintf(owner, cap, "unknown");
+		return;
+	}
+	if (rb_addr_is_loopback_peer(&x->peer) && x->peer.port < 1024)
+		snprintf(owner, cap, "superuser");
+	else
+		snprintf(owner, cap, "unknown");
+}
+
+void rb_mutation_begin(struct rb_call *k, enum rb_mut_op op, uint32_t prog,
+		       uint32_t vers)
+{
+	struct rb_mutation *m = k->mut;
+	memset(m, 0, sizeof(*m));
+	m->op = op;
+	m->stat_vers = (uint8_t)k->vi;
+	m->xid = k->c->xid;
+	m->prog = prog;
+	m->vers = vers;
+	rb_derive_owner(k->x, m->owner, sizeof(m->owner));
+}
+
+int rb_merge_uaddr(const struct rb_xport *x, const struct rb_entry *e,
+		   char *out, size_t cap)
+{
+	const char *ua = rb_entry_uaddr(e);
+	int ni = rb_netid_find(e->netid, e->netid_len);
+	const struct rb_netid *nid = ni >= 0 ? rb_netid_get((enum rb_netid_idx)ni) : NULL;
+	struct rb_addr a;
+
+	if (nid && nid->family != RB_AF_LOCAL && x->local.family == nid->family &&
+	    rb_uaddr_parse(nid->family, ua, e->uaddr_len, &a) == 0 &&
+	    rb_addr_is_wildcard(&a)) {
+		struct rb_addr m = x->local;
+		m.port = a.port;
+		return rb_uaddr_print(&m, out, cap);
+	}
+	if (e->uaddr_len >= cap)
+		return -1;
+	memcpy(out, ua, (size_t)e->uaddr_len + 1);
+	return e->uaddr_len;
+}

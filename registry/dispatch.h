@@ -1,0 +1,101 @@
+/* The port mapper's procedures as pure functions.
+ *
+ * rb_handle_call takes one call message (a UDP datagram or a reassembled
+ * stream record), what the transport knows about it, and a registry view,
+ * and either writes the complete reply into `out`, decides that no reply is
+ * due, or returns a mutation (SET/UNSET, its authorization already decided)
+ * for the registry's writer to apply and answer with rb_mutation_apply and
+ * rb_mutation_put_reply. The caller is inside a reader section. */
+#ifndef RB_REGISTRY_DISPATCH_H
+#define RB_REGISTRY_DISPATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/uaddr.h"
+#include "core/xdr.h"
+#include "registry/registry.h"
+#include "registry/stats.h"
+
+#define RB_PROG_RPCBIND 100000u
+#define RB_VERS_PMAP 2u
+#define RB_VERS_RPCB3 3u
+#define RB_VERS_RPCB4 4u
+#define RB_IPPROTO_TCP 6u
+#define RB_IPPROTO_UDP 17u
+
+enum rb_proc {
+	RB_PROC_NULL = 0,
+	RB_PROC_SET = 1,
+	RB_PROC_UNSET = 2,
+	RB_PROC_GETADDR = 3, /* PMAP GETPORT in v2 */
+	RB_PROC_DUMP = 4,
+	RB_PROC_CALLIT = 5, /* BCAST in v4 */
+	RB_PROC_GETTIME = 6,
+	RB_PROC_UADDR2TADDR = 7,
+	RB_PROC_TADDR2UADDR = 8,
+	RB_PROC_GETVERSADDR = 9,
+	RB_PROC_INDIRECT = 10,
+	RB_PROC_GETADDRLIST = 11,
+	RB_PROC_GETSTAT = 12,
+};
+
+/* What the transport knows about one call. */
+struct rb_xport {
+	enum rb_netid_idx netid; /* the transport it arrived on */
+	struct rb_addr peer;     /* RB_AF_LOCAL for the AF_LOCAL socket */
+	struct rb_addr local;    /* arrival address; RB_AF_NONE if unknown */
+	int64_t peer_uid;        /* SO_PEERCRED uid over AF_LOCAL, else -1 */
+	uint32_t now;            /* seconds since 1970, for GETTIME */
+};
+
+/* Run-time policy, from the configuration. */
+struct rb_policy {
+	bool insecure;     /* -i: SET/UNSET from any host */
+	bool remote_calls; /* -r: CALLIT/BCAST/INDIRECT (forwarding: net/) */
+};
+
+struct rb_handler_ctx {
+	const struct rb_registry *reg;
+	const struct rb_policy *policy;
+	struct rb_stats *stats; /* this thread's own counters */
+	/* Fills *out with the counters of every thread, for GETSTAT. */
+	void (*collect_stats)(void *arg, struct rb_stats *out);
+	void *collect_arg;
+	/* Scratch for collect_stats (a struct rb_stats is ~20 KiB). */
+	struct rb_stats *scratch;
+};
+
+enum rb_outcome {
+	RB_OUT_REPLY = 0, /* out holds the reply */
+	RB_OUT_DROP,      /* send nothing */
+	RB_OUT_MUTATE,    /* apply *mut on the writer, then reply */
+};
+
+enum rb_mut_op { RB_MUT_SET = 0, RB_MUT_UNSET = 1 };
+
+struct rb_mutation {
+	enum rb_mut_op op;
+	uint8_t stat_vers; /* stats index of the calling version */
+	bool pmap;         /* v2 UNSET: removes udp and tcp only */
+	uint32_t xid;
+	uint32_t prog;
+	uint32_t vers;
+	char netid[RB_NETID_MAX + 1];  /* "" (v3/v4 UNSET): every netid */
+	char uaddr[RB_UADDR_MAX + 1];
+	char owner[RB_OWNER_MAX + 1];  /* derived from the transport */
+};
+
+enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
+			       const struct rb_xport *x, const uint8_t *msg,
+			       uint32_t len, struct rb_xdr_enc *out,
+			       struct rb_mutation *mut);
+
+/* Writer side: applies a mutation, counts it, and says TRUE or FALSE. */
+bool rb_mutation_apply(struct rb_registry *reg, const struct rb_mutation *m,
+		       struct rb_stats *stats);
+/* Encodes the bool reply to a mutation. */
+void rb_mutation_put_reply(struct rb_xdr_enc *out, const struct rb_mutation *m,
+			   bool ok);
+
+#endif

@@ -1,0 +1,223 @@
+/* RPCBIND versions 3 and 4 (RFC 1833 section 2). */
+#include <string.h>
+
+#include "core/record.h"
+#include "registry/procs.h"
+#include "registry/rpcb_xdr.h"
+
+static const struct rb_netid *xport_netid(const struct rb_call *k)
+{
+	return rb_netid_get(k->x->netid);
+}
+
+static enum rb_outcome rpcb_set(struct rb_call *k)
+{
+	struct rb_rpcb r;
+	if (!rb_may_modify(k))
+		return RB_OUT_REPLY;
+	rb_get_rpcb(&k->args, &r);
+	if (!rb_args_ok(k))
+		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	if (r.netid.len == 0 || r.netid.len > RB_NETID_MAX || r.addr.len == 0 ||
+	    r.addr.len > RB_UADDR_MAX)
+		return rb_reply_bool(k, false);
+	rb_mutation_begin(k, RB_MUT_SET, r.prog, r.vers);
+	rb_xdr_bytes_to_cstr(r.netid, k->mut->netid, sizeof(k->mut->netid));
+	rb_xdr_bytes_to_cstr(r.addr, k->mut->uaddr, sizeof(k->mut->uaddr));
+	return RB_OUT_MUTATE;
+}
+
+static enum rb_outcome rpcb_unset(struct rb_call *k)
+{
+	struct rb_rpcb r;
+	if (!rb_may_modify(k))
+		return RB_OUT_REPLY;
+	rb_get_rpcb(&k->args, &r);
+	if (!rb_args_ok(k))
+		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	/* A netid longer than any we store matches nothing: TRUE, as an
+	 * UNSET of anything unregistered. */
+	if (r.netid.len > RB_NETID_MAX) {
+		rb_stats_unset(k->ctx->stats, k->vi);
+		return rb_reply_bool(k, true);
+	}
+	rb_mutation_begin(k, RB_MUT_UNSET, r.prog, r.vers);
+	rb_xdr_bytes_to_cstr(r.netid, k->mut->netid, sizeof(k->mut->netid));
+	return RB_OUT_MUTATE;
+}
+
+/* GETADDR (any version as fallback) and GETVERSADDR (exact). The netid is
+ * the transport's; the request's netid, address and owner are ignored. */
+static enum rb_outcome rpcb_getaddr(struct rb_call *k, bool exact)
+{
+	struct rb_rpcb r;
+	rb_get_rpcb(&k->args, &r);
+	if (!rb_args_ok(k))
+		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	const struct rb_netid *nid = xport_netid(k);
+	size_t nl = strlen(nid->name);
+	const struct rb_entry *e =
+		exact ? rb_lookup(k->ctx->reg, r.prog, r.vers, nid->name, nl)
+		      : rb_lookup_any_version(k->ctx->reg, r.prog, r.vers, nid->name, nl);
+	char ua[RB_UADDR_MAX + 1];
+	int n = e ? rb_merge_uaddr(k->x, e, ua, sizeof(ua)) : -1;
+	if (n < 0)
+		n = 0;
+	rb_stats_lookup(k->ctx->stats, k->vi, r.prog, r.vers, nid->name, n > 0);
+	rb_reply_ok(k);
+	rb_xdr_put_opaque(k->out, ua, (uint32_t)n);
+	return RB_OUT_REPLY;
+}
+
+static enum rb_outcome rpcb_dump(struct rb_call *k)
+{
+	rb_reply_ok(k);
+	for (const struct rb_entry *e = rb_registry_first(k->ctx->reg); e;
+	     e = rb_registry_next(e)) {
+		rb_xdr_put_bool(k->out, true);
+		rb_xdr_put_u32(k->out, e->prog);
+		rb_xdr_put_u32(k->out, e->vers);
+		rb_xdr_put_opaque(k->out, e->netid, e->netid_len);
+		rb_xdr_put_opaque(k->out, rb_entry_uaddr(e), e->uaddr_len);
+		rb_xdr_put_opaque(k->out, rb_entry_owner(e), e->owner_len);
+		if (k->out->err)
+			break;
+	}
+	rb_xdr_put_bool(k->out, false);
+	return RB_OUT_REPLY;
+}
+
+static enum rb_outcome rpcb_uaddr2taddr(struct rb_call *k)
+{
+	struct rb_xdr_bytes s = rb_xdr_get_string(&k->args, RB_XDR_STRING_MAX);
+	if (!rb_args_ok(k))
+		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	struct rb_addr a;
+	uint8_t sa[128];
+	uint32_t maxlen = 0;
+	int len = -1;
+	if (rb_uaddr_parse(xport_netid(k)->family, (const char *)s.ptr, s.len, &a) == 0)
+		len = rb_addr_to_sockaddr(&a, sa, sizeof(sa), &maxlen);
+	rb_reply_ok(k);
+	if (len < 0)
+		rb_put_netbuf(k->out, 0, NULL, 0); /* failure: an empty netbuf */
+	else
+		rb_put_netbuf(k->out, maxlen, sa, (uint32_t)len);
+	return RB_OUT_REPLY;
+}
+
+static enum rb_outcome rpcb_taddr2uaddr(struct rb_call *k)
+{
+	struct rb_netbuf nb;
+	rb_get_netbuf(&k->args, &nb);
+	if (!rb_args_ok(k))
+		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	struct rb_addr a;
+	char ua[RB_UADDR_MAX + 1];
+	int n = -1;
+	if (rb_addr_from_sockaddr(xport_netid(k)->family, nb.buf.ptr, nb.buf.len, &a) == 0)
+		n = rb_uaddr_print(&a, ua, sizeof(ua));
+	rb_reply_ok(k);
+	rb_xdr_put_opaque(k->out, ua, n > 0 ? (uint32_t)n : 0);
+	return RB_OUT_REPLY;
+}
+
+/* GETADDRLIST: every registration of exactly (prog, vers) whose protocol
+ * family is the transport's, in registration order, addresses merged.
+ * rpcbind answers nothing at all when one of them has a netid missing from
+ * /etc/netconfig; we leave such an entry out instead. */
+static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
+{
+	struct rb_rpcb r;
+	rb_get_rpcb(&k->args, &r);
+	if (!rb_args_ok(k))
+		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	const struct rb_netid *xn = xport_netid(k);
+	const struct rb_progset *ps = rb_lookup_prog(k->ctx->reg, r.prog);
+	bool any = false;
+
+	rb_reply_ok(k);
+	for (uint32_t i = 0; ps && i < ps->n; i++) {
+		const struct rb_entry *e = ps->v[i];
+		if (e->vers != r.vers)
+			continue;
+		int ni = rb_netid_find(e->netid, e->netid_len);
+		if (ni < 0)
+			continue;
+		const struct rb_netid *en = rb_netid_get((enum rb_netid_idx)ni);
+		if (en->family != xn->family)
+			continue;
+		char ua[RB_UADDR_MAX + 1];
+		int n = rb_merge_uaddr(k->x, e, ua, sizeof(ua));
+		if (n <= 0)
+			continue;
+		rb_xdr_put_bool(k->out, true);
+		rb_xdr_put_opaque(k->out, ua, (uint32_t)n);
+		rb_xdr_put_cstr(k->out, en->name);
+		rb_xdr_put_u32(k->out, en->semantics);
+		rb_xdr_put_cstr(k->out, en->protofmly);
+		rb_xdr_put_cstr(k->out, en->proto);
+		any = true;
+	}
+	rb_xdr_put_bool(k->out, false);
+	rb_stats_lookup(k->ctx->stats, k->vi, r.prog, r.vers, xn->name, any);
+	return RB_OUT_REPLY;
+}
+
+static enum rb_outcome rpcb_getstat(struct rb_call *k)
+{
+	const struct rb_handler_ctx *ctx = k->ctx;
+	rb_reply_ok(k);
+	if (ctx->collect_stats && ctx->scratch) {
+		rb_stats_init(ctx->scratch);
+		ctx->collect_stats(ctx->collect_arg, ctx->scratch);
+		rb_stats_put(k->out, ctx->scratch);
+	} else {
+		rb_stats_put(k->out, ctx->stats);
+	}
+	return RB_OUT_REPLY;
+}
+
+enum rb_outcome rb_proc_rpcb(struct rb_call *k)
+{
+	bool v4 = k->c->vers == RB_VERS_RPCB4;
+	switch (k->c->proc) {
+	case RB_PROC_NULL:
+		return rb_reply_ok(k);
+	case RB_PROC_SET:
+		return rpcb_set(k);
+	case RB_PROC_UNSET:
+		return rpcb_unset(k);
+	case RB_PROC_GETADDR:
+		return rpcb_getaddr(k, false);
+	case RB_PROC_DUMP:
+		return rpcb_dump(k);
+	case RB_PROC_CALLIT:
+		/* CALLIT (v3) / BCAST (v4): forwarding is the transport's
+		 * business and off by default; rpcbind is silent. */
+		return RB_OUT_DROP;
+	case RB_PROC_GETTIME:
+		rb_reply_ok(k);
+		rb_xdr_put_u32(k->out, k->x->now);
+		return RB_OUT_REPLY;
+	case RB_PROC_UADDR2TADDR:
+		return rpcb_uaddr2taddr(k);
+	case RB_PROC_TADDR2UADDR:
+		return rpcb_taddr2uaddr(k);
+	}
+	if (!v4) /* dispatch already refused v3 procedures above 8 */
+		return rb_reply_status(k, RB_PROC_UNAVAIL);
+	switch (k->c->proc) {
+	case RB_PROC_GETVERSADDR:
+		return rpcb_getaddr(k, true);
+	case RB_PROC_INDIRECT:
+		/* Unlike CALLIT, INDIRECT reports errors: remote calls off. */
+		return rb_reply_status(k, RB_SYSTEM_ERR);
+	case RB_PROC_GETADDRLIST:
+		return rpcb_getaddrlist(k);
+	case RB_PROC_GETSTAT:
+		return rpcb_getstat(k);
+	default:
+		return rb_reply_status(k, RB_PROC_UNAVAIL);
+	}
+}

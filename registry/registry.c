@@ -1,0 +1,627 @@
+#include "registry/registry.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ck_hs.h>
+
+#include "registry/tsan.h"
+
+#define HS_MODE (CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT | CK_HS_MODE_DELETE)
+#define HS_INITIAL 64u
+/* Rebuild a table once its tombstones outnumber its live entries by this
+ * much: churn (SET/UNSET of fresh keys) would otherwise lengthen probes. */
+#define HS_TOMBSTONE_SLACK 1024u
+
+struct rb_reader {
+	ck_epoch_record_t rec; /* first: recycled records map back to readers */
+};
+
+struct owner_count {
+	uint32_t count;
+	uint8_t len;
+	char owner[RB_OWNER_MAX + 1];
+};
+
+CK_LIST_HEAD(rb_entry_list, rb_entry);
+
+struct rb_registry {
+	ck_epoch_t epoch;
+	ck_epoch_record_t *writer;
+	struct ck_malloc alloc;
+	ck_hs_t entries; /* struct rb_entry, by (prog, vers, netid) */
+	ck_hs_t progs;   /* struct rb_progset, by prog */
+	ck_hs_t owners;  /* struct owner_count; writer only */
+	struct rb_entry_list order;
+	struct rb_entry *tail; /* writer only */
+	size_t count;
+};
+
+/* ck_malloc's callbacks take no context, so a deferred free (ck_hs
+ * retiring an old map during a writer call) finds the writer's epoch record
+ * through this thread-local, set only for the duration of writer calls. */
+static _Thread_local struct rb_registry *tls_writer;
+
+/* Address whose TSan clock carries "a reader section ended" to the frees
+ * that its grace period allows. Never written. */
+static const char tsan_grace __attribute__((unused));
+
+struct hs_block {
+	ck_epoch_entry_t epoch;
+	max_align_t data[];
+};
+
+static void *hs_malloc(size_t n)
+{
+	struct hs_block *b = malloc(sizeof(*b) + n);
+	return b ? b->data : NULL;
+}
+
+static void hs_block_free(ck_epoch_entry_t *e)
+{
+	RB_TSAN_ACQUIRE(&tsan_grace);
+	free(e);
+}
+
+static void hs_free(void *p, size_t n, bool defer)
+{
+	(void)n;
+	if (!p)
+		return;
+	struct hs_block *b = (struct hs_block *)((char *)p - offsetof(struct hs_block, data));
+	if (defer && tls_writer)
+		ck_epoch_call(tls_writer->writer, &b->epoch, hs_block_free);
+	else
+		free(b);
+}
+
+static void *plain_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void plain_free(void *p, size_t n, bool defer)
+{
+	(void)n;
+	(void)defer;
+	free(p);
+}
+
+static struct ck_malloc plain_alloc = { .malloc = plain_malloc, .free = plain_free };
+
+/* ---- hashing ---- */
+
+static inline unsigned long mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (unsigned long)h;
+}
+
+static unsigned long hash_bytes(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+	return (unsigned long)h;
+}
+
+static inline uint8_t lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+/* rpcbind compares netids with strcasecmp: "TCP" and "tcp" are one key. */
+static unsigned long hash_netid(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ lower((uint8_t)s[i])) * 0x100000001b3ULL;
+	return (unsigned long)h;
+}
+
+static bool netid_eq(const char *a, size_t an, const char *b, size_t bn)
+{
+	if (an != bn)
+		return false;
+	for (size_t i = 0; i < an; i++)
+		if (lower((uint8_t)a[i]) != lower((uint8_t)b[i]))
+			return false;
+	return true;
+}
+
+static unsigned long entry_hash_key(uint32_t prog, uint32_t vers,
+				    const char *netid, size_t len,
+				    unsigned long seed)
+{
+	uint64_t h = ((uint64_t)prog << 32 | vers) ^ seed;
+	return mix64(hash_netid(h, netid, len));
+}
+
+static unsigned long entry_hash(const void *o, unsigned long seed)
+{
+	const struct rb_entry *e = o;
+	return entry_hash_key(e->prog, e->vers, e->netid, e->netid_len, seed);
+}
+
+static bool entry_cmp(const void *a, const void *b)
+{
+	const struct rb_entry *x = a, *y = b;
+	return x->prog == y->prog && x->vers == y->vers &&
+	       netid_eq(x->netid, x->netid_len, y->netid, y->netid_len);
+}
+
+static unsigned long prog_hash(const void *o, unsigned long seed)
+{
+	const struct rb_progset *p = o;
+	return mix64((uint64_t)p->prog ^ seed);
+}
+
+static bool prog_cmp(const void *a, const void *b)
+{
+	return ((const struct rb_progset *)a)->prog ==
+	       ((const struct rb_progset *)b)->prog;
+}
+
+static unsigned long owner_hash(const void *o, unsigned long seed)
+{
+	const struct owner_count *c = o;
+	return mix64(hash_bytes(seed, c->owner, c->len));
+}
+
+static bool owner_cmp(const void *a, const void *b)
+{
+	const struct owner_count *x = a, *y = b;
+	return x->len == y->len && memcmp(x->owner, y->owner, x->len) == 0;
+}
+
+/* ---- life cycle ---- */
+
+int rb_registry_new(struct rb_registry **out)
+{
+	struct rb_registry *reg = calloc(1, sizeof(*reg));
+	if (!reg)
+		return -ENOMEM;
+	ck_epoch_init(&reg->epoch);
+	reg->writer = calloc(1, sizeof(struct rb_reader));
+	if (!reg->writer)
+		goto fail_reg;
+	ck_epoch_register(&reg->epoch, reg->writer, NULL);
+	reg->alloc.malloc = hs_malloc;
+	reg->alloc.free = hs_free;
+	/* The seed only spreads keys; it need not be secret because the key
+	 * space (who may register) is local. */
+	unsigned long seed = (unsigned long)(uintptr_t)reg * 0x9e3779b97f4a7c15ULL;
+	if (!ck_hs_init(&reg->entries, HS_MODE, entry_hash, entry_cmp, &reg->alloc,
+			HS_INITIAL, seed))
+		goto fail_reg;
+	if (!ck_hs_init(&reg->progs, HS_MODE, prog_hash, prog_cmp, &reg->alloc,
+			HS_INITIAL, seed))
+		goto fail_entries;
+	if (!ck_hs_init(&reg->owners, CK_HS_MODE_OBJECT | CK_HS_MODE_SPMC,
+			owner_hash, owner_cmp, &plain_alloc, 16, seed))
+		goto fail_progs;
+	CK_LIST_INIT(&reg->order);
+	*out = reg;
+	return 0;
+
+fail_progs:
+	ck_hs_destroy(&reg->progs);
+fail_entries:
+	ck_hs_destroy(&reg->entries);
+fail_reg:
+	free(reg->writer);
+	free(reg);
+	return -ENOMEM;
+}
+
+static void entry_free(ck_epoch_entry_t *e)
+{
+	RB_TSAN_ACQUIRE(&tsan_grace);
+	free(e); /* epoch is the first member of struct rb_entry */
+}
+
+static void progset_free(ck_epoch_entry_t *e)
+{
+	RB_TSAN_ACQUIRE(&tsan_grace);
+	free(e);
+}
+
+void rb_registry_free(struct rb_registry *reg)
+{
+	if (!reg)
+		return;
+	tls_writer = reg;
+	ck_epoch_barrier(reg->writer);
+	tls_writer = NULL;
+
+	struct rb_entry *e = CK_LIST_FIRST(&reg->order), *next;
+	for (; e; e = next) {
+		next = CK_LIST_NEXT(e, order);
+		free(e);
+	}
+	ck_hs_iterator_t it = CK_HS_ITERATOR_INITIALIZER;
+	void *obj;
+	while (ck_hs_next(&reg->progs, &it, &obj))
+		free(obj);
+	ck_hs_iterator_init(&it);
+	while (ck_hs_next(&reg->owners, &it, &obj))
+		free(obj);
+	ck_hs_destroy(&reg->entries);
+	ck_hs_destroy(&reg->progs);
+	ck_hs_destroy(&reg->owners);
+
+	/* Records are never unlinked from an epoch; free them all now. */
+	ck_stack_entry_t *c = CK_STACK_FIRST(&reg->epoch.records), *cn;
+	for (; c; c = cn) {
+		cn = CK_STACK_NEXT(c);
+		free((char *)c - offsetof(ck_epoch_record_t, record_next));
+	}
+	free(reg);
+}
+
+/* ---- readers ---- */
+
+struct rb_reader *rb_registry_reader(struct rb_registry *reg)
+{
+	ck_epoch_record_t *rec = ck_epoch_recycle(&reg->epoch, NULL);
+	if (rec)
+		return (struct rb_reader *)rec;
+	struct rb_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	ck_epoch_register(&reg->epoch, &r->rec, NULL);
+	return r;
+}
+
+void rb_reader_release(struct rb_reader *r)
+{
+	if (r)
+		ck_epoch_unregister(&r->rec);
+}
+
+void rb_reader_begin(struct rb_reader *r)
+{
+	ck_epoch_begin(&r->rec, NULL);
+}
+
+void rb_reader_end(struct rb_reader *r)
+{
+	RB_TSAN_RELEASE(&tsan_grace);
+	ck_epoch_end(&r->rec, NULL);
+}
+
+const struct rb_entry *rb_lookup(const struct rb_registry *reg, uint32_t prog,
+				 uint32_t vers, const char *netid, size_t netid_len)
+{
+	struct rb_entry key;
+	if (netid_len > RB_NETID_MAX)
+		return NULL;
+	key.prog = prog;
+	key.vers = vers;
+	key.netid_len = (uint8_t)netid_len;
+	memcpy(key.netid, netid, netid_len);
+	/* ck_hs_get does not modify the table; its prototype is not const. */
+	ck_hs_t *hs = (ck_hs_t *)(uintptr_t)&reg->entries;
+	unsigned long h = entry_hash_key(prog, vers, netid, netid_len, hs->seed);
+	const struct rb_entry *e = ck_hs_get(hs, h, &key);
+	if (e)
+		RB_TSAN_ACQUIRE(e);
+	return e;
+}
+
+const struct rb_progset *rb_lookup_prog(const struct rb_registry *reg,
+					uint32_t prog)
+{
+	struct rb_progset key = { .prog = prog };
+	ck_hs_t *hs = (ck_hs_t *)(uintptr_t)&reg->progs;
+	const struct rb_progset *p = ck_hs_get(hs, prog_hash(&key, hs->seed), &key);
+	if (p)
+		RB_TSAN_ACQUIRE(p);
+	return p;
+}
+
+const struct rb_entry *rb_lookup_any_version(const struct rb_registry *reg,
+					     uint32_t prog, uint32_t vers,
+					     const char *netid, size_t netid_len)
+{
+	const struct rb_entry *e = rb_lookup(reg, prog, vers, netid, netid_len);
+	if (e)
+		return e;
+	const struct rb_progset *p = rb_lookup_prog(reg, prog);
+	if (!p)
+		return NULL;
+	/* rpcbind's find_service returns the last match in its list. */
+	for (uint32_t i = p->n; i-- > 0;) {
+		const struct rb_entry *c = p->v[i];
+		if (netid_eq(c->netid, c->netid_len, netid, netid_len))
+			return c;
+	}
+	return NULL;
+}
+
+const struct rb_entry *rb_registry_first(const struct rb_registry *reg)
+{
+	const struct rb_entry *e = CK_LIST_FIRST(&reg->order);
+	if (e)
+		RB_TSAN_ACQUIRE(e);
+	return e;
+}
+
+const struct rb_entry *rb_registry_next(const struct rb_entry *e)
+{
+	const struct rb_entry *n = CK_LIST_NEXT(e, order);
+	if (n)
+		RB_TSAN_ACQUIRE(n);
+	return n;
+}
+
+size_t rb_registry_count(const struct rb_registry *reg)
+{
+	return reg->count;
+}
+
+/* ---- owner counts (writer only) ---- */
+
+static struct owner_count *owner_get(const struct rb_registry *reg,
+				     const char *owner, size_t len)
+{
+	struct owner_count key;
+	if (len > RB_OWNER_MAX)
+		return NULL;
+	key.len = (uint8_t)len;
+	memcpy(key.owner, owner, len);
+	ck_hs_t *hs = (ck_hs_t *)(uintptr_t)&reg->owners;
+	return ck_hs_get(hs, owner_hash(&key, hs->seed), &key);
+}
+
+uint32_t rb_registry_owner_count(const struct rb_registry *reg, const char *owner)
+{
+	const struct owner_count *c = owner_get(reg, owner, strlen(owner));
+	return c ? c->count : 0;
+}
+
+static int owner_add(struct rb_registry *reg, const char *owner, int delta)
+{
+	size_t len = strlen(owner);
+	struct owner_count *c = owner_get(reg, owner, len);
+	if (!c) {
+		if (delta < 0)
+			return 0;
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		c->len = (uint8_t)len;
+		memcpy(c->owner, owner, len);
+		if (!ck_hs_put(&reg->owners, owner_hash(c, reg->owners.seed), c)) {
+			free(c);
+			return -ENOMEM;
+		}
+	}
+	c->count = (uint32_t)((int64_t)c->count + delta);
+	if (c->count == 0) {
+		ck_hs_remove(&reg->owners, owner_hash(c, reg->owners.seed), c);
+		free(c);
+	}
+	return 0;
+}
+
+/* ---- writer ---- */
+
+/* An empty progset with room for n entries. */
+static struct rb_progset *progset_alloc(uint32_t prog, uint32_t n)
+{
+	struct rb_progset *p = malloc(sizeof(*p) + (size_t)n * sizeof(p->v[0]));
+	if (!p)
+		return NULL;
+	memset(&p->epoch, 0, sizeof(p->epoch));
+	p->prog = prog;
+	p->n = 0;
+	return p;
+}
+
+/* Publishes p in place of old (either may be NULL: insert or delete). */
+static bool progset_publish(struct rb_registry *reg, struct rb_progset *p,
+			    const struct rb_progset *old, uint32_t prog)
+{
+	struct rb_progset key = { .prog = prog };
+	unsigned long h = prog_hash(&key, reg->progs.seed);
+	if (p) {
+		RB_TSAN_RELEASE(p);
+		void *prev = NULL;
+		if (!ck_hs_set(&reg->progs, h, p, &prev))
+			return false;
+	} else if (old) {
+		ck_hs_remove(&reg->progs, h, &key);
+	}
+	if (old)
+		ck_epoch_call(reg->writer, (ck_epoch_entry_t *)(uintptr_t)&old->epoch,
+			      progset_free);
+	return true;
+}
+
+static struct rb_entry *entry_new(uint32_t prog, uint32_t vers, const char *netid,
+				  size_t nl, const char *uaddr, size_t ul,
+				  const char *owner, size_t ol)
+{
+	struct rb_entry *e = malloc(sizeof(*e) + ul + 1 + ol + 1);
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->prog = prog;
+	e->vers = vers;
+	e->netid_len = (uint8_t)nl;
+	memcpy(e->netid, netid, nl);
+	e->uaddr_len = (uint8_t)ul;
+	e->owner_len = (uint8_t)ol;
+	memcpy(e->strings, uaddr, ul);
+	e->strings[ul] = '\0';
+	memcpy(e->strings + ul + 1, owner, ol);
+	e->strings[ul + 1 + ol] = '\0';
+	return e;
+}
+
+static void order_append(struct rb_registry *reg, struct rb_entry *e)
+{
+	if (reg->tail)
+		CK_LIST_INSERT_AFTER(reg->tail, e, order);
+	else
+		CK_LIST_INSERT_HEAD(&reg->order, e, order);
+	reg->tail = e;
+}
+
+static void order_remove(struct rb_registry *reg, struct rb_entry *e)
+{
+	if (reg->tail == e) {
+		struct rb_entry **prev = e->order.cle_prev;
+		reg->tail = prev == &reg->order.clh_first
+				    ? NULL
+				    : (struct rb_entry *)((char *)prev -
+							  offsetof(struct rb_entry, order.cle_next));
+	}
+	CK_LIST_REMOVE(e, order);
+}
+
+int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
+		    const char *netid, const char *uaddr, const char *owner)
+{
+	size_t nl = strlen(netid), ul = strlen(uaddr), ol = strlen(owner);
+	if (nl == 0)
+		return -EINVAL;
+	if (nl > RB_NETID_MAX || ul > RB_UADDR_MAX || ol > RB_OWNER_MAX)
+		return -ENAMETOOLONG;
+
+	const struct rb_entry *old = rb_lookup(reg, prog, vers, netid, nl);
+	if (old)
+		return strcmp(rb_entry_uaddr(old), uaddr) == 0 ? RB_SET_SAME : -EEXIST;
+
+	const struct rb_progset *ps = rb_lookup_prog(reg, prog);
+	uint32_t n = ps ? ps->n : 0;
+	if (n >= RB_ENTRIES_PER_PROG_MAX)
+		return -ENOSPC;
+
+	struct rb_entry *e = entry_new(prog, vers, netid, nl, uaddr, ul, owner, ol);
+	struct rb_progset *np = progset_alloc(prog, n + 1);
+	if (!e || !np || owner_add(reg, owner, +1)) {
+		free(e);
+		free(np);
+		return -ENOMEM;
+	}
+	if (n)
+		memcpy(np->v, ps->v, n * sizeof(np->v[0]));
+	np->v[n] = e;
+	np->n = n + 1;
+
+	tls_writer = reg;
+	/* The entry is fully written before any reader can reach it: ck_hs
+	 * publishes with a store fence (and so does CK_LIST). */
+	RB_TSAN_RELEASE(e);
+	unsigned long h = entry_hash(e, reg->entries.seed);
+	if (!ck_hs_put(&reg->entries, h, e)) {
+		tls_writer = NULL;
+		owner_add(reg, owner, -1);
+		free(e);
+		free(np);
+		return -ENOMEM;
+	}
+	if (!progset_publish(reg, np, ps, prog)) {
+		/* Readers may already have seen e: retire it through the epoch. */
+		ck_hs_remove(&reg->entries, h, e);
+		ck_epoch_call(reg->writer, &e->epoch, entry_free);
+		tls_writer = NULL;
+		owner_add(reg, owner, -1);
+		free(np);
+		return -ENOMEM;
+	}
+	order_append(reg, e);
+	tls_writer = NULL;
+	reg->count++;
+	return RB_SET_ADDED;
+}
+
+static bool unset_match(const struct rb_entry *e, uint32_t vers,
+			const char *netid, size_t nl)
+{
+	return e->vers == vers && (nl == 0 || netid_eq(e->netid, e->netid_len, netid, nl));
+}
+
+int rb_registry_unset(struct rb_registry *reg, uint32_t prog, uint32_t vers,
+		      const char *netid, const char *owner, unsigned *removed)
+{
+	size_t nl = netid ? strlen(netid) : 0;
+	*removed = 0;
+	const struct rb_progset *ps = rb_lookup_prog(reg, prog);
+	if (!ps)
+		return 0;
+
+	uint32_t hits = 0;
+	bool super = !owner || strcmp(owner, "superuser") == 0;
+	for (uint32_t i = 0; i < ps->n; i++) {
+		if (!unset_match(ps->v[i], vers, netid, nl))
+			continue;
+		/* All or nothing: rpcbind stops half-way on a foreign entry. */
+		if (!super && strcmp(rb_entry_owner(ps->v[i]), owner) != 0)
+			return -EPERM;
+		hits++;
+	}
+	if (!hits)
+		return 0;
+
+	struct rb_progset *np = NULL;
+	if (ps->n > hits) {
+		np = progset_alloc(prog, ps->n - hits);
+		if (!np)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < ps->n; i++)
+			if (!unset_match(ps->v[i], vers, netid, nl))
+				np->v[np->n++] = ps->v[i];
+	}
+
+	tls_writer = reg;
+	/* Unpublish the program's index first so no reader finds a retired
+	 * entry through it; then the entries themselves. */
+	if (!progset_publish(reg, np, ps, prog)) {
+		tls_writer = NULL;
+		free(np);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < ps->n; i++) {
+		struct rb_entry *e = (struct rb_entry *)(uintptr_t)ps->v[i];
+		if (!unset_match(e, vers, netid, nl))
+			continue;
+		ck_hs_remove(&reg->entries, entry_hash(e, reg->entries.seed), e);
+		order_remove(reg, e);
+		owner_add(reg, rb_entry_owner(e), -1);
+		ck_epoch_call(reg->writer, &e->epoch, entry_free);
+		reg->count--;
+		(*removed)++;
+	}
+	tls_writer = NULL;
+	return 0;
+}
+
+static void maybe_rebuild(struct rb_registry *reg, ck_hs_t *hs)
+{
+	struct ck_hs_stat st;
+	ck_hs_stat(hs, &st);
+	if (st.tombstones > st.n_entries + HS_TOMBSTONE_SLACK)
+		ck_hs_rebuild(hs); /* new map, old one retired via the epoch */
+}
+
+void rb_registry_reclaim(struct rb_registry *reg)
+{
+	tls_writer = reg;
+	maybe_rebuild(reg, &reg->entries);
+	maybe_rebuild(reg, &reg->progs);
+	ck_epoch_poll(reg->writer);
+	tls_writer = NULL;
+}
+
+void rb_registry_synchronize(struct rb_registry *reg)
+{
+	tls_writer = reg;
+	ck_epoch_barrier(reg->writer);
+	tls_writer = NULL;
+}

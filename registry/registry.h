@@ -1,0 +1,121 @@
+/* The registry: (prog, vers, netid) -> (uaddr, owner), read lock-free.
+ *
+ * Entries are immutable once published. A ck_hs in SPMC mode indexes them
+ * by (prog, vers, netid); a second ck_hs indexes, per program, its entries
+ * in registration order (for the version fallback of GETPORT/GETADDR, for
+ * GETADDRLIST and for UNSET of every netid); a CK_LIST keeps every entry in registration order (for
+ * DUMP, as rpcbind lists). One thread writes (set, unset); any number of
+ * readers look up inside an epoch section, and removed entries are freed
+ * only after every section that could see them has ended (ck_epoch).
+ *
+ * Thread rules: rb_registry_set/unset/reclaim/synchronize and the owner
+ * counts belong to the single writer thread. The lookup functions and the
+ * iteration may run on any thread that is inside rb_reader_begin/end. */
+#ifndef RB_REGISTRY_REGISTRY_H
+#define RB_REGISTRY_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ck_epoch.h>
+#include <ck_queue.h>
+
+#include "core/uaddr.h"
+
+/* Owner strings are "superuser", "unknown" or a decimal uid. */
+#define RB_OWNER_MAX 32u
+/* Registrations of one program (all versions and netids) that we index
+ * together; a SET beyond it is refused (rpcbind has no bound at all). */
+#define RB_ENTRIES_PER_PROG_MAX 1024u
+
+struct rb_entry {
+	ck_epoch_entry_t epoch; /* deferred free */
+	CK_LIST_ENTRY(rb_entry) order; /* registration order, for DUMP */
+	uint32_t prog;
+	uint32_t vers;
+	uint8_t netid_len;
+	uint8_t uaddr_len;
+	uint8_t owner_len;
+	char netid[RB_NETID_MAX + 1];
+	/* uaddr then owner, each NUL-terminated. */
+	char strings[];
+};
+
+/* Every registration of one program, oldest first. Immutable: replaced as a
+ * whole (copy, publish, retire) on every change to that program. */
+struct rb_progset {
+	ck_epoch_entry_t epoch;
+	uint32_t prog;
+	uint32_t n;
+	const struct rb_entry *v[];
+};
+
+static inline const char *rb_entry_uaddr(const struct rb_entry *e)
+{
+	return e->strings;
+}
+static inline const char *rb_entry_owner(const struct rb_entry *e)
+{
+	return e->strings + e->uaddr_len + 1;
+}
+
+struct rb_registry;
+struct rb_reader;
+
+int rb_registry_new(struct rb_registry **out);
+/* Frees everything; no reader may be inside a section. */
+void rb_registry_free(struct rb_registry *reg);
+
+/* ---- writer ---- */
+
+enum rb_set_result {
+	RB_SET_ADDED = 0,     /* new entry published */
+	RB_SET_SAME = 1,      /* already registered with the same uaddr: TRUE */
+};
+/* Registers. Returns RB_SET_ADDED / RB_SET_SAME, or -EEXIST (registered
+ * with another uaddr), -ENAMETOOLONG (a string over its max), -ENOSPC
+ * (RB_ENTRIES_PER_PROG_MAX), -EINVAL (empty netid), -ENOMEM. */
+int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
+		    const char *netid, const char *uaddr, const char *owner);
+/* Removes (prog, vers, netid); netid NULL or "" means every netid. When
+ * owner is neither NULL nor "superuser", every matching entry must have
+ * that owner or nothing is removed and -EPERM comes back. *removed gets the
+ * count removed. */
+int rb_registry_unset(struct rb_registry *reg, uint32_t prog, uint32_t vers,
+		      const char *netid, const char *owner, unsigned *removed);
+/* Frees what readers can no longer see; never blocks. */
+void rb_registry_reclaim(struct rb_registry *reg);
+/* Waits until every retired entry is freed (tests, shutdown). */
+void rb_registry_synchronize(struct rb_registry *reg);
+size_t rb_registry_count(const struct rb_registry *reg);
+/* Registrations held by an owner (for quotas). */
+uint32_t rb_registry_owner_count(const struct rb_registry *reg,
+				 const char *owner);
+
+/* ---- readers ---- */
+
+/* A reader belongs to one thread. Readers are recycled, never freed before
+ * the registry. */
+struct rb_reader *rb_registry_reader(struct rb_registry *reg);
+void rb_reader_release(struct rb_reader *r);
+void rb_reader_begin(struct rb_reader *r);
+void rb_reader_end(struct rb_reader *r);
+
+/* Inside a section: */
+/* Netids compare case-insensitively, as rpcbind (strcasecmp). */
+const struct rb_entry *rb_lookup(const struct rb_registry *reg, uint32_t prog,
+				 uint32_t vers, const char *netid, size_t netid_len);
+/* The exact version when registered, else the last-registered other version
+ * of prog on that netid (rpcbind's find_service); NULL when none. */
+const struct rb_entry *rb_lookup_any_version(const struct rb_registry *reg,
+					     uint32_t prog, uint32_t vers,
+					     const char *netid, size_t netid_len);
+/* The registrations of prog, oldest first; NULL when none. */
+const struct rb_progset *rb_lookup_prog(const struct rb_registry *reg,
+					uint32_t prog);
+/* Iteration over every entry in registration order. */
+const struct rb_entry *rb_registry_first(const struct rb_registry *reg);
+const struct rb_entry *rb_registry_next(const struct rb_entry *e);
+
+#endif
