@@ -76,6 +76,13 @@ int rb_rec_feed(struct rb_rec_asm *r, const uint8_t *data, size_t len,
 		size_t n = len - pos;
 		if (n > r->frag_left)
 			n = r->frag_left;
+		if (n && !r->buf) {
+			/* The caller allocates buffers lazily: only a record
+			 * split across reads needs one. Nothing of data[pos..]
+			 * is consumed; call again once buf is set. */
+			*used = pos;
+			return -ENOBUFS;
+		}
 		if (n) {
 			memcpy(r->buf + r->have, data + pos, n);
 			r->have += (uint32_t)n;

@@ -17,7 +17,7 @@
 #define RB_RECORD_LAST 0x80000000u
 
 struct rb_rec_asm {
-	uint8_t *buf;      /* caller-owned, cap bytes */
+	uint8_t *buf;      /* caller-owned, cap bytes; may be NULL until needed */
 	uint32_t cap;      /* maximum record size */
 	uint32_t have;     /* record bytes gathered in buf */
 	uint32_t frag_left; /* bytes of the current fragment still to come */
@@ -39,6 +39,8 @@ void rb_rec_reset(struct rb_rec_asm *r);
  *      (no copy). Valid until the next call.
  *   0: all of data was consumed and no record is complete yet.
  *   -EMSGSIZE: the record would exceed cap; the stream must be dropped.
+ *   -ENOBUFS: buf is NULL and bytes must be gathered: set r->buf (cap
+ *      bytes) and call again with data + *used.
  * Call again with data + *used for the rest. */
 int rb_rec_feed(struct rb_rec_asm *r, const uint8_t *data, size_t len,
 		size_t *used, const uint8_t **rec, uint32_t *rec_len);

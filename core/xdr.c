@@ -159,9 +159,15 @@ static bool enc_room(struct rb_xdr_enc *e, size_t n)
 {
 	if (e->err)
 		return false;
+	/* The limit binds even inside an already-grown buffer: a caller may
+	 * lower it for one message (a datagram) and raise it again. */
+	if (e->pos > e->limit || e->limit - e->pos < n) {
+		e->err = -EMSGSIZE;
+		return false;
+	}
 	if (e->cap - e->pos >= n)
 		return true;
-	if (!e->grow || e->limit - e->pos < n) {
+	if (!e->grow) {
 		e->err = -EMSGSIZE;
 		return false;
 	}

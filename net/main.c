@@ -1,10 +1,10 @@
-/* ringbind's entry point. This build parses the rpcbind-compatible command
- * line; the serving data plane (workers, listeners, control thread) is not
- * in this build yet, and ringbind says so rather than pretend to serve. */
+/* ringbind's entry point: parse the rpcbind-compatible command line, then
+ * run the daemon in the foreground (the service manager daemonizes). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/config.h"
+#include "net/daemon.h"
 #include "version.h"
 
 int main(int argc, char **argv)
@@ -28,7 +28,5 @@ int main(int argc, char **argv)
 	case RB_CONFIG_RUN:
 		break;
 	}
-	fprintf(stderr, "ringbind: this build has the protocol engine only; "
-			"serving is not implemented yet\n");
-	return 1;
+	return rb_daemon_run(&cfg);
 }

@@ -1,0 +1,328 @@
+/* The epoll backend, for kernels or sandboxes without a usable io_uring:
+ * the same worker, with recvmmsg/sendmmsg for UDP and non-blocking
+ * read/send for streams. Each epoll_wait batch is one reader section. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/daemon.h"
+#include "net/worker.h"
+
+#define EV_MAX 256
+#define READ_CHUNK 16384u
+/* Batches of datagrams taken from one socket per readiness event, so that
+ * one busy socket cannot starve the others. */
+#define UDP_ROUNDS 4
+
+enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE };
+
+static inline uint64_t tag(enum tag t, uint32_t idx, uint32_t gen)
+{
+	return (uint64_t)t << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
+}
+
+struct epoll_be {
+	int ep;
+	uint64_t last_tick_ms;
+	/* recvmmsg batch */
+	struct mmsghdr rmsg[RB_EPOLL_BATCH];
+	struct iovec riov[RB_EPOLL_BATCH];
+	struct sockaddr_storage rname[RB_EPOLL_BATCH];
+	uint8_t rctl[RB_EPOLL_BATCH][64];
+	uint8_t rbuf[RB_EPOLL_BATCH][RB_UDP_MAX];
+	/* sendmmsg batch, all for one socket */
+	struct mmsghdr smsg[RB_EPOLL_BATCH];
+	struct iovec siov[RB_EPOLL_BATCH];
+	struct sockaddr_storage sname[RB_EPOLL_BATCH];
+	uint8_t sctl[RB_EPOLL_BATCH][64];
+	uint8_t sbuf[RB_EPOLL_BATCH][RB_UDP_REPLY_MAX];
+	unsigned nsend;
+	int send_fd;
+	uint8_t rd[READ_CHUNK];
+};
+
+static void flush_sends(struct rb_worker *w, struct epoll_be *be)
+{
+	unsigned done = 0;
+	while (done < be->nsend) {
+		int r = sendmmsg(be->send_fd, be->smsg + done, be->nsend - done, MSG_DONTWAIT);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			/* A full socket buffer: the rest is lost, as any
+			 * datagram may be; clients retry. */
+			rb_count_n(&w->counters.udp_no_slot, be->nsend - done);
+			break;
+		}
+		done += (unsigned)r;
+		rb_count_n(&w->counters.udp_replies, (unsigned)r);
+	}
+	be->nsend = 0;
+}
+
+static void queue_send(struct rb_worker *w, struct epoll_be *be, int fd,
+		       const struct rb_dgram_route *rt, const uint8_t *p, uint32_t n)
+{
+	if (n > RB_UDP_REPLY_MAX)
+		return;
+	if (be->nsend && (be->send_fd != fd || be->nsend == RB_EPOLL_BATCH))
+		flush_sends(w, be);
+	unsigned i = be->nsend++;
+	be->send_fd = fd;
+	memcpy(be->sbuf[i], p, n);
+	memcpy(&be->sname[i], &rt->peer, rt->peer_len);
+	be->siov[i].iov_base = be->sbuf[i];
+	be->siov[i].iov_len = n;
+	struct msghdr *mh = &be->smsg[i].msg_hdr;
+	memset(mh, 0, sizeof(*mh));
+	mh->msg_name = &be->sname[i];
+	mh->msg_namelen = rt->peer_len;
+	mh->msg_iov = &be->siov[i];
+	mh->msg_iovlen = 1;
+	size_t cl = rb_route_put_pktinfo(rt, be->sctl[i], sizeof(be->sctl[i]));
+	mh->msg_control = cl ? be->sctl[i] : NULL;
+	mh->msg_controllen = cl;
+}
+
+static void e_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
+		       const uint8_t *p, uint32_t n)
+{
+	struct epoll_be *be = w->be;
+	queue_send(w, be, w->udp[rt->sock].fd, rt, p, n);
+	flush_sends(w, be);
+}
+
+/* Sets the connection's epoll interest from its state: read unless
+ * paused, write while replies wait. recv_armed / send_inflight record what
+ * is registered. */
+static void update_interest(struct rb_worker *w, struct rb_conn *c)
+{
+	struct epoll_be *be = w->be;
+	bool want_in = !c->paused, want_out = rb_conn_unsent(c) != 0;
+	if (want_in == c->recv_armed && want_out == c->send_inflight)
+		return;
+	struct epoll_event ev = {
+		.events = (want_in ? EPOLLIN : 0u) | (want_out ? EPOLLOUT : 0u) | EPOLLRDHUP,
+		.data.u64 = tag(T_CONN, c->slot, c->gen),
+	};
+	epoll_ctl(be->ep, EPOLL_CTL_MOD, c->fd, &ev);
+	c->recv_armed = want_in;
+	c->send_inflight = want_out;
+}
+
+static void e_conn_close(struct rb_worker *w, struct rb_conn *c)
+{
+	struct epoll_be *be = w->be;
+	if (c->closing)
+		return;
+	c->closing = true;
+	epoll_ctl(be->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	rb_worker_conn_release(w, c);
+}
+
+static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
+{
+	const uint8_t *p;
+	uint32_t n;
+	if (c->closing)
+		return;
+	while ((n = rb_conn_next_send(c, &p)) != 0) {
+		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			e_conn_close(w, c);
+			return;
+		}
+		rb_conn_sent(c, (uint32_t)r);
+		c->last_active_ms = w->serve.now_ms;
+	}
+	if (c->paused && !rb_conn_over_cap(c, w->serve.now_ms))
+		c->paused = false;
+	update_interest(w, c);
+}
+
+static const struct rb_backend_ops epoll_ops = {
+	.udp_send = e_udp_send,
+	.conn_kick = e_conn_kick,
+	.conn_close = e_conn_close,
+};
+
+static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
+{
+	int fd = w->udp[i].fd;
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		for (unsigned k = 0; k < RB_EPOLL_BATCH; k++) {
+			struct msghdr *mh = &be->rmsg[k].msg_hdr;
+			be->riov[k].iov_base = be->rbuf[k];
+			be->riov[k].iov_len = sizeof(be->rbuf[k]);
+			mh->msg_name = &be->rname[k];
+			mh->msg_namelen = sizeof(be->rname[k]);
+			mh->msg_iov = &be->riov[k];
+			mh->msg_iovlen = 1;
+			mh->msg_control = be->rctl[k];
+			mh->msg_controllen = sizeof(be->rctl[k]);
+			mh->msg_flags = 0;
+		}
+		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		for (int k = 0; k < n; k++) {
+			struct msghdr *mh = &be->rmsg[k].msg_hdr;
+			rb_count(&w->counters.udp_requests);
+			if (mh->msg_flags & MSG_TRUNC) {
+				rb_count(&w->counters.udp_dropped_big);
+				continue;
+			}
+			struct rb_dgram_route rt;
+			struct rb_xport x;
+			memset(&rt, 0, sizeof(rt));
+			rt.sock = (uint16_t)i;
+			memcpy(&rt.peer, mh->msg_name, mh->msg_namelen);
+			rt.peer_len = mh->msg_namelen;
+			rb_route_set_pktinfo(&rt, mh);
+			rb_worker_dgram_xport(&rt, w->udp[i].netid, &x);
+			uint32_t r = rb_serve_datagram(&w->serve, &x, be->rbuf[k],
+						       be->rmsg[k].msg_len, &rt);
+			if (r)
+				queue_send(w, be, fd, &rt, w->serve.enc.buf, r);
+		}
+		flush_sends(w, be);
+		if ((unsigned)n < RB_EPOLL_BATCH)
+			break;
+	}
+}
+
+static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
+{
+	/* Bounded per event so other sockets get their turn. */
+	for (int k = 0; k < 64; k++) {
+		int fd = accept4(w->tcp[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return; /* EAGAIN, or an error on one pending connection */
+		struct rb_conn *c = rb_worker_conn_open(w, fd, w->tcp[i].netid);
+		if (!c) {
+			close(fd); /* at a cap: refused cleanly, never spinning */
+			rb_count(&w->counters.tcp_refused_cap);
+			continue;
+		}
+		struct epoll_event ev = {
+			.events = EPOLLIN | EPOLLRDHUP,
+			.data.u64 = tag(T_CONN, c->slot, c->gen),
+		};
+		if (epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			c->closing = true;
+			rb_worker_conn_release(w, c);
+			continue;
+		}
+		c->recv_armed = true;
+	}
+}
+
+static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32_t events)
+{
+	uint32_t slot = (uint32_t)(t >> 32) & 0xffffffu;
+	if (slot >= w->n_slots)
+		return;
+	struct rb_conn *c = w->conns[slot];
+	if (!c || c->gen != (uint32_t)t || c->closing || c->fd < 0)
+		return;
+	if (events & EPOLLOUT)
+		e_conn_kick(w, c);
+	if (c->closing)
+		return;
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !c->paused) {
+		for (int k = 0; k < 4 && !c->paused && !c->closing; k++) {
+			ssize_t r = read(c->fd, be->rd, sizeof(be->rd));
+			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+				break;
+			if (r <= 0 || !rb_worker_conn_input(w, c, be->rd, (size_t)r, &epoll_ops)) {
+				e_conn_close(w, c);
+				return;
+			}
+			if ((size_t)r < sizeof(be->rd))
+				break;
+		}
+		if (!c->closing)
+			update_interest(w, c);
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		e_conn_close(w, c);
+	}
+}
+
+int rb_worker_run_epoll(struct rb_worker *w)
+{
+	struct epoll_be *be = calloc(1, sizeof(*be));
+	if (!be)
+		return -ENOMEM;
+	be->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (be->ep < 0) {
+		int r = -errno;
+		free(be);
+		return r;
+	}
+	w->be = be;
+	struct epoll_event ev = { .events = EPOLLIN };
+	for (unsigned i = 0; i < w->n_udp; i++) {
+		ev.data.u64 = tag(T_UDP, i, 0);
+		epoll_ctl(be->ep, EPOLL_CTL_ADD, w->udp[i].fd, &ev);
+	}
+	for (unsigned i = 0; i < w->n_tcp; i++) {
+		ev.data.u64 = tag(T_LISTEN, i, 0);
+		epoll_ctl(be->ep, EPOLL_CTL_ADD, w->tcp[i].fd, &ev);
+	}
+	ev.data.u64 = tag(T_WAKE, 0, 0);
+	epoll_ctl(be->ep, EPOLL_CTL_ADD, w->wake_fd, &ev);
+
+	struct epoll_event evs[EV_MAX];
+	while (!rb_worker_stopping(w)) {
+		int n = epoll_wait(be->ep, evs, EV_MAX, (int)RB_TICK_MS);
+		if (n < 0 && errno != EINTR)
+			break;
+		rb_serve_tick(&w->serve);
+		rb_worker_heartbeat(w);
+		rb_reader_begin(w->reader);
+		for (int k = 0; k < n; k++) {
+			uint64_t t = evs[k].data.u64;
+			unsigned idx = (unsigned)(t >> 32) & 0xffffffu;
+			switch ((enum tag)(t >> 56)) {
+			case T_UDP:
+				on_udp(w, be, idx);
+				break;
+			case T_LISTEN:
+				on_listen(w, be, idx);
+				break;
+			case T_CONN:
+				on_conn(w, be, t, evs[k].events);
+				break;
+			case T_WAKE: {
+				uint64_t v;
+				if (read(w->wake_fd, &v, sizeof(v)) < 0) {
+					/* EAGAIN: nothing pending; drain anyway */
+				}
+				rb_worker_drain_replies(w, &epoll_ops);
+				break;
+			}
+			}
+		}
+		if (w->serve.now_ms - be->last_tick_ms >= RB_TICK_MS) {
+			be->last_tick_ms = w->serve.now_ms;
+			rb_worker_tick(w, &epoll_ops);
+		}
+		rb_reader_end(w->reader);
+	}
+	for (uint32_t i = 0; i < w->n_slots; i++) {
+		struct rb_conn *c = w->conns[i];
+		if (c && c->fd >= 0 && !c->closing)
+			e_conn_close(w, c);
+	}
+	close(be->ep);
+	free(be);
+	w->be = NULL;
+	return 0;
+}

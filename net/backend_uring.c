@@ -1,0 +1,569 @@
+/* The io_uring backend: one ring per worker.
+ *
+ * UDP: one multishot recvmsg per socket, into a provided-buffer ring, with
+ * the peer address and IP_PKTINFO in each buffer; replies are encoded into
+ * send slots and leave by sendmsg from the arrival address. TCP: multishot
+ * accept; per connection one recv at a time (so reading can pause when the
+ * client stops reading its replies) from a second buffer ring, and one send
+ * at a time. Completions are handled in batches, each inside one registry
+ * reader section. */
+#include <errno.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/daemon.h"
+#include "net/worker.h"
+
+/* One UDP buffer: the recvmsg_out header, the peer address, the pktinfo
+ * control message, and a datagram of up to RB_UDP_MAX bytes. */
+#define UDP_NAME_LEN ((unsigned)sizeof(struct sockaddr_in6))
+#define UDP_CTRL_LEN ((unsigned)CMSG_SPACE(sizeof(struct in6_pktinfo)))
+#define UDP_BUF_SIZE                                                          \
+	(((unsigned)sizeof(struct io_uring_recvmsg_out) + UDP_NAME_LEN +       \
+	  UDP_CTRL_LEN + RB_UDP_MAX + 63u) & ~63u)
+#define BGID_UDP 0
+#define BGID_TCP 1
+
+enum op {
+	OP_UDP_RECV = 1,
+	OP_UDP_SEND,
+	OP_ACCEPT,
+	OP_TCP_RECV,
+	OP_TCP_SEND,
+	OP_WAKE,
+	OP_TICK,
+};
+
+/* user_data: op (8 bits) | index (24 bits) | generation (32 bits). */
+static inline uint64_t ud(enum op op, uint32_t idx, uint32_t gen)
+{
+	return (uint64_t)op << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
+}
+static inline enum op ud_op(uint64_t u)
+{
+	return (enum op)(u >> 56);
+}
+static inline uint32_t ud_idx(uint64_t u)
+{
+	return (uint32_t)(u >> 32) & 0xffffffu;
+}
+static inline uint32_t ud_gen(uint64_t u)
+{
+	return (uint32_t)u;
+}
+
+struct send_slot {
+	struct msghdr mh;
+	struct iovec iov;
+	struct sockaddr_storage peer;
+	uint8_t cbuf[64];
+	uint8_t buf[RB_UDP_REPLY_MAX];
+};
+
+struct uring_be {
+	struct io_uring ring;
+	struct io_uring_buf_ring *udp_br, *tcp_br;
+	uint8_t *udp_bufs, *tcp_bufs;
+	struct msghdr udp_tmpl; /* what multishot recvmsg lays out */
+	struct send_slot *slots;
+	uint32_t free_slot[RB_URING_SEND_SLOTS];
+	uint32_t n_free_slot;
+	uint64_t wake_val;
+	struct __kernel_timespec tick;
+	uint64_t udp_rearm; /* UDP receives to re-arm at the next tick (bits) */
+};
+
+static struct io_uring_sqe *get_sqe(struct uring_be *be)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&be->ring);
+	if (!sqe) {
+		/* The SQ is full: hand it to the kernel and take a new one. */
+		io_uring_submit(&be->ring);
+		sqe = io_uring_get_sqe(&be->ring);
+	}
+	return sqe;
+}
+
+static void arm_udp_recv(struct rb_worker *w, struct uring_be *be, unsigned i)
+{
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe)
+		return;
+	io_uring_prep_recvmsg_multishot(sqe, w->udp[i].fd, &be->udp_tmpl, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = BGID_UDP;
+	io_uring_sqe_set_data64(sqe, ud(OP_UDP_RECV, i, 0));
+}
+
+static void arm_accept(struct rb_worker *w, struct uring_be *be, unsigned i)
+{
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe)
+		return;
+	io_uring_prep_multishot_accept(sqe, w->tcp[i].fd, NULL, NULL,
+				       SOCK_NONBLOCK | SOCK_CLOEXEC);
+	io_uring_sqe_set_data64(sqe, ud(OP_ACCEPT, i, 0));
+}
+
+static void arm_tcp_recv(struct uring_be *be, struct rb_conn *c)
+{
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe)
+		return;
+	io_uring_prep_recv(sqe, c->fd, NULL, RB_URING_TCP_BUF_SIZE, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = BGID_TCP;
+	io_uring_sqe_set_data64(sqe, ud(OP_TCP_RECV, c->slot, c->gen));
+	c->recv_armed = true;
+	c->recv_nobufs = false;
+}
+
+static void arm_wake(struct rb_worker *w, struct uring_be *be)
+{
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe)
+		return;
+	io_uring_prep_read(sqe, w->wake_fd, &be->wake_val, sizeof(be->wake_val), 0);
+	io_uring_sqe_set_data64(sqe, ud(OP_WAKE, 0, 0));
+}
+
+static void arm_tick(struct uring_be *be)
+{
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe)
+		return;
+	io_uring_prep_timeout(sqe, &be->tick, 0, 0);
+	io_uring_sqe_set_data64(sqe, ud(OP_TICK, 0, 0));
+}
+
+/* ---- backend ops for the shared code ---- */
+
+static void u_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
+		       const uint8_t *p, uint32_t n)
+{
+	struct uring_be *be = w->be;
+	if (!be->n_free_slot || n > RB_UDP_REPLY_MAX) {
+		rb_count(&w->counters.udp_no_slot);
+		return;
+	}
+	uint32_t si = be->free_slot[--be->n_free_slot];
+	struct send_slot *s = &be->slots[si];
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe) {
+		be->free_slot[be->n_free_slot++] = si;
+		rb_count(&w->counters.udp_no_slot);
+		return;
+	}
+	memcpy(s->buf, p, n);
+	memcpy(&s->peer, &rt->peer, rt->peer_len);
+	s->iov.iov_base = s->buf;
+	s->iov.iov_len = n;
+	memset(&s->mh, 0, sizeof(s->mh));
+	s->mh.msg_name = &s->peer;
+	s->mh.msg_namelen = rt->peer_len;
+	s->mh.msg_iov = &s->iov;
+	s->mh.msg_iovlen = 1;
+	size_t cl = rb_route_put_pktinfo(rt, s->cbuf, sizeof(s->cbuf));
+	s->mh.msg_control = cl ? s->cbuf : NULL;
+	s->mh.msg_controllen = cl;
+	io_uring_prep_sendmsg(sqe, w->udp[rt->sock].fd, &s->mh, 0);
+	io_uring_sqe_set_data64(sqe, ud(OP_UDP_SEND, si, 0));
+	rb_count(&w->counters.udp_replies);
+}
+
+static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
+{
+	struct uring_be *be = w->be;
+	const uint8_t *p;
+	if (c->send_inflight || c->closing)
+		return;
+	uint32_t n = rb_conn_next_send(c, &p);
+	if (!n)
+		return;
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe)
+		return;
+	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(sqe, ud(OP_TCP_SEND, c->slot, c->gen));
+	c->send_inflight = true;
+}
+
+/* Releases c once nothing of ours is in flight for it. Idempotent: the
+ * released slot has fd -1 until it is reused. */
+static void maybe_release(struct rb_worker *w, struct rb_conn *c)
+{
+	if (c->fd >= 0 && c->closing && !c->recv_armed && !c->send_inflight)
+		rb_worker_conn_release(w, c);
+}
+
+static void u_conn_close(struct rb_worker *w, struct rb_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	/* Completes the pending recv (and fails a pending send), after which
+	 * the slot is released; close() alone would leave them pending. */
+	shutdown(c->fd, SHUT_RDWR);
+	maybe_release(w, c);
+}
+
+static const struct rb_backend_ops uring_ops = {
+	.udp_send = u_udp_send,
+	.conn_kick = u_conn_kick,
+	.conn_close = u_conn_close,
+};
+
+/* ---- completions ---- */
+
+static void recycle(struct io_uring_buf_ring *br, uint8_t *base, unsigned size,
+		    unsigned count, unsigned bid)
+{
+	io_uring_buf_ring_add(br, base + (size_t)bid * size, size, (unsigned short)bid,
+			      io_uring_buf_ring_mask(count), 0);
+	io_uring_buf_ring_advance(br, 1);
+}
+
+static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
+			struct io_uring_cqe *cqe)
+{
+	unsigned i = ud_idx(cqe->user_data);
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
+		/* The multishot ended (e.g. -ENOBUFS when every buffer was in
+		 * use): re-arm now, or at the next tick if buffers ran out. */
+		if (cqe->res == -ENOBUFS)
+			be->udp_rearm |= 1ull << i;
+		else if (!rb_worker_stopping(w))
+			arm_udp_recv(w, be, i);
+	}
+	if (cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
+		return;
+	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	uint8_t *buf = be->udp_bufs + (size_t)bid * UDP_BUF_SIZE;
+	struct io_uring_recvmsg_out *o =
+		io_uring_recvmsg_validate(buf, cqe->res, &be->udp_tmpl);
+	rb_count(&w->counters.udp_requests);
+	if (o && (o->flags & MSG_TRUNC)) {
+		rb_count(&w->counters.udp_dropped_big);
+	} else if (o && o->namelen <= sizeof(struct sockaddr_storage)) {
+		struct rb_dgram_route rt;
+		struct rb_xport x;
+		memset(&rt, 0, sizeof(rt));
+		rt.sock = (uint16_t)i;
+		memcpy(&rt.peer, io_uring_recvmsg_name(o), o->namelen);
+		rt.peer_len = o->namelen;
+		/* The control messages follow the name area in the buffer. */
+		struct msghdr mh = {
+			.msg_control = (uint8_t *)(o + 1) + be->udp_tmpl.msg_namelen,
+			.msg_controllen = o->controllen,
+		};
+		rb_route_set_pktinfo(&rt, &mh);
+		rb_worker_dgram_xport(&rt, w->udp[i].netid, &x);
+		const uint8_t *payload = io_uring_recvmsg_payload(o, &be->udp_tmpl);
+		uint32_t plen = io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl);
+		uint32_t n = rb_serve_datagram(&w->serve, &x, payload, plen, &rt);
+		if (n)
+			u_udp_send(w, &rt, w->serve.enc.buf, n);
+	}
+	/* The reply was copied into a send slot: the buffer can go back. */
+	recycle(be->udp_br, be->udp_bufs, UDP_BUF_SIZE, RB_URING_UDP_BUFS, bid);
+}
+
+static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
+{
+	unsigned i = ud_idx(cqe->user_data);
+	if (!(cqe->flags & IORING_CQE_F_MORE) && !rb_worker_stopping(w))
+		arm_accept(w, be, i);
+	if (cqe->res < 0)
+		return;
+	struct rb_conn *c = rb_worker_conn_open(w, cqe->res, w->tcp[i].netid);
+	if (!c) {
+		/* At a cap: refuse cleanly. The connection was accepted, so
+		 * the backlog drains and accept never spins on it. */
+		close(cqe->res);
+		rb_count(&w->counters.tcp_refused_cap);
+		return;
+	}
+	arm_tcp_recv(be, c);
+}
+
+static struct rb_conn *conn_of(struct rb_worker *w, uint64_t u)
+{
+	uint32_t slot = ud_idx(u);
+	if (slot >= w->n_slots)
+		return NULL;
+	struct rb_conn *c = w->conns[slot];
+	return c && c->gen == ud_gen(u) ? c : NULL;
+}
+
+static void on_tcp_recv(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
+{
+	struct rb_conn *c = conn_of(w, cqe->user_data);
+	bool has_buf = cqe->flags & IORING_CQE_F_BUFFER;
+	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	if (!c) {
+		if (has_buf)
+			recycle(be->tcp_br, be->tcp_bufs, RB_URING_TCP_BUF_SIZE,
+				RB_URING_TCP_BUFS, bid);
+		return;
+	}
+	c->recv_armed = false;
+	if (cqe->res == -ENOBUFS && !c->closing) {
+		c->recv_nobufs = true; /* retried at the next tick */
+		return;
+	}
+	bool ok = cqe->res > 0 && !c->closing;
+	if (ok && has_buf) {
+		const uint8_t *p = be->tcp_bufs + (size_t)bid * RB_URING_TCP_BUF_SIZE;
+		ok = rb_worker_conn_input(w, c, p, (size_t)cqe->res, &uring_ops);
+	}
+	if (has_buf)
+		recycle(be->tcp_br, be->tcp_bufs, RB_URING_TCP_BUF_SIZE, RB_URING_TCP_BUFS, bid);
+	if (!ok) {
+		u_conn_close(w, c);
+		maybe_release(w, c); /* when it was already closing */
+		return;
+	}
+	if (!c->paused)
+		arm_tcp_recv(be, c);
+}
+
+static void on_tcp_send(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
+{
+	struct rb_conn *c = conn_of(w, cqe->user_data);
+	(void)be;
+	if (!c)
+		return;
+	c->send_inflight = false;
+	if (cqe->res <= 0 || c->closing) {
+		u_conn_close(w, c);
+		maybe_release(w, c);
+		return;
+	}
+	rb_conn_sent(c, (uint32_t)cqe->res);
+	c->last_active_ms = w->serve.now_ms;
+	u_conn_kick(w, c);
+	if (c->paused && !rb_conn_over_cap(c, w->serve.now_ms)) {
+		c->paused = false;
+		if (!c->recv_armed)
+			arm_tcp_recv(be, c);
+	}
+}
+
+static void on_tick(struct rb_worker *w, struct uring_be *be)
+{
+	rb_worker_tick(w, &uring_ops);
+	for (unsigned i = 0; i < w->n_udp; i++)
+		if (be->udp_rearm & (1ull << i))
+			arm_udp_recv(w, be, i);
+	be->udp_rearm = 0;
+	for (uint32_t i = 0; i < w->n_slots; i++) {
+		struct rb_conn *c = w->conns[i];
+		if (c && c->fd >= 0 && c->recv_nobufs && !c->closing && !c->paused)
+			arm_tcp_recv(be, c);
+	}
+	arm_tick(be);
+}
+
+static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
+{
+	switch (ud_op(cqe->user_data)) {
+	case OP_UDP_RECV:
+		on_udp_recv(w, be, cqe);
+		break;
+	case OP_UDP_SEND:
+		be->free_slot[be->n_free_slot++] = ud_idx(cqe->user_data);
+		break;
+	case OP_ACCEPT:
+		on_accept(w, be, cqe);
+		break;
+	case OP_TCP_RECV:
+		on_tcp_recv(w, be, cqe);
+		break;
+	case OP_TCP_SEND:
+		on_tcp_send(w, be, cqe);
+		break;
+	case OP_WAKE:
+		rb_worker_drain_replies(w, &uring_ops);
+		if (!rb_worker_stopping(w))
+			arm_wake(w, be);
+		break;
+	case OP_TICK:
+		on_tick(w, be);
+		break;
+	}
+}
+
+/* ---- set-up ---- */
+
+static int ring_init(struct io_uring *ring)
+{
+	struct io_uring_params p;
+	/* SINGLE_ISSUER: only this worker submits; DEFER_TASKRUN: completion
+	 * work runs when we wait, not as interrupts to our own loop. Both are
+	 * hints the kernel may not know (before 6.0/6.1): fall back. */
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	p.cq_entries = RB_URING_ENTRIES * 4;
+	p.flags |= IORING_SETUP_CQSIZE;
+	int r = io_uring_queue_init_params(RB_URING_ENTRIES, ring, &p);
+	if (r == -EINVAL) {
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE;
+		p.cq_entries = RB_URING_ENTRIES * 4;
+		r = io_uring_queue_init_params(RB_URING_ENTRIES, ring, &p);
+	}
+	if (r == -EINVAL)
+		r = io_uring_queue_init(RB_URING_ENTRIES, ring, 0);
+	return r;
+}
+
+static int setup_buf_ring(struct io_uring *ring, struct io_uring_buf_ring **br,
+			  uint8_t **bufs, unsigned count, unsigned size, int bgid)
+{
+	void *mem = NULL;
+	size_t ring_sz = (size_t)count * sizeof(struct io_uring_buf);
+	if (posix_memalign(&mem, 4096, ring_sz))
+		return -ENOMEM;
+	*br = mem;
+	*bufs = malloc((size_t)count * size);
+	if (!*bufs)
+		return -ENOMEM;
+	struct io_uring_buf_reg reg = {
+		.ring_addr = (unsigned long)mem,
+		.ring_entries = count,
+		.bgid = (uint16_t)bgid,
+	};
+	int r = io_uring_register_buf_ring(ring, &reg, 0);
+	if (r)
+		return r;
+	io_uring_buf_ring_init(*br);
+	for (unsigned i = 0; i < count; i++)
+		io_uring_buf_ring_add(*br, *bufs + (size_t)i * size, size, (unsigned short)i,
+				      io_uring_buf_ring_mask(count), (int)i);
+	io_uring_buf_ring_advance(*br, (int)count);
+	return 0;
+}
+
+int rb_uring_probe(const char **why)
+{
+	struct io_uring ring;
+	int r = ring_init(&ring);
+	if (r) {
+		*why = r == -ENOSYS   ? "io_uring is not in this kernel (ENOSYS)"
+		       : r == -EPERM ? "io_uring is not permitted (EPERM: seccomp or io_uring_disabled)"
+				     : "io_uring_setup failed";
+		return r;
+	}
+	struct io_uring_probe *p = io_uring_get_probe_ring(&ring);
+	r = 0;
+	if (!p || !io_uring_opcode_supported(p, IORING_OP_RECVMSG) ||
+	    !io_uring_opcode_supported(p, IORING_OP_SENDMSG) ||
+	    !io_uring_opcode_supported(p, IORING_OP_ACCEPT) ||
+	    !io_uring_opcode_supported(p, IORING_OP_SEND) ||
+	    !io_uring_opcode_supported(p, IORING_OP_RECV)) {
+		*why = "io_uring lacks a needed opcode";
+		r = -EOPNOTSUPP;
+	}
+	if (p)
+		io_uring_free_probe(p);
+	if (!r) {
+		/* Buffer rings arrived in 5.19 together with multishot recvmsg. */
+		struct io_uring_buf_ring *br = NULL;
+		uint8_t *bufs = NULL;
+		r = setup_buf_ring(&ring, &br, &bufs, 8, 64, 7);
+		if (r)
+			*why = "io_uring has no provided-buffer rings (kernel < 5.19)";
+		free(br);
+		free(bufs);
+	}
+	io_uring_queue_exit(&ring);
+	return r;
+}
+
+static void be_free(struct uring_be *be)
+{
+	free(be->udp_br);
+	free(be->tcp_br);
+	free(be->udp_bufs);
+	free(be->tcp_bufs);
+	free(be->slots);
+	free(be);
+}
+
+int rb_worker_run_uring(struct rb_worker *w)
+{
+	struct uring_be *be = calloc(1, sizeof(*be));
+	if (!be)
+		return -ENOMEM;
+	int r = ring_init(&be->ring);
+	if (r) {
+		free(be);
+		return r;
+	}
+	r = setup_buf_ring(&be->ring, &be->udp_br, &be->udp_bufs, RB_URING_UDP_BUFS,
+			   UDP_BUF_SIZE, BGID_UDP);
+	if (!r)
+		r = setup_buf_ring(&be->ring, &be->tcp_br, &be->tcp_bufs, RB_URING_TCP_BUFS,
+				   RB_URING_TCP_BUF_SIZE, BGID_TCP);
+	be->slots = calloc(RB_URING_SEND_SLOTS, sizeof(*be->slots));
+	if (!r && !be->slots)
+		r = -ENOMEM;
+	if (r) {
+		io_uring_queue_exit(&be->ring);
+		be_free(be);
+		return r;
+	}
+	for (uint32_t i = 0; i < RB_URING_SEND_SLOTS; i++)
+		be->free_slot[i] = RB_URING_SEND_SLOTS - 1 - i;
+	be->n_free_slot = RB_URING_SEND_SLOTS;
+	be->udp_tmpl.msg_namelen = UDP_NAME_LEN;
+	be->udp_tmpl.msg_controllen = UDP_CTRL_LEN;
+	be->tick.tv_sec = RB_TICK_MS / 1000;
+	be->tick.tv_nsec = (long long)(RB_TICK_MS % 1000) * 1000000LL;
+	w->be = be;
+
+	for (unsigned i = 0; i < w->n_udp; i++)
+		arm_udp_recv(w, be, i);
+	for (unsigned i = 0; i < w->n_tcp; i++)
+		arm_accept(w, be, i);
+	arm_wake(w, be);
+	arm_tick(be);
+
+	while (!rb_worker_stopping(w)) {
+		r = io_uring_submit_and_wait(&be->ring, 1);
+		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
+			break;
+		rb_serve_tick(&w->serve);
+		rb_worker_heartbeat(w);
+		/* One reader section per batch of completions: lookups never
+		 * block inside it, so the writer's grace periods stay short. */
+		rb_reader_begin(w->reader);
+		struct io_uring_cqe *cqe;
+		unsigned head, n = 0;
+		io_uring_for_each_cqe(&be->ring, head, cqe)
+		{
+			handle(w, be, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&be->ring, n);
+		rb_reader_end(w->reader);
+	}
+
+	/* Leaving: close every connection; the kernel cancels what is in
+	 * flight when the ring goes. */
+	for (uint32_t i = 0; i < w->n_slots; i++) {
+		struct rb_conn *c = w->conns[i];
+		if (c && c->fd >= 0) {
+			c->closing = true;
+			c->recv_armed = c->send_inflight = false;
+			rb_worker_conn_release(w, c);
+		}
+	}
+	io_uring_queue_exit(&be->ring);
+	be_free(be);
+	w->be = NULL;
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* The control thread (the daemon's main thread): see control.c. */
+#ifndef RB_NET_CONTROL_H
+#define RB_NET_CONTROL_H
+
+#include <stdint.h>
+
+#include "net/counters.h"
+#include "net/limits.h"
+#include "net/serve.h"
+
+struct rb_daemon;
+
+struct rb_control {
+	struct rb_daemon *d;
+	int ep, sfd, tfd;
+	int listen_fd[2]; /* the path, and its abstract twin */
+	char path[108];
+	struct rb_serve serve;
+	struct rb_counters counters;
+	struct rb_conn *conns[RB_LOCAL_CONN_MAX];
+	uint32_t free_slot[RB_LOCAL_CONN_MAX];
+	uint32_t n_free, n_slots, live;
+};
+
+int rb_control_init(struct rb_control *ctl, struct rb_daemon *d);
+/* Listens on path and on the abstract "@path". */
+int rb_control_listen(struct rb_control *ctl, const char *path);
+/* Serves until SIGTERM/SIGINT; 0 on a clean stop. */
+int rb_control_run(struct rb_control *ctl);
+/* Closes everything and removes the socket file. */
+void rb_control_fini(struct rb_control *ctl);
+
+#endif

@@ -1,0 +1,48 @@
+/* Per-worker counters, one X-macro list expanded into the struct, the
+ * aggregation and (later) the metrics output. Each worker is the only
+ * writer of its own; readers load them relaxed. */
+#ifndef RB_NET_COUNTERS_H
+#define RB_NET_COUNTERS_H
+
+#include <stdint.h>
+
+#define RB_COUNTERS(X)                                                         \
+	X(udp_requests, "UDP datagrams received")                              \
+	X(udp_replies, "UDP replies sent")                                     \
+	X(udp_dropped_big, "UDP datagrams over RB_UDP_MAX dropped")            \
+	X(udp_no_slot, "UDP replies dropped: no send slot free")               \
+	X(tcp_accepted, "TCP connections accepted")                            \
+	X(tcp_refused_cap, "TCP connections refused at a cap")                 \
+	X(tcp_records, "stream records handled")                               \
+	X(tcp_oversize, "streams dropped for a record over RB_RECORD_MAX")     \
+	X(tcp_reaped_idle, "connections reaped after RB_CONN_IDLE_TIMEOUT_MS") \
+	X(tcp_dropped_blocked, "connections dropped: replies unread too long") \
+	X(tcp_paused, "times reading stopped for unsent replies")             \
+	X(no_reply, "calls answered with no reply")                            \
+	X(mutations, "SET/UNSET handed to the control thread")                 \
+	X(mailbox_full, "SET/UNSET refused: mailbox full")
+
+struct rb_counters {
+#define RB_COUNTER_FIELD(name, help) uint64_t name;
+	RB_COUNTERS(RB_COUNTER_FIELD)
+#undef RB_COUNTER_FIELD
+};
+
+static inline void rb_count_n(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static inline void rb_count(uint64_t *c)
+{
+	rb_count_n(c, 1);
+}
+
+static inline void rb_counters_add(struct rb_counters *dst, const struct rb_counters *src)
+{
+#define RB_COUNTER_ADD(name, help) dst->name += __atomic_load_n(&src->name, __ATOMIC_RELAXED);
+	RB_COUNTERS(RB_COUNTER_ADD)
+#undef RB_COUNTER_ADD
+}
+
+#endif

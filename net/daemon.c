@@ -1,0 +1,279 @@
+#include "net/daemon.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "net/control.h"
+#include "net/listen.h"
+#include "net/notify.h"
+
+void rb_log(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One write per line, so lines of different threads never mix. */
+	fprintf(stderr, "ringbind: %s\n", line);
+}
+
+void rb_daemon_collect_stats(void *arg, struct rb_stats *out)
+{
+	struct rb_daemon *d = arg;
+	rb_stats_merge(out, &d->ctl_stats);
+	for (unsigned i = 0; i < d->nworkers; i++)
+		rb_stats_merge(out, &d->workers[i].stats);
+}
+
+/* The registrations rpcbind makes for itself, in its order. */
+static int self_register(struct rb_daemon *d, bool have_v6, const char *path)
+{
+	char v4[32], v6[32];
+	unsigned p = d->cfg.port;
+	snprintf(v4, sizeof(v4), "0.0.0.0.%u.%u", p >> 8, p & 0xff);
+	snprintf(v6, sizeof(v6), "::.%u.%u", p >> 8, p & 0xff);
+	static const struct {
+		const char *netid;
+		uint32_t vers[3];
+	} order[] = {
+		{ "tcp6", { 4, 3, 0 } }, { "udp6", { 4, 3, 0 } },
+		{ "tcp", { 4, 3, 2 } },  { "udp", { 4, 3, 2 } },
+		{ "local", { 4, 3, 0 } },
+	};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const char *nid = order[i].netid;
+		const char *ua = nid[3] == '6' ? v6 : strcmp(nid, "local") == 0 ? path : v4;
+		if (nid[3] == '6' && !have_v6)
+			continue;
+		for (int k = 0; k < 3 && order[i].vers[k]; k++) {
+			int r = rb_registry_set(d->reg, RB_PROG_RPCBIND, order[i].vers[k],
+						nid, ua, "superuser");
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* CPUs of the process's affinity mask, so taskset and cpusets count. */
+static unsigned affinity_cpus(int *cpus, unsigned cap)
+{
+	cpu_set_t set;
+	unsigned n = 0;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int c = 0; c < CPU_SETSIZE && n < cap; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[n++] = c;
+	if (n == 0) {
+		long k = sysconf(_SC_NPROCESSORS_ONLN);
+		for (long c = 0; c < k && n < cap; c++)
+			cpus[n++] = (int)c;
+	}
+	return n ? n : 1;
+}
+
+static void *worker_main(void *arg)
+{
+	struct rb_worker *w = arg;
+	struct rb_daemon *d = w->d;
+	w->owner = pthread_self();
+	if (w->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	pthread_mutex_lock(&d->lock);
+	d->started++;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+	int r = d->backend == RB_BACKEND_URING ? rb_worker_run_uring(w) : rb_worker_run_epoll(w);
+	if (r < 0)
+		rb_log("worker %u stopped: %s", w->id, strerror(-r));
+	return NULL;
+}
+
+static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
+			  const struct rb_bind_addr *addrs, unsigned naddrs,
+			  bool *have_v6)
+{
+	for (unsigned i = 0; i < naddrs; i++) {
+		const struct rb_bind_addr *a = &addrs[i];
+		bool v6 = a->family == RB_AF_INET6;
+		int u = rb_listen_inet(SOCK_DGRAM, a, d->cfg.port);
+		if (u == -EAFNOSUPPORT && v6)
+			continue; /* no IPv6 on this host: serve IPv4 only */
+		if (u < 0)
+			return u;
+		int t = rb_listen_inet(SOCK_STREAM, a, d->cfg.port);
+		if (t < 0) {
+			close(u);
+			return t;
+		}
+		w->udp[w->n_udp].fd = u;
+		w->udp[w->n_udp++].netid = v6 ? RB_NETID_UDP6 : RB_NETID_UDP;
+		w->tcp[w->n_tcp].fd = t;
+		w->tcp[w->n_tcp++].netid = v6 ? RB_NETID_TCP6 : RB_NETID_TCP;
+		if (v6)
+			*have_v6 = true;
+	}
+	return 0;
+}
+
+static void choose_backend(struct rb_daemon *d)
+{
+	const char *why = "";
+	if (d->cfg.backend == RB_BACKEND_EPOLL) {
+		d->backend = RB_BACKEND_EPOLL;
+		rb_log("backend: epoll (forced by --backend)");
+		return;
+	}
+	int r = rb_uring_probe(&why);
+	if (r == 0) {
+		d->backend = RB_BACKEND_URING;
+		rb_log("backend: io_uring%s", d->cfg.backend == RB_BACKEND_URING ? " (forced)" : "");
+		return;
+	}
+	d->backend = d->cfg.backend == RB_BACKEND_URING ? RB_BACKEND_URING : RB_BACKEND_EPOLL;
+	if (d->backend == RB_BACKEND_EPOLL)
+		rb_log("backend: epoll, because %s (%s)", why, strerror(-r));
+}
+
+int rb_daemon_run(const struct rb_config *cfg)
+{
+	struct rb_daemon *d = calloc(1, sizeof(*d));
+	struct rb_control *ctl = calloc(1, sizeof(*ctl));
+	int status = 1, r;
+	char err[256] = "";
+	struct rb_bind_addr addrs[RB_LISTEN_MAX];
+	unsigned naddrs = 0, spawned = 0;
+	bool have_v6 = false, ctl_ready = false;
+	int cpus[RB_CONFIG_WORKERS_MAX];
+
+	if (!d || !ctl)
+		goto out;
+	d->cfg = *cfg;
+	d->policy.insecure = cfg->insecure;
+	d->policy.remote_calls = cfg->remote_calls;
+	d->ctl_wake_fd = -1;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	rb_stats_init(&d->ctl_stats);
+
+	/* Signals go to the control thread's signalfd only: block them
+	 * before any thread exists, so every thread inherits the mask. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((r = rb_registry_new(&d->reg)) < 0) {
+		rb_log("cannot create the registry: %s", strerror(-r));
+		goto out;
+	}
+	d->ctl_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->ctl_wake_fd < 0 || rb_bind_addrs(cfg, addrs, RB_LISTEN_MAX, &naddrs, err, sizeof(err))) {
+		rb_log("%s", err[0] ? err : "eventfd failed");
+		goto out;
+	}
+	choose_backend(d);
+	if (d->backend == RB_BACKEND_URING && cfg->backend == RB_BACKEND_URING) {
+		const char *why = "";
+		if ((r = rb_uring_probe(&why)) < 0) {
+			rb_log("--backend uring: %s (%s)", why, strerror(-r));
+			goto out;
+		}
+	}
+
+	unsigned ncpu = affinity_cpus(cpus, RB_CONFIG_WORKERS_MAX);
+	d->nworkers = cfg->workers ? cfg->workers : ncpu;
+	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	if (!d->workers)
+		goto out;
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		struct rb_worker *w = &d->workers[i];
+		/* Pin only when there is a CPU for each worker. */
+		int cpu = d->nworkers <= ncpu ? cpus[i] : -1;
+		if ((r = rb_worker_init(w, d, i, cpu)) < 0) {
+			rb_log("worker %u: %s", i, strerror(-r));
+			goto out;
+		}
+		if ((r = open_listeners(d, w, addrs, naddrs, &have_v6)) < 0) {
+			rb_log("cannot bind port %u: %s", cfg->port, strerror(-r));
+			goto out;
+		}
+	}
+	if ((r = rb_control_init(ctl, d)) < 0) {
+		rb_log("control thread: %s", strerror(-r));
+		goto out;
+	}
+	ctl_ready = true;
+	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH) < 0)
+		goto out;
+	if ((r = self_register(d, have_v6, RB_LOCAL_SOCK_PATH)) < 0) {
+		rb_log("self-registration failed: %s", strerror(-r));
+		goto out;
+	}
+
+	for (; spawned < d->nworkers; spawned++) {
+		if (pthread_create(&d->workers[spawned].thread, NULL, worker_main,
+				   &d->workers[spawned]) != 0) {
+			rb_log("cannot start worker %u", spawned);
+			goto stop;
+		}
+	}
+	pthread_mutex_lock(&d->lock);
+	while (d->started < d->nworkers)
+		pthread_cond_wait(&d->cond, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+
+	rb_log("ready: port %u, %u workers, backend %s", cfg->port, d->nworkers,
+	       d->backend == RB_BACKEND_URING ? "io_uring" : "epoll");
+	rb_notify("READY=1");
+	status = rb_control_run(ctl) == 0 ? 0 : 1;
+	rb_notify("STOPPING=1");
+
+stop:
+	for (unsigned i = 0; i < spawned; i++) {
+		__atomic_store_n(&d->workers[i].stop, 1, __ATOMIC_RELEASE);
+		rb_wake(d->workers[i].wake_fd);
+	}
+	for (unsigned i = 0; i < spawned; i++)
+		pthread_join(d->workers[i].thread, NULL);
+	/* Replies still queued for workers that are gone: apply nothing new,
+	 * just free them (their clients retry). */
+out:
+	if (ctl_ready)
+		rb_control_fini(ctl);
+	if (d && d->workers) {
+		for (unsigned i = 0; i < d->nworkers; i++) {
+			struct rb_mut_msg *m;
+			while ((m = rb_mailbox_pop_req(&d->workers[i].mbox)))
+				free(m);
+			if (d->workers[i].reader)
+				rb_worker_fini(&d->workers[i]);
+		}
+		free(d->workers);
+	}
+	if (d) {
+		if (d->ctl_wake_fd >= 0)
+			close(d->ctl_wake_fd);
+		rb_registry_free(d->reg);
+		pthread_mutex_destroy(&d->lock);
+		pthread_cond_destroy(&d->cond);
+	}
+	free(ctl);
+	free(d);
+	return status;
+}

@@ -1,0 +1,42 @@
+/* The daemon: configuration, the registry, the workers and the control
+ * thread, and how they start and stop. */
+#ifndef RB_NET_DAEMON_H
+#define RB_NET_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "net/worker.h"
+#include "registry/dispatch.h"
+#include "registry/registry.h"
+
+/* The AF_LOCAL socket rpcbind and libtirpc use, and its abstract twin. */
+#define RB_LOCAL_SOCK_PATH "/run/rpcbind.sock"
+
+struct rb_daemon {
+	struct rb_config cfg;
+	struct rb_policy policy;
+	struct rb_registry *reg;
+	enum rb_backend backend; /* the one running */
+	unsigned nworkers;
+	struct rb_worker *workers;
+	uint32_t total_conns;     /* atomic, across workers */
+	int ctl_wake_fd;          /* workers wake the control thread here */
+	struct rb_stats ctl_stats; /* counters of the registry's writer */
+	/* Start-up handshake with the workers. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned started;
+	int start_err;
+};
+
+/* GETSTAT's view: every thread's counters summed into *out. */
+void rb_daemon_collect_stats(void *daemon, struct rb_stats *out);
+/* Runs the daemon until SIGTERM/SIGINT. Returns an exit status. */
+int rb_daemon_run(const struct rb_config *cfg);
+
+/* Logging to stderr (journald reads it); debug lines only with -d. */
+void rb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

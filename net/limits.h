@@ -1,0 +1,42 @@
+/* Every limit of the data plane, by name. Each has a test (tests/e2e). */
+#ifndef RB_NET_LIMITS_H
+#define RB_NET_LIMITS_H
+
+#include "core/record.h"
+
+/* Largest UDP datagram we read; a longer one is dropped (counted). */
+#define RB_UDP_MAX RB_RECORD_MAX
+/* Largest UDP reply: rpcbind's UDPMSGSIZE. A bigger result (a large DUMP)
+ * is answered SYSTEM_ERR; clients use TCP for it, as rpcinfo -p does. */
+#define RB_UDP_REPLY_MAX 8800u
+/* Largest reply on a stream (a DUMP of a huge registry). */
+#define RB_STREAM_REPLY_MAX (64u << 20)
+/* Unsent reply bytes a connection may hold before we stop reading from it
+ * (a client that pipelines calls and never reads its replies). */
+#define RB_CONN_UNSENT_MAX (256u << 10)
+/* How long a connection may stay over RB_CONN_UNSENT_MAX before it is
+ * dropped, and how long one may be idle before it is reaped. */
+#define RB_CONN_BLOCKED_TIMEOUT_MS 5000u
+#define RB_CONN_IDLE_TIMEOUT_MS 60000u
+/* Connections per worker, and in total across workers. At a cap a new
+ * connection is accepted and closed at once: accept never spins. */
+#define RB_CONN_PER_WORKER_MAX 4096u
+#define RB_CONN_TOTAL_MAX 16384u
+/* AF_LOCAL connections the control thread serves at once. */
+#define RB_LOCAL_CONN_MAX 1024u
+/* Mutations in flight from one worker to the control thread. */
+#define RB_MAILBOX_CAP 1024u
+/* How often timers (reaping, blocked connections) are checked. */
+#define RB_TICK_MS 250u
+/* io_uring: provided buffers for UDP and TCP reads, and UDP reply slots. */
+#define RB_URING_ENTRIES 1024u
+#define RB_URING_UDP_BUFS 256u
+#define RB_URING_TCP_BUFS 256u
+#define RB_URING_TCP_BUF_SIZE 4096u
+#define RB_URING_SEND_SLOTS 256u
+/* epoll: datagrams read or written per recvmmsg/sendmmsg. */
+#define RB_EPOLL_BATCH 32u
+/* Listening sockets of one kind a worker may own (one per -h address). */
+#define RB_LISTEN_MAX (2u + 2u * 16u)
+
+#endif

@@ -1,0 +1,256 @@
+#include "net/serve.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/rpc_msg.h"
+#include "net/limits.h"
+
+int rb_serve_init(struct rb_serve *s)
+{
+	uint8_t *buf = malloc(1024);
+	if (!buf)
+		return -ENOMEM;
+	rb_xdr_enc_init_growable(&s->enc, buf, 1024, RB_STREAM_REPLY_MAX);
+	rb_serve_tick(s);
+	return 0;
+}
+
+void rb_serve_fini(struct rb_serve *s)
+{
+	free(s->enc.buf);
+	s->enc.buf = NULL;
+}
+
+void rb_serve_tick(struct rb_serve *s)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->now = (uint32_t)ts.tv_sec;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Hands a mutation to the writer. Returns the length of a reply to send
+ * now (in s->enc): the writer's answer on the control thread, an error when
+ * the mailbox is full, or 0 when the reply will come back later. */
+static uint32_t route_mutation(struct rb_serve *s, const struct rb_mutation *m,
+			       enum rb_route_kind kind,
+			       const struct rb_dgram_route *rt, struct rb_conn *c)
+{
+	s->enc.pos = 0;
+	s->enc.err = 0;
+	if (s->writer) {
+		bool ok = rb_mutation_apply(s->writer, m, s->stats);
+		rb_mutation_put_reply(&s->enc, m, ok);
+		return (uint32_t)s->enc.pos;
+	}
+	struct rb_mut_msg *msg = NULL;
+	if (*s->mut_inflight < RB_MAILBOX_CAP - 1)
+		msg = malloc(sizeof(*msg));
+	if (!msg) {
+		/* Backpressure: the writer is far behind. SYSTEM_ERR tells the
+		 * client to retry, and no state changed. */
+		rb_count(&s->counters->mailbox_full);
+		rb_rpc_put_accepted(&s->enc, m->xid, RB_SYSTEM_ERR);
+		return (uint32_t)s->enc.pos;
+	}
+	msg->m = *m;
+	msg->kind = kind;
+	if (kind == RB_ROUTE_UDP) {
+		msg->dg = *rt;
+	} else {
+		msg->conn_slot = c->slot;
+		msg->conn_gen = c->gen;
+		c->mutations_owed++;
+	}
+	msg->reply_len = 0;
+	/* Cannot fail: at most RB_MAILBOX_CAP - 1 messages are out. */
+	rb_mailbox_send_req(s->mbox, msg);
+	(*s->mut_inflight)++;
+	rb_count(&s->counters->mutations);
+	rb_wake(s->ctl_wake_fd);
+	return 0;
+}
+
+uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
+			   const uint8_t *msg, uint32_t len,
+			   const struct rb_dgram_route *rt)
+{
+	struct rb_mutation m;
+	struct rb_xdr_enc *e = &s->enc;
+	struct rb_xport xx = *x;
+
+	xx.now = s->now;
+	e->pos = 0;
+	e->err = 0;
+	/* A datagram reply is bounded by RB_UDP_REPLY_MAX: past it the
+	 * engine answers SYSTEM_ERR. */
+	size_t limit = e->limit;
+	e->limit = RB_UDP_REPLY_MAX;
+	enum rb_outcome o = rb_handle_call(&s->hctx, &xx, msg, len, e, &m);
+	e->limit = limit;
+	switch (o) {
+	case RB_OUT_REPLY:
+		return (uint32_t)e->pos;
+	case RB_OUT_MUTATE:
+		return route_mutation(s, &m, RB_ROUTE_UDP, rt, NULL);
+	case RB_OUT_DROP:
+	default:
+		rb_count(&s->counters->no_reply);
+		return 0;
+	}
+}
+
+void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot)
+{
+	uint32_t gen = c->gen + 1;
+	uint8_t *recbuf = c->rec.buf;
+	struct rb_buf out = c->out, snd = c->snd;
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->slot = slot;
+	c->gen = gen;
+	c->out = out;
+	c->snd = snd;
+	c->out.off = c->out.len = 0;
+	c->snd.off = c->snd.len = 0;
+	rb_rec_init(&c->rec, recbuf, RB_RECORD_MAX);
+}
+
+void rb_conn_free_buffers(struct rb_conn *c)
+{
+	free(c->rec.buf);
+	c->rec.buf = NULL;
+	free(c->out.p);
+	free(c->snd.p);
+	memset(&c->out, 0, sizeof(c->out));
+	memset(&c->snd, 0, sizeof(c->snd));
+}
+
+int rb_conn_append(struct rb_conn *c, const uint8_t *reply, uint32_t len)
+{
+	struct rb_buf *b = &c->out;
+	uint32_t need = 4 + len;
+	if (b->off == b->len)
+		b->off = b->len = 0;
+	if (b->cap - b->len < need) {
+		uint32_t live = b->len - b->off;
+		if (b->off)
+			memmove(b->p, b->p + b->off, live);
+		b->off = 0;
+		b->len = live;
+		if (b->cap - live < need) {
+			size_t want = b->cap ? b->cap : 512;
+			while (want - live < need)
+				want *= 2;
+			if (want > (size_t)RB_STREAM_REPLY_MAX + RB_CONN_UNSENT_MAX + 4)
+				return -EMSGSIZE;
+			uint8_t *nb = realloc(b->p, want);
+			if (!nb)
+				return -ENOMEM;
+			b->p = nb;
+			b->cap = (uint32_t)want;
+		}
+	}
+	rb_rec_put_header(b->p + b->len, len);
+	memcpy(b->p + b->len + 4, reply, len);
+	b->len += need;
+	return 0;
+}
+
+uint32_t rb_conn_next_send(struct rb_conn *c, const uint8_t **p)
+{
+	if (c->snd.off == c->snd.len) {
+		if (c->out.off == c->out.len)
+			return 0;
+		struct rb_buf t = c->snd;
+		c->snd = c->out;
+		t.off = t.len = 0;
+		c->out = t;
+	}
+	*p = c->snd.p + c->snd.off;
+	return c->snd.len - c->snd.off;
+}
+
+void rb_conn_sent(struct rb_conn *c, uint32_t n)
+{
+	c->snd.off += n;
+	if (c->snd.off == c->snd.len) {
+		c->snd.off = c->snd.len = 0;
+		/* Give back a large buffer once a big DUMP has gone out. */
+		if (c->snd.cap > 64u * 1024u) {
+			free(c->snd.p);
+			memset(&c->snd, 0, sizeof(c->snd));
+		}
+	}
+}
+
+bool rb_conn_over_cap(struct rb_conn *c, uint64_t now_ms)
+{
+	if (rb_conn_unsent(c) > RB_CONN_UNSENT_MAX) {
+		if (!c->blocked_since_ms)
+			c->blocked_since_ms = now_ms ? now_ms : 1;
+		return true;
+	}
+	c->blocked_since_ms = 0;
+	return false;
+}
+
+static int conn_record(struct rb_serve *s, struct rb_conn *c,
+		       const uint8_t *rec, uint32_t len)
+{
+	struct rb_mutation m;
+	struct rb_xdr_enc *e = &s->enc;
+	uint32_t n;
+
+	rb_count(&s->counters->tcp_records);
+	c->xport.now = s->now;
+	e->pos = 0;
+	e->err = 0;
+	switch (rb_handle_call(&s->hctx, &c->xport, rec, len, e, &m)) {
+	case RB_OUT_REPLY:
+		n = (uint32_t)e->pos;
+		break;
+	case RB_OUT_MUTATE:
+		n = route_mutation(s, &m, RB_ROUTE_TCP, NULL, c);
+		break;
+	case RB_OUT_DROP:
+	default:
+		rb_count(&s->counters->no_reply);
+		return 0;
+	}
+	return n ? rb_conn_append(c, e->buf, n) : 0;
+}
+
+int rb_conn_feed(struct rb_serve *s, struct rb_conn *c, const uint8_t *data,
+		 size_t len)
+{
+	c->last_active_ms = s->now_ms;
+	while (len) {
+		size_t used = 0;
+		const uint8_t *rec;
+		uint32_t rlen;
+		int r = rb_rec_feed(&c->rec, data, len, &used, &rec, &rlen);
+		data += used;
+		len -= used;
+		if (r == -ENOBUFS) {
+			c->rec.buf = malloc(RB_RECORD_MAX);
+			if (!c->rec.buf)
+				return -ENOMEM;
+			continue;
+		}
+		if (r < 0) {
+			rb_count(&s->counters->tcp_oversize);
+			return r;
+		}
+		if (r == 0)
+			break;
+		r = conn_record(s, c, rec, rlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

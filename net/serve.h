@@ -1,0 +1,96 @@
+/* The glue between a transport and the protocol engine, shared by both
+ * backends and the control thread: turn a datagram or a stream's bytes into
+ * replies, and hand SET/UNSET to the registry's writer. */
+#ifndef RB_NET_SERVE_H
+#define RB_NET_SERVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/record.h"
+#include "net/counters.h"
+#include "net/mailbox.h"
+#include "registry/dispatch.h"
+
+struct rb_registry;
+
+/* A byte buffer: bytes [off, len) of p are live. */
+struct rb_buf {
+	uint8_t *p;
+	uint32_t cap, off, len;
+};
+
+/* A stream connection (TCP on a worker, AF_LOCAL on the control thread).
+ * Replies accumulate in `out`; `snd` holds what is being sent. They swap
+ * when snd empties, so a buffer the kernel may be reading (an io_uring send
+ * in flight) never moves. */
+struct rb_conn {
+	int fd;
+	uint32_t slot; /* index in its owner's table */
+	uint32_t gen;  /* generation: a reply for a closed slot is dropped */
+	struct rb_xport xport;
+	struct rb_rec_asm rec;
+	struct rb_buf out;
+	struct rb_buf snd;
+	uint64_t last_active_ms;
+	uint64_t blocked_since_ms; /* 0 unless over RB_CONN_UNSENT_MAX */
+	uint32_t mutations_owed;    /* replies the control thread owes us */
+	bool closing;
+	/* Backend state. */
+	bool recv_armed;
+	bool send_inflight;
+	bool paused;
+	bool recv_nobufs;
+};
+
+/* One per thread that answers calls. */
+struct rb_serve {
+	struct rb_handler_ctx hctx;
+	struct rb_policy policy;
+	struct rb_stats *stats;
+	struct rb_counters *counters;
+	/* Mutations: a worker queues them (mbox set); the control thread,
+	 * the writer, applies them at once (writer set). */
+	struct rb_mailbox *mbox;
+	int ctl_wake_fd;
+	uint32_t *mut_inflight;
+	struct rb_registry *writer;
+	/* A growable reply buffer. */
+	struct rb_xdr_enc enc;
+	uint32_t now;    /* wall clock seconds, for GETTIME */
+	uint64_t now_ms; /* monotonic, for timeouts */
+};
+
+int rb_serve_init(struct rb_serve *s);
+void rb_serve_fini(struct rb_serve *s);
+/* Refreshes now/now_ms (once per event batch, not per call). */
+void rb_serve_tick(struct rb_serve *s);
+
+/* Answers one datagram. Returns the reply length in s->enc (0: no reply,
+ * including a mutation that was queued with the route in *rt). */
+uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
+			   const uint8_t *msg, uint32_t len,
+			   const struct rb_dgram_route *rt);
+
+/* Feeds stream bytes to a connection: reassembles records, answers each,
+ * appends the replies to c->out. 0, or -errno when the stream must be
+ * dropped (-EMSGSIZE: a record over the cap; -ENOMEM). */
+int rb_conn_feed(struct rb_serve *s, struct rb_conn *c, const uint8_t *data,
+		 size_t len);
+/* Appends one reply as a record. 0 or -ENOMEM / -EMSGSIZE. */
+int rb_conn_append(struct rb_conn *c, const uint8_t *reply, uint32_t len);
+static inline uint32_t rb_conn_unsent(const struct rb_conn *c)
+{
+	return (c->snd.len - c->snd.off) + (c->out.len - c->out.off);
+}
+/* The next bytes to send (moving queued replies into snd when it is
+ * empty); returns their length, 0 when nothing is queued. */
+uint32_t rb_conn_next_send(struct rb_conn *c, const uint8_t **p);
+/* Marks n bytes of snd as sent. */
+void rb_conn_sent(struct rb_conn *c, uint32_t n);
+/* Updates blocked_since_ms; true when reading should pause. */
+bool rb_conn_over_cap(struct rb_conn *c, uint64_t now_ms);
+void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot);
+void rb_conn_free_buffers(struct rb_conn *c);
+
+#endif

@@ -1,0 +1,268 @@
+#include "net/worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "net/daemon.h"
+
+int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cpu)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->cpu = cpu;
+	w->d = d;
+	w->wake_fd = -1;
+	rb_stats_init(&w->stats);
+	rb_mailbox_init(&w->mbox);
+	w->reader = rb_registry_reader(d->reg);
+	if (!w->reader)
+		return -ENOMEM;
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->wake_fd < 0)
+		return -errno;
+	struct rb_serve *s = &w->serve;
+	int r = rb_serve_init(s);
+	if (r)
+		return r;
+	s->policy = d->policy;
+	s->stats = &w->stats;
+	s->counters = &w->counters;
+	s->mbox = &w->mbox;
+	s->ctl_wake_fd = d->ctl_wake_fd;
+	s->mut_inflight = &w->mut_inflight;
+	s->hctx.reg = d->reg;
+	s->hctx.policy = &s->policy;
+	s->hctx.stats = &w->stats;
+	s->hctx.collect_stats = rb_daemon_collect_stats;
+	s->hctx.collect_arg = d;
+	s->hctx.scratch = malloc(sizeof(struct rb_stats));
+	if (!s->hctx.scratch)
+		return -ENOMEM;
+	for (unsigned i = 0; i < RB_LISTEN_MAX; i++)
+		w->udp[i].fd = w->tcp[i].fd = -1;
+	return 0;
+}
+
+void rb_worker_fini(struct rb_worker *w)
+{
+	for (uint32_t i = 0; i < w->n_slots; i++) {
+		struct rb_conn *c = w->conns[i];
+		if (!c)
+			continue;
+		if (c->fd >= 0)
+			close(c->fd);
+		rb_conn_free_buffers(c);
+		free(c);
+	}
+	for (unsigned i = 0; i < w->n_udp; i++)
+		close(w->udp[i].fd);
+	for (unsigned i = 0; i < w->n_tcp; i++)
+		close(w->tcp[i].fd);
+	struct rb_mut_msg *m;
+	while ((m = rb_mailbox_pop_rep(&w->mbox)))
+		free(m);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	free(w->serve.hctx.scratch);
+	rb_serve_fini(&w->serve);
+	rb_reader_release(w->reader);
+}
+
+void rb_worker_heartbeat(struct rb_worker *w)
+{
+	__atomic_store_n(&w->heartbeat_ms, w->serve.now_ms, __ATOMIC_RELAXED);
+}
+
+bool rb_worker_stopping(const struct rb_worker *w)
+{
+	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) != 0;
+}
+
+void rb_sockaddr_to_addr(const struct sockaddr *sa, socklen_t len, struct rb_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		a->family = RB_AF_INET;
+		a->port = ntohs(in->sin_port);
+		memcpy(a->ip, &in->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		a->family = RB_AF_INET6;
+		a->port = ntohs(in6->sin6_port);
+		memcpy(a->ip, &in6->sin6_addr, 16);
+	}
+}
+
+void rb_route_set_pktinfo(struct rb_dgram_route *rt, const struct msghdr *mh)
+{
+	rt->local_family = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR((struct msghdr *)(uintptr_t)mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			memcpy(&rt->local.v4, CMSG_DATA(cm), sizeof(rt->local.v4));
+			rt->local_family = AF_INET;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&rt->local.v6, CMSG_DATA(cm), sizeof(rt->local.v6));
+			rt->local_family = AF_INET6;
+		}
+	}
+}
+
+size_t rb_route_put_pktinfo(const struct rb_dgram_route *rt, void *cbuf, size_t cap)
+{
+	struct msghdr mh = { .msg_control = cbuf, .msg_controllen = cap };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (!cm)
+		return 0;
+	if (rt->local_family == AF_INET && cap >= CMSG_SPACE(sizeof(struct in_pktinfo))) {
+		/* Answer from the address the call was sent to (ipi_spec_dst),
+		 * leaving the interface to routing. */
+		struct in_pktinfo pi = { .ipi_spec_dst = rt->local.v4.ipi_spec_dst };
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	if (rt->local_family == AF_INET6 && cap >= CMSG_SPACE(sizeof(struct in6_pktinfo))) {
+		struct in6_pktinfo pi = rt->local.v6;
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	return 0;
+}
+
+void rb_worker_dgram_xport(const struct rb_dgram_route *rt, enum rb_netid_idx netid,
+			   struct rb_xport *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->netid = netid;
+	x->peer_uid = -1;
+	rb_sockaddr_to_addr((const struct sockaddr *)&rt->peer, rt->peer_len, &x->peer);
+	if (rt->local_family == AF_INET) {
+		x->local.family = RB_AF_INET;
+		memcpy(x->local.ip, &rt->local.v4.ipi_spec_dst, 4);
+	} else if (rt->local_family == AF_INET6) {
+		x->local.family = RB_AF_INET6;
+		memcpy(x->local.ip, &rt->local.v6.ipi6_addr, 16);
+	}
+}
+
+struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd, enum rb_netid_idx netid)
+{
+	struct rb_daemon *d = w->d;
+	if (w->live_conns >= RB_CONN_PER_WORKER_MAX)
+		return NULL;
+	if (__atomic_add_fetch(&d->total_conns, 1, __ATOMIC_RELAXED) > RB_CONN_TOTAL_MAX) {
+		__atomic_sub_fetch(&d->total_conns, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	uint32_t slot = w->n_free ? w->free_slots[--w->n_free] : w->n_slots++;
+	struct rb_conn *c = w->conns[slot];
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			if (slot == w->n_slots - 1)
+				w->n_slots--;
+			else
+				w->free_slots[w->n_free++] = slot;
+			__atomic_sub_fetch(&d->total_conns, 1, __ATOMIC_RELAXED);
+			return NULL;
+		}
+		w->conns[slot] = c;
+	}
+	rb_conn_reset(c, fd, slot);
+	c->xport.netid = netid;
+	c->xport.peer_uid = -1;
+	c->last_active_ms = w->serve.now_ms;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		rb_sockaddr_to_addr((struct sockaddr *)&ss, sl, &c->xport.peer);
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		rb_sockaddr_to_addr((struct sockaddr *)&ss, sl, &c->xport.local);
+	w->live_conns++;
+	rb_count(&w->counters.tcp_accepted);
+	return c;
+}
+
+void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->gen++; /* replies still owed to it are now dropped */
+	/* Keep small buffers for the slot's next connection; drop big ones. */
+	if (c->out.cap > 4096 || c->snd.cap > 4096) {
+		free(c->out.p);
+		free(c->snd.p);
+		memset(&c->out, 0, sizeof(c->out));
+		memset(&c->snd, 0, sizeof(c->snd));
+	}
+	c->out.off = c->out.len = c->snd.off = c->snd.len = 0;
+	w->free_slots[w->n_free++] = c->slot;
+	w->live_conns--;
+	__atomic_sub_fetch(&w->d->total_conns, 1, __ATOMIC_RELAXED);
+}
+
+void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops)
+{
+	uint64_t now = w->serve.now_ms;
+	for (uint32_t i = 0; i < w->n_slots; i++) {
+		struct rb_conn *c = w->conns[i];
+		if (!c || c->fd < 0 || c->closing)
+			continue;
+		if (c->blocked_since_ms && now - c->blocked_since_ms > RB_CONN_BLOCKED_TIMEOUT_MS) {
+			rb_count(&w->counters.tcp_dropped_blocked);
+			ops->conn_close(w, c);
+		} else if (now - c->last_active_ms > RB_CONN_IDLE_TIMEOUT_MS &&
+			   rb_conn_unsent(c) == 0 && c->mutations_owed == 0) {
+			rb_count(&w->counters.tcp_reaped_idle);
+			ops->conn_close(w, c);
+		}
+	}
+}
+
+void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *ops)
+{
+	struct rb_mut_msg *m;
+	while ((m = rb_mailbox_pop_rep(&w->mbox))) {
+		w->mut_inflight--;
+		if (m->kind == RB_ROUTE_UDP) {
+			ops->udp_send(w, &m->dg, m->reply, m->reply_len);
+		} else if (m->conn_slot < w->n_slots) {
+			struct rb_conn *c = w->conns[m->conn_slot];
+			if (c && c->gen == m->conn_gen && c->fd >= 0 && !c->closing) {
+				c->mutations_owed--;
+				if (rb_conn_append(c, m->reply, m->reply_len) == 0)
+					ops->conn_kick(w, c);
+				else
+					ops->conn_close(w, c);
+			}
+		}
+		free(m);
+	}
+}
+
+bool rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c,
+			  const uint8_t *p, size_t n, const struct rb_backend_ops *ops)
+{
+	if (rb_conn_feed(&w->serve, c, p, n) < 0)
+		return false;
+	if (rb_conn_unsent(c))
+		ops->conn_kick(w, c);
+	if (rb_conn_over_cap(c, w->serve.now_ms) && !c->paused) {
+		c->paused = true;
+		rb_count(&w->counters.tcp_paused);
+	}
+	return true;
+}

@@ -1,0 +1,94 @@
+/* A worker: one thread, pinned to one CPU, that owns its sockets, its
+ * connections, its event loop (io_uring or epoll), its registry reader and
+ * its counters, and answers every read-only call itself. */
+#ifndef RB_NET_WORKER_H
+#define RB_NET_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "net/counters.h"
+#include "net/limits.h"
+#include "net/mailbox.h"
+#include "net/serve.h"
+#include "registry/stats.h"
+
+struct rb_daemon;
+
+struct rb_listener {
+	int fd;
+	enum rb_netid_idx netid;
+};
+
+struct rb_worker {
+	unsigned id;
+	int cpu; /* pinned CPU, or -1 */
+	struct rb_daemon *d;
+	pthread_t thread;
+	pthread_t owner; /* the thread running the loop (asserted) */
+	struct rb_serve serve;
+	struct rb_counters counters;
+	struct rb_stats stats;
+	struct rb_reader *reader;
+	struct rb_listener udp[RB_LISTEN_MAX];
+	unsigned n_udp;
+	struct rb_listener tcp[RB_LISTEN_MAX];
+	unsigned n_tcp;
+	/* Connections: slots, reused; a free stack of slot numbers. */
+	struct rb_conn *conns[RB_CONN_PER_WORKER_MAX];
+	uint32_t free_slots[RB_CONN_PER_WORKER_MAX];
+	uint32_t n_free, n_slots, live_conns;
+	struct rb_mailbox mbox;
+	uint32_t mut_inflight;
+	int wake_fd;           /* the control thread wakes us here */
+	int stop;              /* atomic: leave the loop */
+	uint64_t heartbeat_ms; /* atomic: last loop iteration */
+	void *be;              /* backend state */
+};
+
+/* What a backend does for the shared code. */
+struct rb_backend_ops {
+	/* Send a datagram reply along a route. */
+	void (*udp_send)(struct rb_worker *w, const struct rb_dgram_route *rt,
+			 const uint8_t *p, uint32_t n);
+	/* c->out has new bytes: start sending if nothing is in flight. */
+	void (*conn_kick)(struct rb_worker *w, struct rb_conn *c);
+	/* Begin closing c; the backend calls rb_worker_conn_release once
+	 * nothing of its own refers to c any more. */
+	void (*conn_close)(struct rb_worker *w, struct rb_conn *c);
+};
+
+int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cpu);
+void rb_worker_fini(struct rb_worker *w);
+
+/* Backends: each runs the loop until w->stop; -errno if it cannot start. */
+int rb_worker_run_uring(struct rb_worker *w);
+int rb_worker_run_epoll(struct rb_worker *w);
+/* Whether io_uring has everything the uring backend needs here; on
+ * failure *why says what is missing. */
+int rb_uring_probe(const char **why);
+
+/* Shared by the backends. */
+struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd,
+				    enum rb_netid_idx netid);
+void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c);
+void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops);
+void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *ops);
+/* Handles bytes read from c: feeds them, kicks sending, pauses reading
+ * when over the unsent cap. Returns false when c must be closed. */
+bool rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c,
+			  const uint8_t *p, size_t n, const struct rb_backend_ops *ops);
+/* Fills an rb_xport for a datagram from its peer address and pktinfo. */
+void rb_worker_dgram_xport(const struct rb_dgram_route *rt, enum rb_netid_idx netid,
+			   struct rb_xport *x);
+/* Extracts IP_PKTINFO / IPV6_PKTINFO from a received message's control. */
+void rb_route_set_pktinfo(struct rb_dgram_route *rt, const struct msghdr *mh);
+/* Builds the control message that sends a reply from the arrival address. */
+size_t rb_route_put_pktinfo(const struct rb_dgram_route *rt, void *cbuf, size_t cap);
+void rb_sockaddr_to_addr(const struct sockaddr *sa, socklen_t len, struct rb_addr *a);
+void rb_worker_heartbeat(struct rb_worker *w);
+bool rb_worker_stopping(const struct rb_worker *w);
+
+#endif
