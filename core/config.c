@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,11 @@ void rb_config_defaults(struct rb_config *c)
 	c->warm_start = true;
 	c->backend = RB_BACKEND_AUTO;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", "/run/ringbind");
+	c->limits.idle_timeout_ms = RB_CONFIG_IDLE_TIMEOUT_MS;
+	c->limits.blocked_timeout_ms = RB_CONFIG_BLOCKED_TIMEOUT_MS;
+	c->limits.conn_per_worker = RB_CONFIG_CONN_PER_WORKER;
+	c->limits.conn_total = RB_CONFIG_CONN_TOTAL;
+	c->limits.unsent_max = RB_CONFIG_UNSENT_MAX;
 }
 
 const char *rb_config_usage(void)
@@ -38,6 +44,15 @@ const char *rb_config_usage(void)
 	       "      --workers N        worker threads (default: one per CPU)\n"
 	       "      --backend B        uring or epoll (default: uring if usable)\n"
 	       "      --state-dir DIR    state directory (default /run/ringbind)\n"
+	       "\n"
+	       "limits (each protects other clients from one client):\n"
+	       "      --idle-timeout MS        reap a connection idle this long (60000)\n"
+	       "      --blocked-timeout MS     drop a connection that leaves replies\n"
+	       "                               unread this long (5000)\n"
+	       "      --max-unsent BYTES       stop reading from a connection holding\n"
+	       "                               this many unsent reply bytes (262144)\n"
+	       "      --max-conn-per-worker N  connections per worker (4096)\n"
+	       "      --max-conn N             connections in total (16384)\n"
 	       "      --help             show this text\n"
 	       "      --version          show the version\n";
 }
@@ -172,6 +187,27 @@ static int parse_long(struct rb_config *c, int argc, char *const argv[], int *i,
 			return fail(err, errcap,
 				    "--backend: expected uring, epoll or auto, got '%s'",
 				    v ? v : "");
+		return 0;
+	}
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned long lo, hi;
+	} nums[] = {
+		{ "--idle-timeout", offsetof(struct rb_limits, idle_timeout_ms), 100, 86400000 },
+		{ "--blocked-timeout", offsetof(struct rb_limits, blocked_timeout_ms), 100, 3600000 },
+		{ "--max-unsent", offsetof(struct rb_limits, unsent_max), 4096, 1u << 30 },
+		{ "--max-conn-per-worker", offsetof(struct rb_limits, conn_per_worker), 1, RB_CONFIG_CONN_PER_WORKER },
+		{ "--max-conn", offsetof(struct rb_limits, conn_total), 1, 1u << 20 },
+	};
+	for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
+		v = long_value(arg, nums[k].name, argc, argv, i, &m);
+		if (!m)
+			continue;
+		if (parse_uint(v, nums[k].lo, nums[k].hi, &n))
+			return fail(err, errcap, "%s: expected %lu..%lu, got '%s'", nums[k].name,
+				    nums[k].lo, nums[k].hi, v ? v : "");
+		*(uint32_t *)(void *)((char *)&c->limits + nums[k].off) = (uint32_t)n;
 		return 0;
 	}
 	v = long_value(arg, "--state-dir", argc, argv, i, &m);

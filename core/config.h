@@ -17,6 +17,22 @@
 
 enum rb_backend { RB_BACKEND_AUTO = 0, RB_BACKEND_URING, RB_BACKEND_EPOLL };
 
+/* Connection limits of the data plane. Defaults are the RB_CONN_* constants
+ * of net/limits.h (repeated here so that core/ stays below net/). */
+#define RB_CONFIG_IDLE_TIMEOUT_MS 60000u
+#define RB_CONFIG_BLOCKED_TIMEOUT_MS 5000u
+#define RB_CONFIG_CONN_PER_WORKER 4096u
+#define RB_CONFIG_CONN_TOTAL 16384u
+#define RB_CONFIG_UNSENT_MAX (256u << 10)
+
+struct rb_limits {
+	uint32_t idle_timeout_ms;    /* --idle-timeout MS: reap idle connections */
+	uint32_t blocked_timeout_ms; /* --blocked-timeout MS: drop non-readers */
+	uint32_t conn_per_worker;    /* --max-conn-per-worker N */
+	uint32_t conn_total;         /* --max-conn N */
+	uint32_t unsent_max;         /* --max-unsent BYTES per connection */
+};
+
 struct rb_config {
 	bool foreground;   /* -f */
 	bool warm_start;   /* -w (warm restart is our default anyway) */
@@ -32,6 +48,7 @@ struct rb_config {
 	uint32_t nhosts;
 	char hosts[RB_CONFIG_HOSTS_MAX][RB_CONFIG_HOST_LEN];
 	char state_dir[RB_CONFIG_PATH_MAX];
+	struct rb_limits limits;
 };
 
 enum rb_config_action {

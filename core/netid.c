@@ -1,4 +1,5 @@
 #include <string.h>
+#include <strings.h>
 
 #include "core/uaddr.h"
 
@@ -22,8 +23,9 @@ const struct rb_netid *rb_netid_get(enum rb_netid_idx idx)
 int rb_netid_find(const char *name, size_t len)
 {
 	for (int i = 0; i < RB_NETID_COUNT; i++) {
+		/* Case-insensitive, as rpcbind compares netids. */
 		if (strlen(netids[i].name) == len &&
-		    memcmp(netids[i].name, name, len) == 0)
+		    strncasecmp(netids[i].name, name, len) == 0)
 			return i;
 	}
 	return -1;

@@ -76,7 +76,7 @@ struct rb_netid {
 
 /* The netid table, in /etc/netconfig's order of preference. */
 const struct rb_netid *rb_netid_get(enum rb_netid_idx idx);
-/* Looks a netid up by name; -1 when unknown. */
+/* Looks a netid up by name, ignoring case; -1 when unknown. */
 int rb_netid_find(const char *name, size_t len);
 
 #endif

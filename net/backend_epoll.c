@@ -142,7 +142,7 @@ static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
 		rb_conn_sent(c, (uint32_t)r);
 		c->last_active_ms = w->serve.now_ms;
 	}
-	if (c->paused && !rb_conn_over_cap(c, w->serve.now_ms))
+	if (c->paused && !rb_conn_over_cap(c, w->serve.limits->unsent_max, w->serve.now_ms))
 		c->paused = false;
 	update_interest(w, c);
 }

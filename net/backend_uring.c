@@ -345,7 +345,7 @@ static void on_tcp_send(struct rb_worker *w, struct uring_be *be, struct io_urin
 	rb_conn_sent(c, (uint32_t)cqe->res);
 	c->last_active_ms = w->serve.now_ms;
 	u_conn_kick(w, c);
-	if (c->paused && !rb_conn_over_cap(c, w->serve.now_ms)) {
+	if (c->paused && !rb_conn_over_cap(c, w->serve.limits->unsent_max, w->serve.now_ms)) {
 		c->paused = false;
 		if (!c->recv_armed)
 			arm_tcp_recv(be, c);

@@ -38,6 +38,7 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 		return r;
 	struct rb_serve *s = &ctl->serve;
 	s->policy = d->policy;
+	s->limits = &d->cfg.limits;
 	s->stats = &d->ctl_stats;
 	s->counters = &ctl->counters;
 	s->writer = d->reg; /* mutations are applied here, at once */
@@ -143,7 +144,7 @@ static bool conn_flush(struct rb_control *ctl, struct rb_conn *c)
 		}
 		rb_conn_sent(c, (uint32_t)r);
 	}
-	c->paused = rb_conn_over_cap(c, ctl->serve.now_ms);
+	c->paused = rb_conn_over_cap(c, ctl->serve.limits->unsent_max, ctl->serve.now_ms);
 	conn_interest(ctl, c);
 	return true;
 }
@@ -255,13 +256,14 @@ static void on_timer(struct rb_control *ctl)
 		/* EAGAIN: nothing expired */
 	}
 	rb_registry_reclaim(ctl->d->reg);
+	const struct rb_limits *lim = ctl->serve.limits;
 	uint64_t now = ctl->serve.now_ms;
 	for (uint32_t i = 0; i < ctl->n_slots; i++) {
 		struct rb_conn *c = ctl->conns[i];
 		if (!c || c->fd < 0)
 			continue;
-		if ((c->blocked_since_ms && now - c->blocked_since_ms > RB_CONN_BLOCKED_TIMEOUT_MS) ||
-		    now - c->last_active_ms > RB_CONN_IDLE_TIMEOUT_MS)
+		if ((c->blocked_since_ms && now - c->blocked_since_ms > lim->blocked_timeout_ms) ||
+		    now - c->last_active_ms > lim->idle_timeout_ms)
 			conn_close(ctl, c);
 	}
 }

@@ -15,7 +15,7 @@
 	X(tcp_refused_cap, "TCP connections refused at a cap")                 \
 	X(tcp_records, "stream records handled")                               \
 	X(tcp_oversize, "streams dropped for a record over RB_RECORD_MAX")     \
-	X(tcp_reaped_idle, "connections reaped after RB_CONN_IDLE_TIMEOUT_MS") \
+	X(tcp_reaped_idle, "connections reaped after --idle-timeout") \
 	X(tcp_dropped_blocked, "connections dropped: replies unread too long") \
 	X(tcp_paused, "times reading stopped for unsent replies")             \
 	X(no_reply, "calls answered with no reply")                            \

@@ -2,6 +2,7 @@
 #ifndef RB_NET_LIMITS_H
 #define RB_NET_LIMITS_H
 
+#include "core/config.h"
 #include "core/record.h"
 
 /* Largest UDP datagram we read; a longer one is dropped (counted). */
@@ -11,17 +12,16 @@
 #define RB_UDP_REPLY_MAX 8800u
 /* Largest reply on a stream (a DUMP of a huge registry). */
 #define RB_STREAM_REPLY_MAX (64u << 20)
-/* Unsent reply bytes a connection may hold before we stop reading from it
- * (a client that pipelines calls and never reads its replies). */
-#define RB_CONN_UNSENT_MAX (256u << 10)
-/* How long a connection may stay over RB_CONN_UNSENT_MAX before it is
- * dropped, and how long one may be idle before it is reaped. */
-#define RB_CONN_BLOCKED_TIMEOUT_MS 5000u
-#define RB_CONN_IDLE_TIMEOUT_MS 60000u
-/* Connections per worker, and in total across workers. At a cap a new
- * connection is accepted and closed at once: accept never spins. */
-#define RB_CONN_PER_WORKER_MAX 4096u
-#define RB_CONN_TOTAL_MAX 16384u
+/* Largest unsent backlog a connection may build, whatever --max-unsent
+ * says: one reply of RB_STREAM_REPLY_MAX may always be queued whole. */
+#define RB_CONN_BACKLOG_MAX (RB_STREAM_REPLY_MAX + (1u << 30))
+/* Connection limits are run-time options (struct rb_limits in
+ * core/config.h, defaults RB_CONFIG_*): unsent reply bytes before reading
+ * stops, how long a non-reader may block, idle reaping, and the caps on
+ * connections per worker and in total. At a cap a new connection is
+ * accepted and closed at once: accept never spins. This is the size of a
+ * worker's connection table, and so the most --max-conn-per-worker allows. */
+#define RB_CONN_PER_WORKER_MAX RB_CONFIG_CONN_PER_WORKER
 /* AF_LOCAL connections the control thread serves at once. */
 #define RB_LOCAL_CONN_MAX 1024u
 /* Mutations in flight from one worker to the control thread. */

@@ -146,7 +146,7 @@ int rb_conn_append(struct rb_conn *c, const uint8_t *reply, uint32_t len)
 			size_t want = b->cap ? b->cap : 512;
 			while (want - live < need)
 				want *= 2;
-			if (want > (size_t)RB_STREAM_REPLY_MAX + RB_CONN_UNSENT_MAX + 4)
+			if (want > (size_t)RB_CONN_BACKLOG_MAX)
 				return -EMSGSIZE;
 			uint8_t *nb = realloc(b->p, want);
 			if (!nb)
@@ -188,9 +188,9 @@ void rb_conn_sent(struct rb_conn *c, uint32_t n)
 	}
 }
 
-bool rb_conn_over_cap(struct rb_conn *c, uint64_t now_ms)
+bool rb_conn_over_cap(struct rb_conn *c, uint32_t unsent_max, uint64_t now_ms)
 {
-	if (rb_conn_unsent(c) > RB_CONN_UNSENT_MAX) {
+	if (rb_conn_unsent(c) > unsent_max) {
 		if (!c->blocked_since_ms)
 			c->blocked_since_ms = now_ms ? now_ms : 1;
 		return true;

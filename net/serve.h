@@ -33,7 +33,7 @@ struct rb_conn {
 	struct rb_buf out;
 	struct rb_buf snd;
 	uint64_t last_active_ms;
-	uint64_t blocked_since_ms; /* 0 unless over RB_CONN_UNSENT_MAX */
+	uint64_t blocked_since_ms; /* 0 unless over --max-unsent */
 	uint32_t mutations_owed;    /* replies the control thread owes us */
 	bool closing;
 	/* Backend state. */
@@ -57,6 +57,7 @@ struct rb_serve {
 	struct rb_registry *writer;
 	/* A growable reply buffer. */
 	struct rb_xdr_enc enc;
+	const struct rb_limits *limits;
 	uint32_t now;    /* wall clock seconds, for GETTIME */
 	uint64_t now_ms; /* monotonic, for timeouts */
 };
@@ -88,8 +89,9 @@ static inline uint32_t rb_conn_unsent(const struct rb_conn *c)
 uint32_t rb_conn_next_send(struct rb_conn *c, const uint8_t **p);
 /* Marks n bytes of snd as sent. */
 void rb_conn_sent(struct rb_conn *c, uint32_t n);
-/* Updates blocked_since_ms; true when reading should pause. */
-bool rb_conn_over_cap(struct rb_conn *c, uint64_t now_ms);
+/* Updates blocked_since_ms; true when reading should pause (more than
+ * unsent_max reply bytes wait). */
+bool rb_conn_over_cap(struct rb_conn *c, uint32_t unsent_max, uint64_t now_ms);
 void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot);
 void rb_conn_free_buffers(struct rb_conn *c);
 

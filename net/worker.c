@@ -29,6 +29,7 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 	if (r)
 		return r;
 	s->policy = d->policy;
+	s->limits = &d->cfg.limits;
 	s->stats = &w->stats;
 	s->counters = &w->counters;
 	s->mbox = &w->mbox;
@@ -159,9 +160,9 @@ void rb_worker_dgram_xport(const struct rb_dgram_route *rt, enum rb_netid_idx ne
 struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd, enum rb_netid_idx netid)
 {
 	struct rb_daemon *d = w->d;
-	if (w->live_conns >= RB_CONN_PER_WORKER_MAX)
+	if (w->live_conns >= d->cfg.limits.conn_per_worker)
 		return NULL;
-	if (__atomic_add_fetch(&d->total_conns, 1, __ATOMIC_RELAXED) > RB_CONN_TOTAL_MAX) {
+	if (__atomic_add_fetch(&d->total_conns, 1, __ATOMIC_RELAXED) > d->cfg.limits.conn_total) {
 		__atomic_sub_fetch(&d->total_conns, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
@@ -216,15 +217,16 @@ void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c)
 
 void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops)
 {
+	const struct rb_limits *lim = w->serve.limits;
 	uint64_t now = w->serve.now_ms;
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (!c || c->fd < 0 || c->closing)
 			continue;
-		if (c->blocked_since_ms && now - c->blocked_since_ms > RB_CONN_BLOCKED_TIMEOUT_MS) {
+		if (c->blocked_since_ms && now - c->blocked_since_ms > lim->blocked_timeout_ms) {
 			rb_count(&w->counters.tcp_dropped_blocked);
 			ops->conn_close(w, c);
-		} else if (now - c->last_active_ms > RB_CONN_IDLE_TIMEOUT_MS &&
+		} else if (now - c->last_active_ms > lim->idle_timeout_ms &&
 			   rb_conn_unsent(c) == 0 && c->mutations_owed == 0) {
 			rb_count(&w->counters.tcp_reaped_idle);
 			ops->conn_close(w, c);
@@ -260,7 +262,7 @@ bool rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c,
 		return false;
 	if (rb_conn_unsent(c))
 		ops->conn_kick(w, c);
-	if (rb_conn_over_cap(c, w->serve.now_ms) && !c->paused) {
+	if (rb_conn_over_cap(c, w->serve.limits->unsent_max, w->serve.now_ms) && !c->paused) {
 		c->paused = true;
 		rb_count(&w->counters.tcp_paused);
 	}
