@@ -19,7 +19,9 @@
 
 /* One UDP buffer: the recvmsg_out header, the peer address, the pktinfo
  * control message, and a datagram of up to RB_UDP_MAX bytes. */
-#define UDP_NAME_LEN ((unsigned)sizeof(struct sockaddr_in6))
+/* The name area is rounded up so that the control messages after it are
+ * aligned for struct cmsghdr. */
+#define UDP_NAME_LEN (((unsigned)sizeof(struct sockaddr_in6) + 7u) & ~7u)
 #define UDP_CTRL_LEN ((unsigned)CMSG_SPACE(sizeof(struct in6_pktinfo)))
 #define UDP_BUF_SIZE                                                          \
 	(((unsigned)sizeof(struct io_uring_recvmsg_out) + UDP_NAME_LEN +       \
