@@ -73,7 +73,7 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi,
 		      unsigned long *out)
 {
 	char *end;
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || *s < '0' || *s > '9') /* strtoul would skip spaces, take signs */
 		return -EINVAL;
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);

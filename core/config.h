@@ -58,7 +58,8 @@ enum rb_config_action {
 };
 
 void rb_config_defaults(struct rb_config *c);
-/* Parses argv (argv[0] is the program name). Returns 0 with *action set,
+/* Parses argv (argv[0] is the program name) over c, which the caller has
+ * filled with rb_config_defaults first. Returns 0 with *action set,
  * or -EINVAL with a one-line explanation in err (errcap bytes). Does not
  * use getopt (which keeps global state). */
 int rb_config_parse(struct rb_config *c, int argc, char *const argv[],

@@ -10,7 +10,8 @@ static bool parse_auth_sys(struct rb_xdr_bytes body, struct rb_auth_sys *sys)
 	struct rb_xdr_dec d;
 	rb_xdr_dec_init(&d, body.ptr, body.len);
 	sys->stamp = rb_xdr_get_u32(&d);
-	sys->machine = rb_xdr_get_string(&d, RB_AUTH_SYS_MACHINE_MAX);
+	/* Any bytes, as libtirpc: the name is only informative. */
+	sys->machine = rb_xdr_get_opaque(&d, RB_AUTH_SYS_MACHINE_MAX);
 	sys->uid = rb_xdr_get_u32(&d);
 	sys->gid = rb_xdr_get_u32(&d);
 	sys->ngids = rb_xdr_get_u32(&d);

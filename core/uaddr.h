@@ -29,7 +29,8 @@ struct rb_addr {
 };
 
 /* Parses a uaddr of the given family. 0, or -EINVAL when malformed (bad
- * digits, octet or port part > 255, missing port, path too long). */
+ * digits, octet or port part > 255, missing port, an AF_LOCAL path over
+ * RB_LOCAL_PATH_MAX - 1 = 107 bytes, as libtirpc). */
 int rb_uaddr_parse(enum rb_family family, const char *s, size_t len,
 		   struct rb_addr *out);
 /* Prints a uaddr into out (cap bytes, NUL-terminated). Returns the length,
