@@ -39,6 +39,7 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	struct rb_serve *s = &ctl->serve;
 	s->policy = d->policy;
 	s->limits = &d->cfg.limits;
+	s->debug = d->cfg.debug;
 	s->stats = &d->ctl_stats;
 	s->counters = &ctl->counters;
 	s->writer = d->reg; /* mutations are applied here, at once */

@@ -26,6 +26,8 @@
 #define RB_LOCAL_CONN_MAX 1024u
 /* Mutations in flight from one worker to the control thread. */
 #define RB_MAILBOX_CAP 1024u
+/* Debug (-d) lines per second per thread; the rest are counted. */
+#define RB_DEBUG_LOG_RATE 50u
 /* How often timers (reaping, blocked connections) are checked. */
 #define RB_TICK_MS 250u
 /* io_uring: provided buffers for UDP and TCP reads, and UDP reply slots. */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/rpc_msg.h"
+#include "net/daemon.h"
 #include "net/limits.h"
 
 int rb_serve_init(struct rb_serve *s)
@@ -31,6 +32,41 @@ void rb_serve_tick(struct rb_serve *s)
 	s->now = (uint32_t)ts.tv_sec;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static const char *outcome_name(enum rb_outcome o)
+{
+	return o == RB_OUT_REPLY ? "reply" : o == RB_OUT_MUTATE ? "to the writer" : "no reply";
+}
+
+/* -d: one line per call, at most RB_DEBUG_LOG_RATE a second per thread so
+ * that a flood cannot turn into a flood of log lines. */
+static void debug_call(struct rb_serve *s, const struct rb_xport *x,
+		       const uint8_t *msg, uint32_t len, enum rb_outcome o)
+{
+	uint64_t sec = s->now_ms / 1000u;
+	if (sec != s->log_second) {
+		if (s->log_suppressed)
+			rb_log("debug: %llu call lines suppressed",
+			       (unsigned long long)s->log_suppressed);
+		s->log_second = sec;
+		s->log_budget = RB_DEBUG_LOG_RATE;
+		s->log_suppressed = 0;
+	}
+	if (!s->log_budget) {
+		s->log_suppressed++;
+		return;
+	}
+	s->log_budget--;
+	struct rb_rpc_call c;
+	enum rb_auth_stat why;
+	char peer[RB_UADDR_MAX + 1] = "local";
+	if (x->peer.family != RB_AF_LOCAL && rb_uaddr_print(&x->peer, peer, sizeof(peer)) < 0)
+		peer[0] = '\0';
+	rb_rpc_decode_call(msg, len, &c, &why);
+	rb_log("debug: %s %s xid %08x prog %u vers %u proc %u: %s",
+	       rb_netid_get(x->netid)->name, peer, c.xid, c.prog, c.vers, c.proc,
+	       outcome_name(o));
 }
 
 /* Hands a mutation to the writer. Returns the length of a reply to send
@@ -92,6 +128,8 @@ uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 	e->limit = RB_UDP_REPLY_MAX;
 	enum rb_outcome o = rb_handle_call(&s->hctx, &xx, msg, len, e, &m);
 	e->limit = limit;
+	if (s->debug)
+		debug_call(s, &xx, msg, len, o);
 	switch (o) {
 	case RB_OUT_REPLY:
 		return (uint32_t)e->pos;
@@ -210,7 +248,10 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	c->xport.now = s->now;
 	e->pos = 0;
 	e->err = 0;
-	switch (rb_handle_call(&s->hctx, &c->xport, rec, len, e, &m)) {
+	enum rb_outcome o = rb_handle_call(&s->hctx, &c->xport, rec, len, e, &m);
+	if (s->debug)
+		debug_call(s, &c->xport, rec, len, o);
+	switch (o) {
 	case RB_OUT_REPLY:
 		n = (uint32_t)e->pos;
 		break;

@@ -58,6 +58,10 @@ struct rb_serve {
 	/* A growable reply buffer. */
 	struct rb_xdr_enc enc;
 	const struct rb_limits *limits;
+	bool debug;               /* -d: a log line per call, rate-limited */
+	uint32_t log_budget;      /* lines left in this second */
+	uint64_t log_second;      /* the second log_budget belongs to */
+	uint64_t log_suppressed;  /* lines not written for the rate limit */
 	uint32_t now;    /* wall clock seconds, for GETTIME */
 	uint64_t now_ms; /* monotonic, for timeouts */
 };

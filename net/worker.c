@@ -30,6 +30,7 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 		return r;
 	s->policy = d->policy;
 	s->limits = &d->cfg.limits;
+	s->debug = d->cfg.debug;
 	s->stats = &w->stats;
 	s->counters = &w->counters;
 	s->mbox = &w->mbox;
