@@ -72,8 +72,11 @@ static enum rb_outcome pmap_getport(struct rb_call *k)
 
 static enum rb_outcome pmap_dump(struct rb_call *k)
 {
+	/* Entries registered after the call began are left out, so a DUMP
+	 * that races with SETs never lists a key twice or runs on. */
+	uint64_t upto = rb_registry_seq(k->ctx->reg);
 	rb_reply_ok(k);
-	for (const struct rb_entry *e = rb_registry_first(k->ctx->reg); e;
+	for (const struct rb_entry *e = rb_registry_first(k->ctx->reg); e && e->seq <= upto;
 	     e = rb_registry_next(e)) {
 		uint32_t prot;
 		uint16_t port;

@@ -35,6 +35,8 @@ struct rb_registry {
 	ck_hs_t owners;  /* struct owner_count; writer only */
 	struct rb_entry_list order;
 	struct rb_entry *tail; /* writer only */
+	uint64_t seq;          /* writer only: the last registration's number */
+	uint64_t pub_seq;      /* seq, published after the entry is linked */
 	size_t count;
 };
 
@@ -149,6 +151,9 @@ static unsigned long entry_hash(const void *o, unsigned long seed)
 static bool entry_cmp(const void *a, const void *b)
 {
 	const struct rb_entry *x = a, *y = b;
+	/* ck_hs compares candidates before the lookup returns one. */
+	RB_TSAN_ACQUIRE(a);
+	RB_TSAN_ACQUIRE(b);
 	return x->prog == y->prog && x->vers == y->vers &&
 	       netid_eq(x->netid, x->netid_len, y->netid, y->netid_len);
 }
@@ -161,6 +166,8 @@ static unsigned long prog_hash(const void *o, unsigned long seed)
 
 static bool prog_cmp(const void *a, const void *b)
 {
+	RB_TSAN_ACQUIRE(a);
+	RB_TSAN_ACQUIRE(b);
 	return ((const struct rb_progset *)a)->prog ==
 	       ((const struct rb_progset *)b)->prog;
 }
@@ -344,7 +351,10 @@ const struct rb_entry *rb_lookup_any_version(const struct rb_registry *reg,
 
 const struct rb_entry *rb_registry_first(const struct rb_registry *reg)
 {
-	const struct rb_entry *e = CK_LIST_FIRST(&reg->order);
+	/* ck's CK_LIST_* use plain volatile accesses, which TSan (and the
+	 * C11 model) do not treat as atomic: use acquire loads here and
+	 * release stores in order_append/order_remove. */
+	const struct rb_entry *e = __atomic_load_n(&reg->order.clh_first, __ATOMIC_ACQUIRE);
 	if (e)
 		RB_TSAN_ACQUIRE(e);
 	return e;
@@ -352,10 +362,15 @@ const struct rb_entry *rb_registry_first(const struct rb_registry *reg)
 
 const struct rb_entry *rb_registry_next(const struct rb_entry *e)
 {
-	const struct rb_entry *n = CK_LIST_NEXT(e, order);
+	const struct rb_entry *n = __atomic_load_n(&e->order.cle_next, __ATOMIC_ACQUIRE);
 	if (n)
 		RB_TSAN_ACQUIRE(n);
 	return n;
+}
+
+uint64_t rb_registry_seq(const struct rb_registry *reg)
+{
+	return __atomic_load_n(&reg->pub_seq, __ATOMIC_ACQUIRE);
 }
 
 size_t rb_registry_count(const struct rb_registry *reg)
@@ -465,11 +480,18 @@ static struct rb_entry *entry_new(uint32_t prog, uint32_t vers, const char *neti
 
 static void order_append(struct rb_registry *reg, struct rb_entry *e)
 {
-	if (reg->tail)
-		CK_LIST_INSERT_AFTER(reg->tail, e, order);
-	else
-		CK_LIST_INSERT_HEAD(&reg->order, e, order);
+	/* e->order.cle_next is NULL from entry_new; readers follow the links
+	 * with acquire loads, so each link is published with a release. */
+	e->seq = ++reg->seq;
+	if (reg->tail) {
+		e->order.cle_prev = &reg->tail->order.cle_next;
+		__atomic_store_n(&reg->tail->order.cle_next, e, __ATOMIC_RELEASE);
+	} else {
+		e->order.cle_prev = &reg->order.clh_first;
+		__atomic_store_n(&reg->order.clh_first, e, __ATOMIC_RELEASE);
+	}
 	reg->tail = e;
+	__atomic_store_n(&reg->pub_seq, reg->seq, __ATOMIC_RELEASE);
 }
 
 static void order_remove(struct rb_registry *reg, struct rb_entry *e)
@@ -481,7 +503,9 @@ static void order_remove(struct rb_registry *reg, struct rb_entry *e)
 				    : (struct rb_entry *)((char *)prev -
 							  offsetof(struct rb_entry, order.cle_next));
 	}
-	CK_LIST_REMOVE(e, order);
+	__atomic_store_n(e->order.cle_prev, e->order.cle_next, __ATOMIC_RELEASE);
+	if (e->order.cle_next)
+		e->order.cle_next->order.cle_prev = e->order.cle_prev;
 }
 
 int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,

@@ -32,6 +32,7 @@
 struct rb_entry {
 	ck_epoch_entry_t epoch; /* deferred free */
 	CK_LIST_ENTRY(rb_entry) order; /* registration order, for DUMP */
+	uint64_t seq; /* registration number: the list is in this order */
 	uint32_t prog;
 	uint32_t vers;
 	uint8_t netid_len;
@@ -114,7 +115,11 @@ const struct rb_entry *rb_lookup_any_version(const struct rb_registry *reg,
 /* The registrations of prog, oldest first; NULL when none. */
 const struct rb_progset *rb_lookup_prog(const struct rb_registry *reg,
 					uint32_t prog);
-/* Iteration over every entry in registration order. */
+/* Iteration over every entry in registration order. A walk that races
+ * with the writer may pass entries removed meanwhile and reach entries added
+ * meanwhile; to list what existed when it began, read rb_registry_seq()
+ * first and stop at the first entry whose seq is greater. */
+uint64_t rb_registry_seq(const struct rb_registry *reg);
 const struct rb_entry *rb_registry_first(const struct rb_registry *reg);
 const struct rb_entry *rb_registry_next(const struct rb_entry *e);
 
