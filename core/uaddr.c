@@ -86,15 +86,43 @@ int rb_uaddr_parse(enum rb_family family, const char *s, size_t len,
 	return 0;
 }
 
+/* Appends v (0..255) in decimal. */
+static char *put_dec8(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 int rb_uaddr_print(const struct rb_addr *a, char *out, size_t cap)
 {
 	int n;
+	if (a->family == RB_AF_INET) {
+		/* The hot case (GETADDR merges every wildcard answer): by hand,
+		 * as inet_ntop + snprintf cost more than the whole lookup. */
+		char buf[sizeof("255.255.255.255.255.255")], *p = buf;
+		for (int i = 0; i < 4; i++) {
+			p = put_dec8(p, a->ip[i]);
+			*p++ = '.';
+		}
+		p = put_dec8(p, a->port >> 8);
+		*p++ = '.';
+		p = put_dec8(p, a->port & 0xffu);
+		n = (int)(p - buf);
+		if ((size_t)n >= cap)
+			return -ENOSPC;
+		memcpy(out, buf, (size_t)n);
+		out[n] = '\0';
+		return n;
+	}
 	if (a->family == RB_AF_LOCAL) {
 		n = snprintf(out, cap, "%s", a->path);
-	} else if (a->family == RB_AF_INET || a->family == RB_AF_INET6) {
+	} else if (a->family == RB_AF_INET6) {
 		char host[INET6_ADDRSTRLEN];
-		int af = a->family == RB_AF_INET ? AF_INET : AF_INET6;
-		if (!inet_ntop(af, a->ip, host, sizeof(host)))
+		if (!inet_ntop(AF_INET6, a->ip, host, sizeof(host)))
 			return -EINVAL;
 		n = snprintf(out, cap, "%s.%u.%u", host, (unsigned)(a->port >> 8),
 			     (unsigned)(a->port & 0xff));

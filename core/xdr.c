@@ -37,7 +37,7 @@ static inline void dec_fail(struct rb_xdr_dec *d, int err)
 		d->err = err;
 }
 
-uint32_t rb_xdr_get_u32(struct rb_xdr_dec *d)
+uint32_t rb_xdr_get_u32_slow(struct rb_xdr_dec *d)
 {
 	if (d->err)
 		return 0;
@@ -186,7 +186,7 @@ static bool enc_room(struct rb_xdr_enc *e, size_t n)
 	return true;
 }
 
-void rb_xdr_put_u32(struct rb_xdr_enc *e, uint32_t v)
+void rb_xdr_put_u32_slow(struct rb_xdr_enc *e, uint32_t v)
 {
 	if (!enc_room(e, 4))
 		return;

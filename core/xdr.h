@@ -35,7 +35,20 @@ struct rb_xdr_bytes {
 };
 
 void rb_xdr_dec_init(struct rb_xdr_dec *d, const void *buf, size_t len);
-uint32_t rb_xdr_get_u32(struct rb_xdr_dec *d);
+/* The out-of-line path of rb_xdr_get_u32: errors and truncation. */
+uint32_t rb_xdr_get_u32_slow(struct rb_xdr_dec *d);
+/* Inline: a port mapper call is mostly u32s, and a call per word costs a
+ * measurable share of a lookup. */
+static inline uint32_t rb_xdr_get_u32(struct rb_xdr_dec *d)
+{
+	if (__builtin_expect(d->err == 0 && d->len - d->pos >= 4, 1)) {
+		const uint8_t *p = d->buf + d->pos;
+		d->pos += 4;
+		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	}
+	return rb_xdr_get_u32_slow(d);
+}
 /* XDR bool: 0 or 1; anything else sets -EBADMSG. */
 bool rb_xdr_get_bool(struct rb_xdr_dec *d);
 /* Variable-length opaque / string: length word, bytes, zero padding to 4.
@@ -73,7 +86,21 @@ struct rb_xdr_enc {
 void rb_xdr_enc_init(struct rb_xdr_enc *e, void *buf, size_t cap);
 void rb_xdr_enc_init_growable(struct rb_xdr_enc *e, void *buf, size_t cap,
 			      size_t limit);
-void rb_xdr_put_u32(struct rb_xdr_enc *e, uint32_t v);
+/* The out-of-line path of rb_xdr_put_u32: growth and errors. */
+void rb_xdr_put_u32_slow(struct rb_xdr_enc *e, uint32_t v);
+static inline void rb_xdr_put_u32(struct rb_xdr_enc *e, uint32_t v)
+{
+	if (__builtin_expect(e->err == 0 && e->pos + 4 <= e->cap && e->pos + 4 <= e->limit, 1)) {
+		uint8_t *p = e->buf + e->pos;
+		p[0] = (uint8_t)(v >> 24);
+		p[1] = (uint8_t)(v >> 16);
+		p[2] = (uint8_t)(v >> 8);
+		p[3] = (uint8_t)v;
+		e->pos += 4;
+		return;
+	}
+	rb_xdr_put_u32_slow(e, v);
+}
 void rb_xdr_put_bool(struct rb_xdr_enc *e, bool v);
 void rb_xdr_put_opaque(struct rb_xdr_enc *e, const void *p, uint32_t len);
 void rb_xdr_put_cstr(struct rb_xdr_enc *e, const char *s);

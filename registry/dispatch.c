@@ -134,20 +134,14 @@ void rb_mutation_begin(struct rb_call *k, enum rb_mut_op op, uint32_t prog,
 int rb_merge_uaddr(const struct rb_xport *x, const struct rb_entry *e,
 		   char *out, size_t cap)
 {
-	const char *ua = rb_entry_uaddr(e);
-	int ni = rb_netid_find(e->netid, e->netid_len);
-	const struct rb_netid *nid = ni >= 0 ? rb_netid_get((enum rb_netid_idx)ni) : NULL;
-	struct rb_addr a;
-
-	if (nid && nid->family != RB_AF_LOCAL && x->local.family == nid->family &&
-	    rb_uaddr_parse(nid->family, ua, e->uaddr_len, &a) == 0 &&
-	    rb_addr_is_wildcard(&a)) {
+	/* family, port and wildcard were worked out once, at SET. */
+	if (e->wildcard && x->local.family == e->family) {
 		struct rb_addr m = x->local;
-		m.port = a.port;
+		m.port = e->port;
 		return rb_uaddr_print(&m, out, cap);
 	}
 	if (e->uaddr_len >= cap)
 		return -1;
-	memcpy(out, ua, (size_t)e->uaddr_len + 1);
+	memcpy(out, rb_entry_uaddr(e), (size_t)e->uaddr_len + 1);
 	return e->uaddr_len;
 }

@@ -475,6 +475,18 @@ static struct rb_entry *entry_new(uint32_t prog, uint32_t vers, const char *neti
 	e->strings[ul] = '\0';
 	memcpy(e->strings + ul + 1, owner, ol);
 	e->strings[ul + 1 + ol] = '\0';
+	/* What every GETADDR would otherwise work out again from strings. */
+	int ni = rb_netid_find(netid, nl);
+	const struct rb_netid *nid = ni >= 0 ? rb_netid_get((enum rb_netid_idx)ni) : NULL;
+	struct rb_addr a;
+	if (nid && nid->family != RB_AF_LOCAL &&
+	    rb_uaddr_parse(nid->family, uaddr, ul, &a) == 0) {
+		e->family = (uint8_t)nid->family;
+		e->port = a.port;
+		e->wildcard = rb_addr_is_wildcard(&a);
+	} else if (nid) {
+		e->family = (uint8_t)nid->family;
+	}
 	return e;
 }
 

@@ -38,6 +38,9 @@ struct rb_entry {
 	uint8_t netid_len;
 	uint8_t uaddr_len;
 	uint8_t owner_len;
+	uint8_t family;   /* enum rb_family of the netid; RB_AF_NONE if unknown */
+	uint8_t wildcard; /* uaddr is 0.0.0.0.p1.p2 or ::.p1.p2 (to be merged) */
+	uint16_t port;    /* the uaddr's port, for family INET/INET6 */
 	char netid[RB_NETID_MAX + 1];
 	/* uaddr then owner, each NUL-terminated. */
 	char strings[];
