@@ -57,6 +57,9 @@ static inline uint32_t ud_gen(uint64_t u)
 	return (uint32_t)u;
 }
 
+/* Re-arm masks hold one bit per listening socket. */
+_Static_assert(RB_LISTEN_MAX <= 64, "re-arm masks are 64 bits");
+
 struct send_slot {
 	struct msghdr mh;
 	struct iovec iov;
@@ -75,7 +78,8 @@ struct uring_be {
 	uint32_t n_free_slot;
 	uint64_t wake_val;
 	struct __kernel_timespec tick;
-	uint64_t udp_rearm; /* UDP receives to re-arm at the next tick (bits) */
+	uint64_t udp_rearm;    /* UDP receives to re-arm at the next tick (bits) */
+	uint64_t accept_rearm; /* accepts to re-arm at the next tick (bits) */
 };
 
 static struct io_uring_sqe *get_sqe(struct uring_be *be)
@@ -235,7 +239,7 @@ static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		/* The multishot ended (e.g. -ENOBUFS when every buffer was in
 		 * use): re-arm now, or at the next tick if buffers ran out. */
-		if (cqe->res == -ENOBUFS)
+		if (cqe->res < 0) /* ENOBUFS or another error: never spin */
 			be->udp_rearm |= 1ull << i;
 		else if (!rb_worker_stopping(w))
 			arm_udp_recv(w, be, i);
@@ -276,8 +280,12 @@ static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
 	unsigned i = ud_idx(cqe->user_data);
-	if (!(cqe->flags & IORING_CQE_F_MORE) && !rb_worker_stopping(w))
-		arm_accept(w, be, i);
+	if (!(cqe->flags & IORING_CQE_F_MORE) && !rb_worker_stopping(w)) {
+		if (cqe->res >= 0 || cqe->res == -EINTR)
+			arm_accept(w, be, i);
+		else
+			be->accept_rearm |= 1ull << i; /* e.g. EMFILE: at the tick */
+	}
 	if (cqe->res < 0)
 		return;
 	struct rb_conn *c = rb_worker_conn_open(w, cqe->res, w->tcp[i].netid);
@@ -361,6 +369,10 @@ static void on_tick(struct rb_worker *w, struct uring_be *be)
 		if (be->udp_rearm & (1ull << i))
 			arm_udp_recv(w, be, i);
 	be->udp_rearm = 0;
+	for (unsigned i = 0; i < w->n_tcp; i++)
+		if (be->accept_rearm & (1ull << i))
+			arm_accept(w, be, i);
+	be->accept_rearm = 0;
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0 && c->recv_nobufs && !c->closing && !c->paused)
@@ -449,6 +461,48 @@ static int setup_buf_ring(struct io_uring *ring, struct io_uring_buf_ring **br,
 	return 0;
 }
 
+/* Tries what the UDP path depends on: a buffer ring and a multishot
+ * recvmsg that delivers a datagram and stays armed (IORING_CQE_F_MORE).
+ * An AF_UNIX socket pair needs no network, so the probe works anywhere. */
+static int probe_multishot_recvmsg(struct io_uring *ring)
+{
+	struct io_uring_buf_ring *br = NULL;
+	uint8_t *bufs = NULL;
+	int sv[2] = { -1, -1 };
+	int r = setup_buf_ring(ring, &br, &bufs, 8, 256, 7);
+	if (r)
+		goto out;
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
+		goto out;
+	}
+	struct msghdr tmpl = { .msg_namelen = 0, .msg_controllen = 0 };
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	io_uring_prep_recvmsg_multishot(sqe, sv[0], &tmpl, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = 7;
+	io_uring_submit(ring);
+	if (send(sv[1], "x", 1, 0) != 1) {
+		r = -errno;
+		goto out;
+	}
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts = { .tv_sec = 1 };
+	r = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	if (r == 0) {
+		r = cqe->res > 0 && (cqe->flags & IORING_CQE_F_MORE) ? 0 : -EOPNOTSUPP;
+		io_uring_cqe_seen(ring, cqe);
+	}
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	free(br);
+	free(bufs);
+	return r;
+}
+
 int rb_uring_probe(const char **why)
 {
 	struct io_uring ring;
@@ -472,14 +526,9 @@ int rb_uring_probe(const char **why)
 	if (p)
 		io_uring_free_probe(p);
 	if (!r) {
-		/* Buffer rings arrived in 5.19 together with multishot recvmsg. */
-		struct io_uring_buf_ring *br = NULL;
-		uint8_t *bufs = NULL;
-		r = setup_buf_ring(&ring, &br, &bufs, 8, 64, 7);
+		r = probe_multishot_recvmsg(&ring);
 		if (r)
-			*why = "io_uring has no provided-buffer rings (kernel < 5.19)";
-		free(br);
-		free(bufs);
+			*why = "io_uring lacks multishot recvmsg into buffer rings (kernel < 6.0)";
 	}
 	io_uring_queue_exit(&ring);
 	return r;
