@@ -126,7 +126,8 @@ static enum rb_outcome rpcb_taddr2uaddr(struct rb_call *k)
 }
 
 /* GETADDRLIST: every registration of exactly (prog, vers) whose protocol
- * family is the transport's, in registration order, addresses merged.
+ * family is the transport's, in registration order, addresses merged; over
+ * AF_LOCAL an empty list, as rpcbind (its address merge is IP-only).
  * rpcbind answers nothing at all when one of them has a netid missing from
  * /etc/netconfig; we leave such an entry out instead. */
 static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
@@ -136,7 +137,8 @@ static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 	if (!rb_args_ok(k))
 		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	const struct rb_netid *xn = xport_netid(k);
-	const struct rb_progset *ps = rb_lookup_prog(k->ctx->reg, r.prog);
+	const struct rb_progset *ps =
+		xn->family == RB_AF_LOCAL ? NULL : rb_lookup_prog(k->ctx->reg, r.prog);
 	bool any = false;
 
 	rb_reply_ok(k);
@@ -165,6 +167,23 @@ static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 	rb_xdr_put_bool(k->out, false);
 	rb_stats_lookup(k->ctx->stats, k->vi, r.prog, r.vers, xn->name, any);
 	return RB_OUT_REPLY;
+}
+
+/* INDIRECT reports errors, unlike CALLIT: as rpcbind, PROG_UNAVAIL when
+ * the program is not registered on this transport, else SYSTEM_ERR, since
+ * forwarding is off. (rpcbind is silent on stream transports; we answer.) */
+static enum rb_outcome rpcb_indirect(struct rb_call *k)
+{
+	uint32_t prog = rb_xdr_get_u32(&k->args);
+	uint32_t vers = rb_xdr_get_u32(&k->args);
+	(void)rb_xdr_get_u32(&k->args); /* proc */
+	(void)rb_xdr_get_opaque(&k->args, RB_RECORD_MAX);
+	if (!rb_args_ok(k))
+		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	const struct rb_netid *nid = xport_netid(k);
+	if (!rb_lookup_any_version(k->ctx->reg, prog, vers, nid->name, strlen(nid->name)))
+		return rb_reply_status(k, RB_PROG_UNAVAIL);
+	return rb_reply_status(k, RB_SYSTEM_ERR);
 }
 
 static enum rb_outcome rpcb_getstat(struct rb_call *k)
@@ -214,8 +233,7 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_GETVERSADDR:
 		return rpcb_getaddr(k, true);
 	case RB_PROC_INDIRECT:
-		/* Unlike CALLIT, INDIRECT reports errors: remote calls off. */
-		return rb_reply_status(k, RB_SYSTEM_ERR);
+		return rpcb_indirect(k);
 	case RB_PROC_GETADDRLIST:
 		return rpcb_getaddrlist(k);
 	case RB_PROC_GETSTAT:

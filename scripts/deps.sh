@@ -10,6 +10,7 @@ pkgs=(
   libtirpc-dev rpcbind                      # tests: libtirpc as an XDR oracle, rpcbind as the reference
   clang libclang-rt-14-dev                  # libFuzzer targets
   iproute2 util-linux                       # network namespaces for end-to-end tests
+  nfs-common nfs-kernel-server              # e2e: rpc.statd, rpc.mountd, showmount, exportfs as clients
 )
 
 missing=()

@@ -1,0 +1,66 @@
+# End-to-end tests: the real daemon and real clients, each test inside its own
+# network and mount namespaces (tests/e2e/run.sh). Needs root; a test exits
+# 77 (skipped) where namespaces cannot be made. Paths are relative to tests/.
+#
+# Every test runs against ringbind on both backends; the *_rpcbind variants
+# run the same test against Debian's rpcbind (label e2e_ref), which proves
+# the harness and shows where the reference itself stands.
+#   ctest -L e2e            everything
+#   ctest -L e2e -LE e2e_ref   ringbind only
+
+set(RB_E2E_DIR ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
+set(RB_E2E_RPCBIND "/usr/sbin/rpcbind -f -w" CACHE STRING
+    "Reference server command line for the end-to-end tests")
+
+function(rb_e2e_helper name)
+  add_executable(${name} ${ARGN})
+  rb_target_defaults(${name})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/e2e)
+endfunction()
+
+rb_e2e_helper(rb_e2e_rawcall e2e/rawcall.c)
+rb_e2e_helper(rb_e2e_notify e2e/notify.c)
+rb_e2e_helper(rb_e2e_stress e2e/stress.c)
+if(TIRPC_FOUND)
+  rb_e2e_helper(rb_e2e_rpcb_client e2e/rpcb_client.c)
+  target_link_libraries(rb_e2e_rpcb_client PRIVATE PkgConfig::TIRPC)
+endif()
+
+# rb_e2e_test(NAME TEST SERVER_COMMAND LIMIT_S [LABELS...])
+function(rb_e2e_test name test server limit)
+  math(EXPR _timeout "${limit} + 30")
+  set(_labels e2e ${ARGN})
+  add_test(NAME ${name}
+    COMMAND bash ${RB_E2E_DIR}/run.sh ${test}
+      --bin $<TARGET_FILE_DIR:rb_e2e_rawcall>
+      --server "${server}"
+      --ref "${RB_E2E_RPCBIND}"
+      --limit ${limit})
+  set_tests_properties(${name} PROPERTIES
+    SKIP_RETURN_CODE 77
+    LABELS "${_labels}"
+    TIMEOUT ${_timeout})
+endfunction()
+
+set(_rb "$<TARGET_FILE:ringbind> -f -w")
+foreach(_be uring epoll)
+  rb_e2e_test(e2e_rpcinfo_${_be}   rpcinfo   "${_rb} --backend ${_be}" 60)
+  if(TIRPC_FOUND)
+    rb_e2e_test(e2e_client_${_be}  client    "${_rb} --backend ${_be}" 60)
+  endif()
+  rb_e2e_test(e2e_nfs_${_be}       nfs       "${_rb} --backend ${_be}" 90)
+  rb_e2e_test(e2e_nfskernel_${_be} nfskernel "${_rb} --backend ${_be}" 60)
+  # The differential test runs two servers one after the other: 2 x 60 s.
+  rb_e2e_test(e2e_diff_${_be}      diff      "${_rb} --backend ${_be}" 130)
+  rb_e2e_test(e2e_robust_${_be}    robust    "${_rb} --backend ${_be}" 120)
+endforeach()
+
+# The same tests against the reference (not robust: rpcbind is known to fail
+# parts of it). e2e_diff_rpcbind compares rpcbind with itself: the harness
+# must find no difference but the ones the table annotates.
+rb_e2e_test(e2e_rpcinfo_rpcbind rpcinfo "${RB_E2E_RPCBIND}" 60 e2e_ref)
+if(TIRPC_FOUND)
+  rb_e2e_test(e2e_client_rpcbind client "${RB_E2E_RPCBIND}" 60 e2e_ref)
+endif()
+rb_e2e_test(e2e_nfs_rpcbind     nfs     "${RB_E2E_RPCBIND}" 90 e2e_ref)
+rb_e2e_test(e2e_diff_rpcbind    diff    "${RB_E2E_RPCBIND}" 130 e2e_ref)
