@@ -4,8 +4,9 @@
  * is the registry's only writer), so it sends the mutation with the route
  * of its reply; the control thread applies it, encodes the reply into the
  * same message and sends it back; the worker that owns the socket sends
- * it. Two single-producer single-consumer rings per worker (ck_ring) and
- * an eventfd on each side for wake-ups. */
+ * it. Two single-producer single-consumer rings per worker and an eventfd
+ * on each side for wake-ups. The rings use explicit acquire/release atomics
+ * (ck_ring's volatile accesses are invisible to ThreadSanitizer). */
 #ifndef RB_NET_MAILBOX_H
 #define RB_NET_MAILBOX_H
 
@@ -13,8 +14,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
-
-#include <ck_ring.h>
 
 #include "net/limits.h"
 #include "registry/dispatch.h"
@@ -42,11 +41,19 @@ struct rb_mut_msg {
 	uint8_t reply[64]; /* a bool reply is 28 bytes */
 };
 
+_Static_assert((RB_MAILBOX_CAP & (RB_MAILBOX_CAP - 1)) == 0, "a power of two");
+
+/* One producer thread, one consumer thread. head and tail only grow; each
+ * is written by one side and read with acquire by the other. */
+struct rb_spsc {
+	_Alignas(64) uint32_t head; /* consumer's */
+	_Alignas(64) uint32_t tail; /* producer's */
+	void *slot[RB_MAILBOX_CAP];
+};
+
 struct rb_mailbox {
-	ck_ring_t req; /* worker -> control */
-	ck_ring_t rep; /* control -> worker */
-	ck_ring_buffer_t req_buf[RB_MAILBOX_CAP];
-	ck_ring_buffer_t rep_buf[RB_MAILBOX_CAP];
+	struct rb_spsc req; /* worker -> control */
+	struct rb_spsc rep; /* control -> worker */
 };
 
 void rb_mailbox_init(struct rb_mailbox *mb);

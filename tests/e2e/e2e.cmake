@@ -44,15 +44,17 @@ endfunction()
 
 set(_rb "$<TARGET_FILE:ringbind> -f -w")
 foreach(_be uring epoll)
-  rb_e2e_test(e2e_rpcinfo_${_be}   rpcinfo   "${_rb} --backend ${_be}" 60)
+  # Label "concurrency": CI also runs these against the TSan build, so the
+  # daemon's own threads (workers, control thread, mailboxes) are checked.
+  rb_e2e_test(e2e_rpcinfo_${_be}   rpcinfo   "${_rb} --backend ${_be}" 60 concurrency)
   if(TIRPC_FOUND)
-    rb_e2e_test(e2e_client_${_be}  client    "${_rb} --backend ${_be}" 60)
+    rb_e2e_test(e2e_client_${_be}  client    "${_rb} --backend ${_be}" 60 concurrency)
   endif()
   rb_e2e_test(e2e_nfs_${_be}       nfs       "${_rb} --backend ${_be}" 90)
   rb_e2e_test(e2e_nfskernel_${_be} nfskernel "${_rb} --backend ${_be}" 60)
   # The differential test runs two servers one after the other: 2 x 60 s.
   rb_e2e_test(e2e_diff_${_be}      diff      "${_rb} --backend ${_be}" 130)
-  rb_e2e_test(e2e_robust_${_be}    robust    "${_rb} --backend ${_be}" 120)
+  rb_e2e_test(e2e_robust_${_be}    robust    "${_rb} --backend ${_be}" 120 concurrency)
 endforeach()
 
 # The same tests against the reference (not robust: rpcbind is known to fail
