@@ -154,13 +154,15 @@ static void test_remote_calls(void)
 	CHECK_EQ_U(gt_call(t, &lo, &c), RB_OUT_DROP);
 	CHECK_EQ_U(t->outlen, 0);
 	CHECK_EQ_U(gt_call(t, &tcp, &c), RB_OUT_DROP);
-	/* INDIRECT: SYSTEM_ERR. */
+	/* INDIRECT with forwarding off: PROG_UNAVAIL for a program not
+	 * registered on the transport (as rpcbind, observed), else
+	 * SYSTEM_ERR (see the e2e differential test). */
 	gb_reset(&c);
 	gb_hex(&c, "00004a02 00000000 00000002 000186a0 00000004 0000000a"
 		   "00000000 00000000 00000000 00000000"
 		   "00018703 00000001 00000000 00000000");
 	gb_reset(&w);
-	gb_hex(&w, "00004a02 00000001 00000000 00000000 00000000 00000005");
+	gb_hex(&w, "00004a02 00000001 00000000 00000000 00000000 00000001");
 	GT_EXPECT(t, &lo, &c, &w);
 	GT_EXPECT(t, &tcp, &c, &w);
 	gt_free(t);
@@ -237,9 +239,9 @@ static void test_getaddrlist(void)
 	gb_u32(&w, 0);
 	GT_EXPECT(t, &u6, &c, &w);
 
+	/* Over AF_LOCAL: an empty list, as rpcbind (observed). */
 	gb_reset(&w);
 	gb_reply(&w, 0x4b02, 0);
-	gb_entry(&w, "/run/x.sock", "local", 3, "loopback", "-");
 	gb_u32(&w, 0);
 	GT_EXPECT(t, &l0, &c, &w);
 
