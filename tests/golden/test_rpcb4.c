@@ -164,6 +164,9 @@ static void test_remote_calls(void)
 	gb_reset(&w);
 	gb_hex(&w, "00004a02 00000001 00000000 00000000 00000000 00000005");
 	GT_EXPECT(t, &lo, &c, &w);
+	/* Registered on udp only: over TCP the transport's netid has none. */
+	gb_reset(&w);
+	gb_hex(&w, "00004a02 00000001 00000000 00000000 00000000 00000001");
 	GT_EXPECT(t, &tcp, &c, &w);
 	gb_reset(&c);
 	gb_hex(&c, "00004a03 00000000 00000002 000186a0 00000004 0000000a"
