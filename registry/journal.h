@@ -95,11 +95,24 @@ struct rb_jrec {
  * and returns it). */
 typedef int (*rb_jrec_fn)(void *arg, const struct rb_jrec *r);
 
-/* Applies a record to a registry (arg is a struct rb_registry *) from its
- * writer thread: ADD -> set, DEL -> unset. Returns 0 when it changed the
- * registry, 1 when it did not (already there, a conflicting uaddr, nothing
- * to remove, over a cap), -ENOMEM. */
-int rb_jrec_apply(void *reg, const struct rb_jrec *r);
+/* Records changes since the last reclaim, so that a long replay frees
+ * retired memory as it goes (see rb_jrec_apply). */
+#define RB_JREC_RECLAIM_EVERY 256u
+struct rb_jrec_sink {
+	struct rb_registry *reg;
+	uint32_t since_reclaim;
+};
+
+/* Applies a record to sink->reg (arg is a struct rb_jrec_sink *) from the
+ * registry's writer thread: ADD -> set, DEL -> unset. Returns 0 when it
+ * changed the registry, 1 when it did not (already there, a conflicting
+ * uaddr, nothing to remove, over a cap), -ENOMEM. Calls
+ * rb_registry_reclaim every RB_JREC_RECLAIM_EVERY records: every change
+ * retires its program's whole index (n pointers), so a replay that never
+ * reclaims holds memory quadratic in the entries per program (4 GiB for
+ * 1,000,000 entries in programs of 1,000). A caller's own apply around
+ * rb_registry_set/unset must do the same. */
+int rb_jrec_apply(void *sink, const struct rb_jrec *r);
 
 /* ---- journal ---- */
 

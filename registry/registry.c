@@ -37,6 +37,7 @@ struct rb_registry {
 	struct rb_entry *tail; /* writer only */
 	uint64_t seq;          /* writer only: the last registration's number */
 	uint64_t pub_seq;      /* seq, published after the entry is linked */
+	uint64_t entries_removed, progs_removed; /* since the last rebuild */
 	size_t count;
 };
 
@@ -450,6 +451,7 @@ static bool progset_publish(struct rb_registry *reg, struct rb_progset *p,
 			return false;
 	} else if (old) {
 		ck_hs_remove(&reg->progs, h, &key);
+		reg->progs_removed++;
 	}
 	if (old)
 		ck_epoch_call(reg->writer, (ck_epoch_entry_t *)(uintptr_t)&old->epoch,
@@ -628,6 +630,7 @@ int rb_registry_unset(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 		if (!unset_match(e, vers, netid, nl))
 			continue;
 		ck_hs_remove(&reg->entries, entry_hash(e, reg->entries.seed), e);
+		reg->entries_removed++;
 		order_remove(reg, e);
 		owner_add(reg, rb_entry_owner(e), -1);
 		ck_epoch_call(reg->writer, &e->epoch, entry_free);
@@ -638,19 +641,23 @@ int rb_registry_unset(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	return 0;
 }
 
-static void maybe_rebuild(struct rb_registry *reg, ck_hs_t *hs)
+/* Rebuilds a table once removals since its last rebuild outnumber its live
+ * entries by HS_TOMBSTONE_SLACK: churn leaves tombstones that lengthen
+ * probes. We count removals ourselves, because ck 0.7.1's ck_hs_stat()
+ * tombstone counter is not initialised in a freshly rebuilt map. */
+static void maybe_rebuild(ck_hs_t *hs, uint64_t *removed)
 {
-	struct ck_hs_stat st;
-	ck_hs_stat(hs, &st);
-	if (st.tombstones > st.n_entries + HS_TOMBSTONE_SLACK)
-		ck_hs_rebuild(hs); /* new map, old one retired via the epoch */
+	if (*removed <= ck_hs_count(hs) + HS_TOMBSTONE_SLACK)
+		return;
+	if (ck_hs_rebuild(hs)) /* new map, the old one retired via the epoch */
+		*removed = 0;
 }
 
 void rb_registry_reclaim(struct rb_registry *reg)
 {
 	tls_writer = reg;
-	maybe_rebuild(reg, &reg->entries);
-	maybe_rebuild(reg, &reg->progs);
+	maybe_rebuild(&reg->entries, &reg->entries_removed);
+	maybe_rebuild(&reg->progs, &reg->progs_removed);
 	ck_epoch_poll(reg->writer);
 	tls_writer = NULL;
 }

@@ -16,6 +16,8 @@
 # Paths are relative to tests/.
 
 set(RB_FUZZ_TARGETS fuzz_handle fuzz_record fuzz_uaddr)
+# The persistence formats (journal, snapshot, rpcbind warm-start files).
+list(APPEND RB_FUZZ_TARGETS fuzz_state)
 
 foreach(t IN LISTS RB_FUZZ_TARGETS)
   add_executable(replay_${t} fuzz/${t}.c fuzz/fuzz_common.c fuzz/replay_main.c)
@@ -30,6 +32,10 @@ endforeach()
 #   gen_corpus tests/corpus
 add_executable(gen_corpus fuzz/gen_corpus.c)
 rb_target_defaults(gen_corpus)
+# fuzz_state's seeds: gen_corpus_state tests/corpus tests/data
+add_executable(gen_corpus_state fuzz/gen_corpus_state.c)
+rb_target_defaults(gen_corpus_state)
+target_link_libraries(gen_corpus_state PRIVATE rb_registry)
 
 if(RB_FUZZ)
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")

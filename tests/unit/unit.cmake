@@ -9,3 +9,16 @@ rb_test(test_rpc_msg unit/test_rpc_msg.c)
 target_link_libraries(test_rpc_msg PRIVATE PkgConfig::TIRPC)
 rb_test(test_uaddr unit/test_uaddr.c)
 target_link_libraries(test_uaddr PRIVATE PkgConfig::TIRPC)
+
+# Persistence: formats (pure) and file I/O. Fixtures in tests/data.
+rb_test(test_journal unit/test_journal.c)
+target_compile_definitions(test_journal PRIVATE
+  RB_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
+rb_test(test_persist unit/test_persist.c)
+target_link_libraries(test_persist PRIVATE rb_net)
+target_compile_definitions(test_persist PRIVATE
+  RB_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
+# The ENOSPC variant needs a 64 KiB tmpfs in a private mount namespace
+# (root or CAP_SYS_ADMIN); elsewhere it reports a skip.
+add_test(NAME test_persist_enospc COMMAND test_persist enospc)
+set_tests_properties(test_persist_enospc PROPERTIES SKIP_RETURN_CODE 77)
