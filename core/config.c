@@ -14,6 +14,7 @@ void rb_config_defaults(struct rb_config *c)
 	c->warm_start = true;
 	c->backend = RB_BACKEND_AUTO;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", "/run/ringbind");
+	snprintf(c->import_dir, sizeof(c->import_dir), "%s", "/run/rpcbind");
 	c->limits.idle_timeout_ms = RB_CONFIG_IDLE_TIMEOUT_MS;
 	c->limits.blocked_timeout_ms = RB_CONFIG_BLOCKED_TIMEOUT_MS;
 	c->limits.conn_per_worker = RB_CONFIG_CONN_PER_WORKER;
@@ -43,7 +44,11 @@ const char *rb_config_usage(void)
 	       "      --port N           port to serve (default 111)\n"
 	       "      --workers N        worker threads (default: one per CPU)\n"
 	       "      --backend B        uring or epoll (default: uring if usable)\n"
-	       "      --state-dir DIR    state directory (default /run/ringbind)\n"
+	       "      --state-dir DIR    state directory (default /run/ringbind):\n"
+	       "                         registrations survive restarts, even SIGKILL\n"
+	       "      --cold             start empty, discarding the saved state\n"
+	       "      --import-rpcbind DIR  on a first start, import rpcbind's warm-start\n"
+	       "                         files from DIR (default /run/rpcbind)\n"
 	       "\n"
 	       "limits (each protects other clients from one client):\n"
 	       "      --idle-timeout MS        reap a connection idle this long (60000)\n"
@@ -208,6 +213,17 @@ static int parse_long(struct rb_config *c, int argc, char *const argv[], int *i,
 			return fail(err, errcap, "%s: expected %lu..%lu, got '%s'", nums[k].name,
 				    nums[k].lo, nums[k].hi, v ? v : "");
 		*(uint32_t *)(void *)((char *)&c->limits + nums[k].off) = (uint32_t)n;
+		return 0;
+	}
+	if (strcmp(arg, "--cold") == 0) {
+		c->cold = true;
+		return 0;
+	}
+	v = long_value(arg, "--import-rpcbind", argc, argv, i, &m);
+	if (m) {
+		if (!v || !*v || strlen(v) >= RB_CONFIG_PATH_MAX)
+			return fail(err, errcap, "--import-rpcbind: bad directory '%s'", v ? v : "");
+		snprintf(c->import_dir, sizeof(c->import_dir), "%s", v);
 		return 0;
 	}
 	v = long_value(arg, "--state-dir", argc, argv, i, &m);

@@ -48,6 +48,8 @@ struct rb_config {
 	uint32_t nhosts;
 	char hosts[RB_CONFIG_HOSTS_MAX][RB_CONFIG_HOST_LEN];
 	char state_dir[RB_CONFIG_PATH_MAX];
+	bool cold;         /* --cold: start empty, discard saved state */
+	char import_dir[RB_CONFIG_PATH_MAX]; /* --import-rpcbind DIR */
 	struct rb_limits limits;
 };
 

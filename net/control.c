@@ -17,10 +17,32 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "core/rpc_msg.h"
 #include "net/daemon.h"
 #include "net/listen.h"
 
 enum ctag { C_SIGNAL = 1, C_TIMER, C_WAKE, C_LISTEN, C_CONN };
+enum route { ROUTE_LOCAL = 1, ROUTE_WORKER };
+
+/* A mutation from an AF_LOCAL connection: applied now, answered after the
+ * commit (deliver). */
+static void apply_local(void *arg, const struct rb_mutation *m, struct rb_conn *c)
+{
+	struct rb_control *ctl = arg;
+	struct rb_pending *pr = rb_durable_apply(&ctl->du, m);
+	if (!pr) {
+		uint8_t buf[32];
+		struct rb_xdr_enc e;
+		rb_xdr_enc_init(&e, buf, sizeof(buf));
+		rb_rpc_put_accepted(&e, m->xid, RB_SYSTEM_ERR);
+		c->mutations_owed--;
+		rb_conn_append(c, buf, (uint32_t)e.pos);
+		return;
+	}
+	pr->kind = ROUTE_LOCAL;
+	pr->slot = c->slot;
+	pr->gen = c->gen;
+}
 
 static inline uint64_t ctag(enum ctag t, uint32_t idx, uint32_t gen)
 {
@@ -42,7 +64,8 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	s->debug = d->cfg.debug;
 	s->stats = &d->ctl_stats;
 	s->counters = &ctl->counters;
-	s->writer = d->reg; /* mutations are applied here, at once */
+	s->apply = apply_local; /* this thread is the writer */
+	s->apply_arg = ctl;
 	s->hctx.reg = d->reg;
 	s->hctx.policy = &s->policy;
 	s->hctx.stats = &d->ctl_stats;
@@ -52,6 +75,9 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	if (!s->hctx.scratch)
 		return -ENOMEM;
 
+	ctl->wake = calloc(d->nworkers ? d->nworkers : 1, sizeof(bool));
+	if (!ctl->wake)
+		return -ENOMEM;
 	ctl->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ctl->ep < 0)
 		return -errno;
@@ -218,12 +244,12 @@ static void on_conn(struct rb_control *ctl, uint64_t t, uint32_t events)
 		conn_close(ctl, c);
 		return;
 	}
-	/* Persist here (durability issue) before replies leave: today the
-	 * replies were queued by rb_conn_feed and flushed just above. */
+	/* Replies to lookups left above; those to SET/UNSET leave after the
+	 * commit at the end of this iteration. */
 }
 
-/* Applies what the workers handed over and sends each answer back to the
- * worker that owns the socket. */
+/* Applies what the workers handed over; the answers go back to the worker
+ * that owns the socket after the commit (deliver). */
 static void on_wake(struct rb_control *ctl)
 {
 	struct rb_daemon *d = ctl->d;
@@ -234,18 +260,61 @@ static void on_wake(struct rb_control *ctl)
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		struct rb_worker *w = &d->workers[i];
 		struct rb_mut_msg *m;
-		bool any = false;
 		while ((m = rb_mailbox_pop_req(&w->mbox))) {
-			bool ok = rb_mutation_apply(d->reg, &m->m, &d->ctl_stats);
-			struct rb_xdr_enc e;
-			rb_xdr_enc_init(&e, m->reply, sizeof(m->reply));
-			rb_mutation_put_reply(&e, &m->m, ok);
-			m->reply_len = (uint32_t)e.pos;
-			rb_mailbox_send_rep(&w->mbox, m); /* never full: see serve.c */
-			any = true;
+			struct rb_pending *pr = rb_durable_apply(&ctl->du, &m->m);
+			if (!pr) {
+				struct rb_xdr_enc e;
+				rb_xdr_enc_init(&e, m->reply, sizeof(m->reply));
+				rb_rpc_put_accepted(&e, m->m.xid, RB_SYSTEM_ERR);
+				m->reply_len = (uint32_t)e.pos;
+				rb_mailbox_send_rep(&w->mbox, m); /* never full: serve.c */
+				ctl->wake[i] = true;
+				continue;
+			}
+			pr->kind = ROUTE_WORKER;
+			pr->msg = m;
+			pr->worker = i;
 		}
-		if (any)
-			rb_wake(w->wake_fd);
+	}
+}
+
+/* Sends one settled answer where it belongs. */
+static void deliver(void *arg, struct rb_pending *pr)
+{
+	struct rb_control *ctl = arg;
+	if (pr->kind == ROUTE_WORKER) {
+		struct rb_mut_msg *m = pr->msg;
+		struct rb_xdr_enc e;
+		rb_xdr_enc_init(&e, m->reply, sizeof(m->reply));
+		rb_mutation_put_reply(&e, &pr->m, pr->ok);
+		m->reply_len = (uint32_t)e.pos;
+		rb_mailbox_send_rep(&ctl->d->workers[pr->worker].mbox, m);
+		ctl->wake[pr->worker] = true;
+		return;
+	}
+	struct rb_conn *c = pr->slot < ctl->n_slots ? ctl->conns[pr->slot] : NULL;
+	if (!c || c->fd < 0 || c->gen != pr->gen)
+		return; /* the caller left: nothing to answer */
+	uint8_t buf[32];
+	struct rb_xdr_enc e;
+	rb_xdr_enc_init(&e, buf, sizeof(buf));
+	rb_mutation_put_reply(&e, &pr->m, pr->ok);
+	c->mutations_owed--;
+	if (rb_conn_append(c, buf, (uint32_t)e.pos) < 0 || !conn_flush(ctl, c))
+		conn_close(ctl, c);
+}
+
+/* End of a loop iteration: one commit for every change it made, then the
+ * answers, then the wake-ups. */
+static void commit_batch(struct rb_control *ctl)
+{
+	struct rb_daemon *d = ctl->d;
+	rb_durable_commit(&ctl->du, deliver, ctl);
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		if (ctl->wake[i]) {
+			ctl->wake[i] = false;
+			rb_wake(d->workers[i].wake_fd);
+		}
 	}
 	rb_registry_reclaim(d->reg);
 }
@@ -300,8 +369,10 @@ int rb_control_run(struct rb_control *ctl)
 			uint64_t t = evs[k].data.u64;
 			switch ((enum ctag)(t >> 56)) {
 			case C_SIGNAL:
-				if (on_signal(ctl))
+				if (on_signal(ctl)) {
+					commit_batch(ctl); /* answer what was applied */
 					return 0;
+				}
 				break;
 			case C_TIMER:
 				on_timer(ctl);
@@ -317,11 +388,14 @@ int rb_control_run(struct rb_control *ctl)
 				break;
 			}
 		}
+		commit_batch(ctl);
 	}
 }
 
 void rb_control_fini(struct rb_control *ctl)
 {
+	rb_durable_stop(&ctl->du);
+	free(ctl->wake);
 	for (uint32_t i = 0; i < ctl->n_slots; i++) {
 		struct rb_conn *c = ctl->conns[i];
 		if (c && c->fd >= 0)

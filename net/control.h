@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "net/counters.h"
+#include "net/durable.h"
 #include "net/limits.h"
 #include "net/serve.h"
 
@@ -20,6 +21,8 @@ struct rb_control {
 	struct rb_conn *conns[RB_LOCAL_CONN_MAX];
 	uint32_t free_slot[RB_LOCAL_CONN_MAX];
 	uint32_t n_free, n_slots, live;
+	struct rb_durable du; /* SET/UNSET: apply, journal, group commit */
+	bool *wake;           /* workers owed a wake-up after a commit */
 };
 
 int rb_control_init(struct rb_control *ctl, struct rb_daemon *d);

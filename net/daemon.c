@@ -221,6 +221,9 @@ int rb_daemon_run(const struct rb_config *cfg)
 	ctl_ready = true;
 	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH) < 0)
 		goto out;
+	/* Restore saved registrations before anything is served. */
+	if (rb_durable_start(&ctl->du, d->reg, &d->ctl_stats, cfg) < 0)
+		goto out;
 	if ((r = self_register(d, have_v6, RB_LOCAL_SOCK_PATH)) < 0) {
 		rb_log("self-registration failed: %s", strerror(-r));
 		goto out;

@@ -70,18 +70,18 @@ static void debug_call(struct rb_serve *s, const struct rb_xport *x,
 }
 
 /* Hands a mutation to the writer. Returns the length of a reply to send
- * now (in s->enc): the writer's answer on the control thread, an error when
- * the mailbox is full, or 0 when the reply will come back later. */
+ * now (in s->enc): an error when the mailbox is full; else 0, the reply
+ * comes later (from the worker's mailbox, or the control thread's commit). */
 static uint32_t route_mutation(struct rb_serve *s, const struct rb_mutation *m,
 			       enum rb_route_kind kind,
 			       const struct rb_dgram_route *rt, struct rb_conn *c)
 {
 	s->enc.pos = 0;
 	s->enc.err = 0;
-	if (s->writer) {
-		bool ok = rb_mutation_apply(s->writer, m, s->stats);
-		rb_mutation_put_reply(&s->enc, m, ok);
-		return (uint32_t)s->enc.pos;
+	if (s->apply) {
+		c->mutations_owed++;
+		s->apply(s->apply_arg, m, c);
+		return 0;
 	}
 	struct rb_mut_msg *msg = NULL;
 	if (*s->mut_inflight < RB_MAILBOX_CAP - 1)

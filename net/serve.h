@@ -49,12 +49,14 @@ struct rb_serve {
 	struct rb_policy policy;
 	struct rb_stats *stats;
 	struct rb_counters *counters;
-	/* Mutations: a worker queues them (mbox set); the control thread,
-	 * the writer, applies them at once (writer set). */
+	/* Mutations: a worker queues them for the control thread (mbox set);
+	 * the control thread, the writer, applies them through apply, which
+	 * answers once the change is durable (after the group commit). */
 	struct rb_mailbox *mbox;
 	int ctl_wake_fd;
 	uint32_t *mut_inflight;
-	struct rb_registry *writer;
+	void (*apply)(void *arg, const struct rb_mutation *m, struct rb_conn *c);
+	void *apply_arg;
 	/* A growable reply buffer. */
 	struct rb_xdr_enc enc;
 	const struct rb_limits *limits;

@@ -91,7 +91,8 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 			       uint32_t len, struct rb_xdr_enc *out,
 			       struct rb_mutation *mut);
 
-/* Writer side: applies a mutation, counts it, and says TRUE or FALSE. */
+/* Writer side: applies a mutation, counts it in stats (unless NULL: a
+ * caller that may still revert it counts later), says TRUE or FALSE. */
 bool rb_mutation_apply(struct rb_registry *reg, const struct rb_mutation *m,
 		       struct rb_stats *stats);
 /* Encodes the bool reply to a mutation. */

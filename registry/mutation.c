@@ -14,7 +14,7 @@ bool rb_mutation_apply(struct rb_registry *reg, const struct rb_mutation *m,
 	if (m->op == RB_MUT_SET) {
 		ok = rb_registry_set(reg, m->prog, m->vers, m->netid, m->uaddr,
 				     m->owner) >= 0;
-		if (ok)
+		if (ok && stats)
 			rb_stats_set(stats, m->stat_vers);
 		return ok;
 	}
@@ -29,7 +29,7 @@ bool rb_mutation_apply(struct rb_registry *reg, const struct rb_mutation *m,
 		ok = rb_registry_unset(reg, m->prog, m->vers, m->netid, m->owner,
 				       &removed) == 0;
 	}
-	if (ok)
+	if (ok && stats)
 		rb_stats_unset(stats, m->stat_vers);
 	return ok;
 }

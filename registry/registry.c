@@ -38,6 +38,7 @@ struct rb_registry {
 	uint64_t seq;          /* writer only: the last registration's number */
 	uint64_t pub_seq;      /* seq, published after the entry is linked */
 	uint64_t entries_removed, progs_removed; /* since the last rebuild */
+	struct rb_registry_observer obs; /* writer only */
 	size_t count;
 };
 
@@ -369,6 +370,14 @@ const struct rb_entry *rb_registry_next(const struct rb_entry *e)
 	return n;
 }
 
+void rb_registry_observe(struct rb_registry *reg, const struct rb_registry_observer *obs)
+{
+	if (obs)
+		reg->obs = *obs;
+	else
+		memset(&reg->obs, 0, sizeof(reg->obs));
+}
+
 uint64_t rb_registry_seq(const struct rb_registry *reg)
 {
 	return __atomic_load_n(&reg->pub_seq, __ATOMIC_ACQUIRE);
@@ -576,6 +585,8 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	order_append(reg, e);
 	tls_writer = NULL;
 	reg->count++;
+	if (reg->obs.added)
+		reg->obs.added(reg->obs.arg, e);
 	return RB_SET_ADDED;
 }
 
@@ -629,6 +640,8 @@ int rb_registry_unset(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 		struct rb_entry *e = (struct rb_entry *)(uintptr_t)ps->v[i];
 		if (!unset_match(e, vers, netid, nl))
 			continue;
+		if (reg->obs.removed)
+			reg->obs.removed(reg->obs.arg, e);
 		ck_hs_remove(&reg->entries, entry_hash(e, reg->entries.seed), e);
 		reg->entries_removed++;
 		order_remove(reg, e);

@@ -88,6 +88,16 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
  * count removed. */
 int rb_registry_unset(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 		      const char *netid, const char *owner, unsigned *removed);
+/* The writer's view of every change, for persistence: added is called
+ * once an entry is published, removed just before an entry is retired.
+ * Called on the writer thread, inside rb_registry_set/unset. */
+struct rb_registry_observer {
+	void (*added)(void *arg, const struct rb_entry *e);
+	void (*removed)(void *arg, const struct rb_entry *e);
+	void *arg;
+};
+/* Installs obs (copied), or none with NULL. */
+void rb_registry_observe(struct rb_registry *reg, const struct rb_registry_observer *obs);
 /* Frees what readers can no longer see; never blocks. */
 void rb_registry_reclaim(struct rb_registry *reg);
 /* Waits until every retired entry is freed (tests, shutdown). */
