@@ -49,6 +49,10 @@ const char *rb_config_usage(void)
 	       "      --cold             start empty, discarding the saved state\n"
 	       "      --import-rpcbind DIR  on a first start, import rpcbind's warm-start\n"
 	       "                         files from DIR (default /run/rpcbind)\n"
+	       "      --reap-stale S     remove a registration whose port (or socket\n"
+	       "                         path) nothing is bound to for S seconds\n"
+	       "                         (default off; SIGUSR1 lists them in\n"
+	       "                         STATE_DIR/stale)\n"
 	       "\n"
 	       "limits (each protects other clients from one client):\n"
 	       "      --idle-timeout MS        reap a connection idle this long (60000)\n"
@@ -205,6 +209,14 @@ static int parse_long(struct rb_config *c, int argc, char *const argv[], int *i,
 		{ "--max-conn-per-worker", offsetof(struct rb_limits, conn_per_worker), 1, RB_CONFIG_CONN_PER_WORKER },
 		{ "--max-conn", offsetof(struct rb_limits, conn_total), 1, 1u << 20 },
 	};
+	v = long_value(arg, "--reap-stale", argc, argv, i, &m);
+	if (m) {
+		if (parse_uint(v, 1, 30u * 86400u, &n))
+			return fail(err, errcap, "--reap-stale: expected 1..2592000 seconds, got '%s'",
+				    v ? v : "");
+		c->reap_stale_s = (uint32_t)n;
+		return 0;
+	}
 	for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
 		v = long_value(arg, nums[k].name, argc, argv, i, &m);
 		if (!m)

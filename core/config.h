@@ -49,6 +49,7 @@ struct rb_config {
 	char hosts[RB_CONFIG_HOSTS_MAX][RB_CONFIG_HOST_LEN];
 	char state_dir[RB_CONFIG_PATH_MAX];
 	bool cold;         /* --cold: start empty, discard saved state */
+	uint32_t reap_stale_s; /* --reap-stale S: remove entries stale this long (0: off) */
 	char import_dir[RB_CONFIG_PATH_MAX]; /* --import-rpcbind DIR */
 	struct rb_limits limits;
 };

@@ -22,7 +22,7 @@
 #include "net/listen.h"
 
 enum ctag { C_SIGNAL = 1, C_TIMER, C_WAKE, C_LISTEN, C_CONN };
-enum route { ROUTE_LOCAL = 1, ROUTE_WORKER };
+enum route { ROUTE_NONE = 0, ROUTE_LOCAL, ROUTE_WORKER };
 
 /* A mutation from an AF_LOCAL connection: applied now, answered after the
  * commit (deliver). */
@@ -76,7 +76,8 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 		return -ENOMEM;
 
 	ctl->wake = calloc(d->nworkers ? d->nworkers : 1, sizeof(bool));
-	if (!ctl->wake)
+	ctl->stale = calloc(1, sizeof(*ctl->stale));
+	if (!ctl->wake || !ctl->stale)
 		return -ENOMEM;
 	ctl->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ctl->ep < 0)
@@ -86,6 +87,7 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	ctl->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	ctl->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (ctl->sfd < 0 || ctl->tfd < 0)
@@ -282,6 +284,8 @@ static void on_wake(struct rb_control *ctl)
 static void deliver(void *arg, struct rb_pending *pr)
 {
 	struct rb_control *ctl = arg;
+	if (pr->kind == ROUTE_NONE) /* our own change (a reaped entry) */
+		return;
 	if (pr->kind == ROUTE_WORKER) {
 		struct rb_mut_msg *m = pr->msg;
 		struct rb_xdr_enc e;
@@ -319,6 +323,50 @@ static void commit_batch(struct rb_control *ctl)
 	rb_registry_reclaim(d->reg);
 }
 
+void rb_control_scan_stale(struct rb_control *ctl, bool write_list)
+{
+	struct rb_daemon *d = ctl->d;
+	uint64_t now = ctl->serve.now_ms;
+	uint32_t before = ctl->stale->n;
+	int r = rb_stale_scan(ctl->stale, d->reg, now);
+	if (r < 0) {
+		rb_log("stale scan failed: %s", strerror(-r));
+		return;
+	}
+	const struct rb_stale *st = ctl->stale;
+	if (st->n != before || write_list)
+		rb_log("%u registration%s stale (nothing bound to the port or path)%s",
+		       st->n + st->overflow, st->n + st->overflow == 1 ? " looks" : "s look",
+		       d->cfg.reap_stale_s ? "" : "; SIGUSR1 lists them");
+	if (write_list) {
+		char path[RB_CONFIG_PATH_MAX + 16];
+		snprintf(path, sizeof(path), "%s/stale", d->cfg.state_dir);
+		if ((r = rb_stale_write(st, path, now)) < 0)
+			rb_log("cannot write %s: %s", path, strerror(-r));
+	}
+	if (!d->cfg.reap_stale_s)
+		return;
+	/* Reap through the same durable path as a client's UNSET. */
+	for (uint32_t i = 0; i < st->n; i++) {
+		const struct rb_stale_entry *s = &st->v[i];
+		if (now - s->since_ms < (uint64_t)d->cfg.reap_stale_s * 1000u)
+			continue;
+		struct rb_mutation m;
+		memset(&m, 0, sizeof(m));
+		m.op = RB_MUT_UNSET;
+		m.stat_vers = 1;
+		m.prog = s->prog;
+		m.vers = s->vers;
+		snprintf(m.netid, sizeof(m.netid), "%s", s->netid);
+		snprintf(m.owner, sizeof(m.owner), "superuser");
+		struct rb_pending *pr = rb_durable_apply(&ctl->du, &m);
+		if (pr)
+			pr->kind = ROUTE_NONE;
+		ctl->reaped++;
+		rb_log("reaped stale registration %u %u %s %s", s->prog, s->vers, s->netid, s->uaddr);
+	}
+}
+
 static void on_timer(struct rb_control *ctl)
 {
 	uint64_t v;
@@ -326,6 +374,10 @@ static void on_timer(struct rb_control *ctl)
 		/* EAGAIN: nothing expired */
 	}
 	rb_registry_reclaim(ctl->d->reg);
+	if (ctl->serve.now_ms >= ctl->next_stale_ms) {
+		ctl->next_stale_ms = ctl->serve.now_ms + RB_STALE_SCAN_MS;
+		rb_control_scan_stale(ctl, false);
+	}
 	const struct rb_limits *lim = ctl->serve.limits;
 	uint64_t now = ctl->serve.now_ms;
 	for (uint32_t i = 0; i < ctl->n_slots; i++) {
@@ -346,6 +398,10 @@ static bool on_signal(struct rb_control *ctl)
 	while (read(ctl->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			rb_log("SIGHUP: configuration reload is not implemented yet");
+			continue;
+		}
+		if (si.ssi_signo == SIGUSR1) {
+			rb_control_scan_stale(ctl, true); /* and write the list */
 			continue;
 		}
 		rb_log("signal %u: stopping", si.ssi_signo);
@@ -396,6 +452,7 @@ void rb_control_fini(struct rb_control *ctl)
 {
 	rb_durable_stop(&ctl->du);
 	free(ctl->wake);
+	free(ctl->stale);
 	for (uint32_t i = 0; i < ctl->n_slots; i++) {
 		struct rb_conn *c = ctl->conns[i];
 		if (c && c->fd >= 0)

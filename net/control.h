@@ -6,6 +6,7 @@
 
 #include "net/counters.h"
 #include "net/durable.h"
+#include "net/stale.h"
 #include "net/limits.h"
 #include "net/serve.h"
 
@@ -23,11 +24,16 @@ struct rb_control {
 	uint32_t n_free, n_slots, live;
 	struct rb_durable du; /* SET/UNSET: apply, journal, group commit */
 	bool *wake;           /* workers owed a wake-up after a commit */
+	struct rb_stale *stale;
+	uint64_t next_stale_ms;
+	uint64_t reaped;      /* stale registrations removed */
 };
 
 int rb_control_init(struct rb_control *ctl, struct rb_daemon *d);
 /* Listens on path and on the abstract "@path". */
 int rb_control_listen(struct rb_control *ctl, const char *path);
+/* Looks for stale registrations now; logs what it finds. */
+void rb_control_scan_stale(struct rb_control *ctl, bool write_list);
 /* Serves until SIGTERM/SIGINT; 0 on a clean stop. */
 int rb_control_run(struct rb_control *ctl);
 /* Closes everything and removes the socket file. */

@@ -175,6 +175,7 @@ int rb_daemon_run(const struct rb_config *cfg)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -244,6 +245,11 @@ int rb_daemon_run(const struct rb_config *cfg)
 	rb_log("ready: port %u, %u workers, backend %s", cfg->port, d->nworkers,
 	       d->backend == RB_BACKEND_URING ? "io_uring" : "epoll");
 	rb_notify("READY=1");
+	/* After a restart: which restored services are gone? (Also every
+	 * RB_STALE_SCAN_MS, and on SIGUSR1.) */
+	rb_serve_tick(&ctl->serve);
+	ctl->next_stale_ms = ctl->serve.now_ms + RB_STALE_SCAN_MS;
+	rb_control_scan_stale(ctl, false);
 	status = rb_control_run(ctl) == 0 ? 0 : 1;
 	rb_notify("STOPPING=1");
 

@@ -181,6 +181,8 @@ static void import_rpcbind(struct rb_durable *du, const char *dir)
 	du->recording = true;
 	int r = rb_persist_import_rpcbind(dir, trusted, restore, &sink, &rep);
 	du->recording = false;
+	if (r == -ENOENT)
+		return; /* no rpcbind ran here: nothing to take over */
 	if (r < 0) {
 		rb_log("not importing rpcbind's state from %s: %s", dir,
 		       rep.msg[0] ? rep.msg : strerror(-r));

@@ -21,6 +21,7 @@ endfunction()
 rb_e2e_helper(rb_e2e_rawcall e2e/rawcall.c)
 rb_e2e_helper(rb_e2e_notify e2e/notify.c)
 rb_e2e_helper(rb_e2e_stress e2e/stress.c)
+rb_e2e_helper(rb_e2e_holdport e2e/holdport.c)
 if(TIRPC_FOUND)
   rb_e2e_helper(rb_e2e_rpcb_client e2e/rpcb_client.c)
   target_link_libraries(rb_e2e_rpcb_client PRIVATE PkgConfig::TIRPC)
@@ -55,6 +56,7 @@ foreach(_be uring epoll)
   # The differential test runs two servers one after the other: 2 x 60 s.
   rb_e2e_test(e2e_diff_${_be}      diff      "${_rb} --backend ${_be}" 130)
   rb_e2e_test(e2e_robust_${_be}    robust    "${_rb} --backend ${_be}" 120 concurrency)
+  rb_e2e_test(e2e_stale_${_be}     stale     "${_rb} --backend ${_be}" 40)
 endforeach()
 
 # The same tests against the reference (not robust: rpcbind is known to fail
