@@ -20,6 +20,12 @@ void rb_config_defaults(struct rb_config *c)
 	c->limits.conn_per_worker = RB_CONFIG_CONN_PER_WORKER;
 	c->limits.conn_total = RB_CONFIG_CONN_TOTAL;
 	c->limits.unsent_max = RB_CONFIG_UNSENT_MAX;
+	c->rrl_rate = RB_CONFIG_RRL_RATE;
+	c->rrl_burst = RB_CONFIG_RRL_BURST;
+	c->owner_quota = RB_CONFIG_OWNER_QUOTA;
+	c->max_registrations = RB_CONFIG_MAX_REGISTRATIONS;
+	c->port_policy = true;
+	c->check_owner_port = true;
 }
 
 const char *rb_config_usage(void)
@@ -53,6 +59,24 @@ const char *rb_config_usage(void)
 	       "                         path) nothing is bound to for S seconds\n"
 	       "                         (default off; SIGUSR1 lists them in\n"
 	       "                         STATE_DIR/stale)\n"
+	       "\n"
+	       "hardening (a port mapper faces the whole network):\n"
+	       "      --trusted-net CIDR       sources (besides loopback) that may get\n"
+	       "                               DUMP/GETSTAT/GETADDRLIST and large\n"
+	       "                               replies over UDP (repeatable)\n"
+	       "      --udp-refuse error|drop  what an untrusted UDP source gets for\n"
+	       "                               them instead (default error: SYSTEM_ERR)\n"
+	       "      --allow-amplification    turn that guard off (not recommended)\n"
+	       "      --rrl-rate N             UDP replies/s per source /24 or /56 for\n"
+	       "                               untrusted sources (5000; 0: off)\n"
+	       "      --rrl-burst N            bucket size (20000)\n"
+	       "      --owner-quota N          registrations per non-root owner (1024)\n"
+	       "      --max-registrations N    registrations in all (2097152)\n"
+	       "      --port-policy strict|off strict: non-root owners may not register\n"
+	       "                               port 0, ports below 1024 or malformed\n"
+	       "                               addresses (default strict)\n"
+	       "      --check-owner-port on|off  a non-root AF_LOCAL registrant must\n"
+	       "                               hold the port it registers (default on)\n"
 	       "\n"
 	       "limits (each protects other clients from one client):\n"
 	       "      --idle-timeout MS        reap a connection idle this long (60000)\n"
@@ -209,6 +233,63 @@ static int parse_long(struct rb_config *c, int argc, char *const argv[], int *i,
 		{ "--max-conn-per-worker", offsetof(struct rb_limits, conn_per_worker), 1, RB_CONFIG_CONN_PER_WORKER },
 		{ "--max-conn", offsetof(struct rb_limits, conn_total), 1, 1u << 20 },
 	};
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned long lo, hi;
+	} cnums[] = {
+		{ "--rrl-rate", offsetof(struct rb_config, rrl_rate), 0, 10000000 },
+		{ "--rrl-burst", offsetof(struct rb_config, rrl_burst), 1, 4000000 },
+		{ "--owner-quota", offsetof(struct rb_config, owner_quota), 0, 1u << 24 },
+		{ "--max-registrations", offsetof(struct rb_config, max_registrations), 0, 1u << 26 },
+	};
+	for (size_t k = 0; k < sizeof(cnums) / sizeof(cnums[0]); k++) {
+		v = long_value(arg, cnums[k].name, argc, argv, i, &m);
+		if (!m)
+			continue;
+		if (parse_uint(v, cnums[k].lo, cnums[k].hi, &n))
+			return fail(err, errcap, "%s: expected %lu..%lu, got '%s'", cnums[k].name,
+				    cnums[k].lo, cnums[k].hi, v ? v : "");
+		*(uint32_t *)(void *)((char *)c + cnums[k].off) = (uint32_t)n;
+		return 0;
+	}
+	static const struct {
+		const char *name, *yes, *no;
+		size_t off;
+	} choices[] = {
+		{ "--udp-refuse", "drop", "error", offsetof(struct rb_config, udp_refuse_drop) },
+		{ "--port-policy", "strict", "off", offsetof(struct rb_config, port_policy) },
+		{ "--check-owner-port", "on", "off", offsetof(struct rb_config, check_owner_port) },
+	};
+	for (size_t k = 0; k < sizeof(choices) / sizeof(choices[0]); k++) {
+		v = long_value(arg, choices[k].name, argc, argv, i, &m);
+		if (!m)
+			continue;
+		bool *b = (bool *)(void *)((char *)c + choices[k].off);
+		if (v && strcmp(v, choices[k].yes) == 0)
+			*b = true;
+		else if (v && strcmp(v, choices[k].no) == 0)
+			*b = false;
+		else
+			return fail(err, errcap, "%s: expected %s or %s, got '%s'", choices[k].name,
+				    choices[k].yes, choices[k].no, v ? v : "");
+		return 0;
+	}
+	if (strcmp(arg, "--allow-amplification") == 0) {
+		c->allow_amplification = true;
+		return 0;
+	}
+	v = long_value(arg, "--trusted-net", argc, argv, i, &m);
+	if (m) {
+		if (c->ntrusted >= RB_CONFIG_TRUSTED_MAX)
+			return fail(err, errcap, "--trusted-net: at most %u prefixes",
+				    RB_CONFIG_TRUSTED_MAX);
+		if (!v || rb_cidr_parse(v, &c->trusted[c->ntrusted]) < 0)
+			return fail(err, errcap, "--trusted-net: expected ADDR/BITS, got '%s'",
+				    v ? v : "");
+		c->ntrusted++;
+		return 0;
+	}
 	v = long_value(arg, "--reap-stale", argc, argv, i, &m);
 	if (m) {
 		if (parse_uint(v, 1, 30u * 86400u, &n))

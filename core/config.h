@@ -8,10 +8,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cidr.h"
+
 /* Addresses given with -h (repeatable); loopback is always added. */
 #define RB_CONFIG_HOSTS_MAX 16u
 #define RB_CONFIG_HOST_LEN 64u
 #define RB_CONFIG_PATH_MAX 256u
+/* --trusted-net prefixes. */
+#define RB_CONFIG_TRUSTED_MAX 32u
+/* Response-rate limiting per source prefix (UDP, untrusted sources). */
+#define RB_CONFIG_RRL_RATE 5000u
+#define RB_CONFIG_RRL_BURST 20000u
+/* Registrations per owner other than root, and in all. */
+#define RB_CONFIG_OWNER_QUOTA 1024u
+#define RB_CONFIG_MAX_REGISTRATIONS (2u << 20)
 /* Upper bound on --workers. */
 #define RB_CONFIG_WORKERS_MAX 256u
 
@@ -52,6 +62,17 @@ struct rb_config {
 	uint32_t reap_stale_s; /* --reap-stale S: remove entries stale this long (0: off) */
 	char import_dir[RB_CONFIG_PATH_MAX]; /* --import-rpcbind DIR */
 	struct rb_limits limits;
+	/* Hardening. */
+	struct rb_cidr trusted[RB_CONFIG_TRUSTED_MAX]; /* --trusted-net */
+	uint32_t ntrusted;
+	bool allow_amplification; /* --allow-amplification: no reflection guard */
+	bool udp_refuse_drop;     /* --udp-refuse drop (default: error) */
+	uint32_t rrl_rate;        /* --rrl-rate N replies/s per prefix (0: off) */
+	uint32_t rrl_burst;       /* --rrl-burst N */
+	uint32_t owner_quota;     /* --owner-quota N (0: none) */
+	uint32_t max_registrations; /* --max-registrations N (0: none) */
+	bool port_policy;         /* --port-policy strict|off */
+	bool check_owner_port;    /* --check-owner-port on|off (AF_LOCAL, non-root) */
 };
 
 enum rb_config_action {

@@ -19,6 +19,7 @@
 	X(tcp_dropped_blocked, "connections dropped: replies unread too long") \
 	X(tcp_paused, "times reading stopped for unsent replies")             \
 	X(no_reply, "calls answered with no reply")                            \
+	X(rate_limited, "UDP calls dropped by response-rate limiting")         \
 	X(mutations, "SET/UNSET handed to the control thread")                 \
 	X(mailbox_full, "SET/UNSET refused: mailbox full")
 

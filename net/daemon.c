@@ -163,6 +163,13 @@ int rb_daemon_run(const struct rb_config *cfg)
 	d->cfg = *cfg;
 	d->policy.insecure = cfg->insecure;
 	d->policy.remote_calls = cfg->remote_calls;
+	d->policy.reflect_guard = !cfg->allow_amplification;
+	d->policy.reflect_drop = cfg->udp_refuse_drop;
+	d->policy.trusted = d->cfg.trusted;
+	d->policy.ntrusted = cfg->ntrusted;
+	d->policy.port_policy = cfg->port_policy;
+	d->policy.owner_quota = cfg->owner_quota;
+	d->policy.max_registrations = cfg->max_registrations;
 	d->ctl_wake_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
@@ -223,7 +230,7 @@ int rb_daemon_run(const struct rb_config *cfg)
 	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH) < 0)
 		goto out;
 	/* Restore saved registrations before anything is served. */
-	if (rb_durable_start(&ctl->du, d->reg, &d->ctl_stats, cfg) < 0)
+	if (rb_durable_start(&ctl->du, d->reg, &d->ctl_stats, cfg, &d->policy) < 0)
 		goto out;
 	if ((r = self_register(d, have_v6, RB_LOCAL_SOCK_PATH)) < 0) {
 		rb_log("self-registration failed: %s", strerror(-r));

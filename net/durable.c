@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/uaddr.h"
 #include "net/daemon.h"
 
 static bool persisted(uint32_t prog)
@@ -57,6 +58,38 @@ static void obs_removed(void *arg, const struct rb_entry *e)
 	record(arg, RB_JOP_DEL, e);
 }
 
+/* Policy first (quotas, ports), then, for a non-root AF_LOCAL registrant
+ * (whose owner is its uid), whether it holds the port it claims. */
+static int vet(struct rb_durable *du, const struct rb_mutation *m)
+{
+	int v = rb_mutation_vet(du->reg, du->policy, m);
+	if (v < 0 || m->op != RB_MUT_SET || !du->owns_port)
+		return v;
+	char *end;
+	unsigned long uid = strtoul(m->owner, &end, 10);
+	if (m->owner[0] < '0' || m->owner[0] > '9' || *end)
+		return 0; /* "superuser" or "unknown": no uid to check */
+	uint16_t port;
+	if (rb_uaddr_port(m->uaddr, strlen(m->uaddr), &port) < 0)
+		return 0; /* a socket path: nothing to check */
+	return du->owns_port((uint32_t)uid, m->netid, port) == 0 ? -EPERM : 0;
+}
+
+static void refusal_log(struct rb_durable *du, const struct rb_mutation *m, int why)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((uint64_t)ts.tv_sec != du->log_second) {
+		du->log_second = (uint64_t)ts.tv_sec;
+		du->log_budget = RB_REFUSAL_LOG_RATE;
+	}
+	if (!du->log_budget)
+		return;
+	du->log_budget--;
+	rb_log("refused SET %u %u %s %s from owner %s: %s", m->prog, m->vers, m->netid,
+	       m->uaddr, m->owner, rb_mutation_refusal(why));
+}
+
 struct rb_pending *rb_durable_apply(struct rb_durable *du, const struct rb_mutation *m)
 {
 	if (du->npend == du->pendcap) {
@@ -73,6 +106,14 @@ struct rb_pending *rb_durable_apply(struct rb_durable *du, const struct rb_mutat
 	if (!du->p) {
 		/* No state directory: a change we could not keep is refused. */
 		du->refused_no_state++;
+		pr->ok = false;
+		pr->eff_end = du->neff;
+		return pr;
+	}
+	int v = vet(du, m);
+	if (v < 0) {
+		du->refused++;
+		refusal_log(du, m, v);
 		pr->ok = false;
 		pr->eff_end = du->neff;
 		return pr;
@@ -205,11 +246,13 @@ static void import_rpcbind(struct rb_durable *du, const char *dir)
 }
 
 int rb_durable_start(struct rb_durable *du, struct rb_registry *reg,
-		     struct rb_stats *stats, const struct rb_config *cfg)
+		     struct rb_stats *stats, const struct rb_config *cfg,
+		     const struct rb_policy *policy)
 {
 	char msg[RB_PERSIST_MSG_MAX] = "";
 	memset(du, 0, sizeof(*du));
 	du->reg = reg;
+	du->policy = policy;
 	du->stats = stats;
 	snprintf(du->state_dir, sizeof(du->state_dir), "%s", cfg->state_dir);
 	struct rb_registry_observer obs = { obs_added, obs_removed, du };

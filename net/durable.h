@@ -31,6 +31,13 @@ struct rb_pending {
 
 struct rb_durable {
 	struct rb_registry *reg;
+	const struct rb_policy *policy; /* quotas, port policy */
+	/* Optional: does uid hold a socket bound to port on this netid's
+	 * protocol? 1 yes, 0 no, -errno cannot tell (then allowed). */
+	int (*owns_port)(uint32_t uid, const char *netid, uint16_t port);
+	uint64_t refused;          /* SET refused by policy */
+	uint32_t log_budget;       /* refusal lines left this second */
+	uint64_t log_second;
 	struct rb_stats *stats; /* setinfo/unsetinfo of final TRUE answers */
 	struct rb_persist *p;   /* NULL: state cannot be written */
 	bool recording;
@@ -51,10 +58,14 @@ struct rb_durable {
  * du->p NULL: lookups are served, SET/UNSET are answered FALSE. -errno only
  * when the saved state is corrupt beyond recovery. */
 int rb_durable_start(struct rb_durable *du, struct rb_registry *reg,
-		     struct rb_stats *stats, const struct rb_config *cfg);
+		     struct rb_stats *stats, const struct rb_config *cfg,
+		     const struct rb_policy *policy);
 void rb_durable_stop(struct rb_durable *du);
 
-/* Applies m and holds its reply; returns the pending slot, whose routing
+/* Refusal log lines per second (the rest are counted). */
+#define RB_REFUSAL_LOG_RATE 20u
+
+/* Vets m against policy, applies it and holds its reply; returns the pending slot, whose routing
  * fields the caller fills in. NULL only when out of memory (the caller
  * answers SYSTEM_ERR). */
 struct rb_pending *rb_durable_apply(struct rb_durable *du, const struct rb_mutation *m);

@@ -120,6 +120,12 @@ uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 	struct rb_xport xx = *x;
 
 	xx.now = s->now;
+	/* Response-rate limiting: untrusted sources only, before any work. */
+	if (s->rrl && !rb_peer_trusted(&s->policy, &x->peer) &&
+	    !rb_rrl_allow(s->rrl, &x->peer, s->now_ms)) {
+		rb_count(&s->counters->rate_limited);
+		return 0;
+	}
 	e->pos = 0;
 	e->err = 0;
 	/* A datagram reply is bounded by RB_UDP_REPLY_MAX: past it the

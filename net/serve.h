@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/ratelimit.h"
 #include "core/record.h"
 #include "net/counters.h"
 #include "net/mailbox.h"
@@ -60,6 +61,7 @@ struct rb_serve {
 	/* A growable reply buffer. */
 	struct rb_xdr_enc enc;
 	const struct rb_limits *limits;
+	struct rb_rrl *rrl;       /* per-source rate limit for UDP (workers) */
 	bool debug;               /* -d: a log line per call, rate-limited */
 	uint32_t log_budget;      /* lines left in this second */
 	uint64_t log_second;      /* the second log_budget belongs to */

@@ -30,6 +30,8 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 		return r;
 	s->policy = d->policy;
 	s->limits = &d->cfg.limits;
+	rb_rrl_init(&w->rrl, d->cfg.rrl_rate, d->cfg.rrl_burst);
+	s->rrl = &w->rrl;
 	s->debug = d->cfg.debug;
 	s->stats = &w->stats;
 	s->counters = &w->counters;

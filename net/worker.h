@@ -31,6 +31,7 @@ struct rb_worker {
 	struct rb_serve serve;
 	struct rb_counters counters;
 	struct rb_stats stats;
+	struct rb_rrl rrl;
 	struct rb_reader *reader;
 	struct rb_listener udp[RB_LISTEN_MAX];
 	unsigned n_udp;

@@ -6,6 +6,36 @@
 
 #include "registry/procs.h"
 
+bool rb_peer_trusted(const struct rb_policy *pol, const struct rb_addr *peer)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (peer->family == RB_AF_LOCAL || rb_addr_is_loopback_peer(peer))
+		return true;
+	if (peer->family == RB_AF_INET && peer->ip[0] == 127)
+		return true; /* 127.0.0.0/8 */
+	if (peer->family == RB_AF_INET6 && memcmp(peer->ip, mapped, 12) == 0 &&
+	    peer->ip[12] == 127)
+		return true;
+	for (uint32_t i = 0; i < pol->ntrusted; i++)
+		if (rb_cidr_match(&pol->trusted[i], peer))
+			return true;
+	return false;
+}
+
+/* A call over UDP from an untrusted source whose answer would amplify:
+ * a SYSTEM_ERR no larger than any call, or nothing. */
+static enum rb_outcome refuse_reflection(const struct rb_handler_ctx *ctx,
+					 struct rb_xdr_enc *out, size_t start,
+					 uint32_t xid)
+{
+	out->err = 0;
+	out->pos = start;
+	if (ctx->policy->reflect_drop)
+		return RB_OUT_DROP;
+	rb_rpc_put_accepted(out, xid, RB_SYSTEM_ERR);
+	return out->err ? RB_OUT_DROP : RB_OUT_REPLY;
+}
+
 /* The last procedure of each version (rpcb_highproc_{2,3,4}). */
 static const uint32_t high_proc[RB_STAT_VERSIONS] = { 5, 8, 12 };
 
@@ -54,8 +84,16 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 		.vi = (unsigned)vi,
 	};
 	rb_xdr_dec_init(&k.args, c.args, c.args_len);
+	bool guard = ctx->policy->reflect_guard && !rb_netid_get(x->netid)->stream &&
+		     !rb_peer_trusted(ctx->policy, &x->peer);
+	if (guard && (c.proc == RB_PROC_DUMP ||
+		      (c.vers == RB_VERS_RPCB4 && (c.proc == RB_PROC_GETSTAT ||
+						   c.proc == RB_PROC_GETADDRLIST))))
+		return refuse_reflection(ctx, out, start, c.xid);
 	enum rb_outcome o = c.vers == RB_VERS_PMAP ? rb_proc_pmap(&k)
 						   : rb_proc_rpcb(&k);
+	if (guard && o == RB_OUT_REPLY && out->pos - start > len)
+		return refuse_reflection(ctx, out, start, c.xid);
 	if (o == RB_OUT_REPLY && out->err) {
 		/* The result did not fit (a DUMP too large for a datagram):
 		 * answer SYSTEM_ERR rather than a truncated reply. */

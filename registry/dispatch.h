@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/cidr.h"
 #include "core/uaddr.h"
 #include "core/xdr.h"
 #include "registry/registry.h"
@@ -53,7 +54,22 @@ struct rb_xport {
 struct rb_policy {
 	bool insecure;     /* -i: SET/UNSET from any host */
 	bool remote_calls; /* -r: CALLIT/BCAST/INDIRECT (forwarding: net/) */
+	/* Reflection: over UDP, a source that is neither loopback nor in a
+	 * trusted network never gets a reply larger than its call, and never
+	 * a DUMP, GETSTAT or GETADDRLIST (they are for TCP, as rpcinfo -p
+	 * uses). Refused calls get SYSTEM_ERR, or nothing with reflect_drop. */
+	bool reflect_guard;
+	bool reflect_drop;
+	const struct rb_cidr *trusted;
+	uint32_t ntrusted;
+	/* SET policy for owners other than "superuser". */
+	bool port_policy;        /* no port 0 or below 1024, a well-formed uaddr */
+	uint32_t owner_quota;    /* registrations per owner (0: none) */
+	uint32_t max_registrations; /* all owners together (0: none) */
 };
+
+/* Whether peer is loopback, AF_LOCAL, or in a trusted network. */
+bool rb_peer_trusted(const struct rb_policy *pol, const struct rb_addr *peer);
 
 struct rb_handler_ctx {
 	const struct rb_registry *reg;
@@ -95,6 +111,13 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
  * caller that may still revert it counts later), says TRUE or FALSE. */
 bool rb_mutation_apply(struct rb_registry *reg, const struct rb_mutation *m,
 		       struct rb_stats *stats);
+/* Writer side, before applying: whether policy allows m. 0, or why not:
+ * -ENOSPC (the registry is full), -EDQUOT (the owner's quota), -EACCES (a
+ * port below 1024), -EINVAL (port 0 or a malformed address). */
+int rb_mutation_vet(const struct rb_registry *reg, const struct rb_policy *pol,
+		    const struct rb_mutation *m);
+/* Words for a rb_mutation_vet refusal, for the log. */
+const char *rb_mutation_refusal(int err);
 /* Encodes the bool reply to a mutation. */
 void rb_mutation_put_reply(struct rb_xdr_enc *out, const struct rb_mutation *m,
 			   bool ok);

@@ -2,6 +2,7 @@
 #include "registry/dispatch.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "core/rpc_msg.h"
 
@@ -39,4 +40,47 @@ void rb_mutation_put_reply(struct rb_xdr_enc *out, const struct rb_mutation *m,
 {
 	rb_rpc_put_accepted(out, m->xid, RB_SUCCESS);
 	rb_xdr_put_bool(out, ok);
+}
+
+int rb_mutation_vet(const struct rb_registry *reg, const struct rb_policy *pol,
+		    const struct rb_mutation *m)
+{
+	if (m->op != RB_MUT_SET)
+		return 0; /* removing is always allowed (ownership is checked) */
+	if (pol->max_registrations && rb_registry_count(reg) >= pol->max_registrations)
+		return -ENOSPC;
+	if (strcmp(m->owner, "superuser") == 0)
+		return 0;
+	if (pol->owner_quota && rb_registry_owner_count(reg, m->owner) >= pol->owner_quota)
+		return -EDQUOT;
+	if (!pol->port_policy)
+		return 0;
+	int ni = rb_netid_find(m->netid, strlen(m->netid));
+	const struct rb_netid *nid = ni >= 0 ? rb_netid_get((enum rb_netid_idx)ni) : NULL;
+	if (!nid || nid->family == RB_AF_LOCAL)
+		return 0; /* a netid we cannot judge, or a socket path */
+	struct rb_addr a;
+	if (rb_uaddr_parse(nid->family, m->uaddr, strlen(m->uaddr), &a) < 0 || a.port == 0)
+		return -EINVAL;
+	if (a.port < 1024)
+		return -EACCES; /* the well-known/system range is root's */
+	return 0;
+}
+
+const char *rb_mutation_refusal(int err)
+{
+	switch (err) {
+	case -ENOSPC:
+		return "the registry is full (--max-registrations)";
+	case -EDQUOT:
+		return "over the owner's quota (--owner-quota)";
+	case -EACCES:
+		return "port below 1024 claimed by an unprivileged owner";
+	case -EINVAL:
+		return "port 0 or a malformed universal address";
+	case -EPERM:
+		return "the owner does not hold that port";
+	default:
+		return "refused";
+	}
 }

@@ -1,0 +1,37 @@
+/* Per-source response-rate limiting for UDP, in the spirit of DNS RRL: a
+ * token bucket per source prefix (/24 for IPv4, /56 for IPv6), so that a
+ * spoofed flood cannot turn the port mapper into a reflector and one busy
+ * network cannot crowd out the others. Pure: the caller passes the time.
+ * The table has a fixed number of buckets: memory never grows with the
+ * number of sources; when two prefixes share a bucket the newer takes it
+ * over with a full allowance (failing open, never starving a client). */
+#ifndef RB_CORE_RATELIMIT_H
+#define RB_CORE_RATELIMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/uaddr.h"
+
+/* Buckets per table (a power of two): one table per worker. */
+#define RB_RRL_BUCKETS 4096u
+#define RB_RRL_V4_BITS 24u
+#define RB_RRL_V6_BITS 56u
+
+struct rb_rrl_bucket {
+	uint64_t key;      /* the source prefix, folded; 0: empty */
+	uint64_t stamp_ms; /* when tokens were last topped up */
+	uint32_t tokens;   /* replies left, times 1000 (milli-tokens) */
+};
+
+struct rb_rrl {
+	uint32_t rate;  /* replies per second per prefix; 0: no limit */
+	uint32_t burst; /* bucket size, in replies */
+	struct rb_rrl_bucket b[RB_RRL_BUCKETS];
+};
+
+void rb_rrl_init(struct rb_rrl *r, uint32_t rate, uint32_t burst);
+/* true: answer; false: over the rate (drop, and count it). */
+bool rb_rrl_allow(struct rb_rrl *r, const struct rb_addr *src, uint64_t now_ms);
+
+#endif
