@@ -43,11 +43,14 @@ const char *rb_config_usage(void)
 	       "  -i, --insecure         allow SET/UNSET from any host\n"
 	       "  -l, --log-calls        log every call\n"
 	       "  -r, --remote-calls     enable CALLIT/BCAST/INDIRECT forwarding\n"
-	       "  -s, --secure-user      run as the unprivileged rpc user\n"
+	       "  -s, --secure-user      after binding, run as the unprivileged user\n"
+	       "                         " RB_CONFIG_RUN_USER " (or the --user one)\n"
 	       "  -w, --warm-start       restore registrations (the default)\n"
 	       "\n"
 	       "ringbind options:\n"
 	       "      --port N           port to serve (default 111)\n"
+	       "      --user NAME        after binding, run as user NAME (implies -s);\n"
+	       "                         the state directory is handed to NAME\n"
 	       "      --workers N        worker threads (default: one per CPU)\n"
 	       "      --backend B        uring or epoll (default: uring if usable)\n"
 	       "      --state-dir DIR    state directory (default /run/ringbind):\n"
@@ -325,6 +328,14 @@ static int parse_long(struct rb_config *c, int argc, char *const argv[], int *i,
 			return fail(err, errcap, "--state-dir: bad directory '%s'",
 				    v ? v : "");
 		snprintf(c->state_dir, sizeof(c->state_dir), "%s", v);
+		return 0;
+	}
+	v = long_value(arg, "--user", argc, argv, i, &m);
+	if (m) {
+		if (!v || !*v || strlen(v) >= RB_CONFIG_USER_MAX)
+			return fail(err, errcap, "--user: bad user name '%s'", v ? v : "");
+		snprintf(c->user, sizeof(c->user), "%s", v);
+		c->secure_user = true;
 		return 0;
 	}
 	v = long_value(arg, "--host", argc, argv, i, &m);

@@ -22,6 +22,10 @@
 /* Registrations per owner other than root, and in all. */
 #define RB_CONFIG_OWNER_QUOTA 1024u
 #define RB_CONFIG_MAX_REGISTRATIONS (2u << 20)
+/* --user NAME: at most this long (with the NUL); -s alone runs as
+ * RB_CONFIG_RUN_USER, the user Debian's rpcbind package creates. */
+#define RB_CONFIG_USER_MAX 64u
+#define RB_CONFIG_RUN_USER "_rpc"
 /* Upper bound on --workers. */
 #define RB_CONFIG_WORKERS_MAX 256u
 
@@ -52,6 +56,7 @@ struct rb_config {
 	bool abort_on_err; /* -a */
 	bool log_calls;    /* -l */
 	bool secure_user;  /* -s: run as the rpc user */
+	char user[RB_CONFIG_USER_MAX]; /* --user NAME ("" unless given) */
 	uint16_t port;     /* --port, default 111 */
 	uint32_t workers;  /* --workers, 0: one per CPU in the affinity mask */
 	enum rb_backend backend;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "net/daemon.h"
+#include "net/forward.h"
 #include "net/worker.h"
 
 #define EV_MAX 256
@@ -17,7 +18,7 @@
  * one busy socket cannot starve the others. */
 #define UDP_ROUNDS 4
 
-enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE };
+enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE, T_FWD };
 
 static inline uint64_t tag(enum tag t, uint32_t idx, uint32_t gen)
 {
@@ -198,6 +199,38 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 	}
 }
 
+/* Services' replies on forwarding socket i (-r): bounded per event, as
+ * the listeners. */
+static void on_fwd(struct rb_worker *w, struct epoll_be *be, unsigned i)
+{
+	int fd = w->fwd->fd[i];
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		for (unsigned k = 0; k < RB_EPOLL_BATCH; k++) {
+			struct msghdr *mh = &be->rmsg[k].msg_hdr;
+			be->riov[k].iov_base = be->rbuf[k];
+			be->riov[k].iov_len = sizeof(be->rbuf[k]);
+			mh->msg_name = &be->rname[k];
+			mh->msg_namelen = sizeof(be->rname[k]);
+			mh->msg_iov = &be->riov[k];
+			mh->msg_iovlen = 1;
+			mh->msg_control = NULL;
+			mh->msg_controllen = 0;
+			mh->msg_flags = 0;
+		}
+		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		for (int k = 0; k < n; k++) {
+			struct msghdr *mh = &be->rmsg[k].msg_hdr;
+			rb_worker_fwd_input(w, i, mh->msg_name, mh->msg_namelen, be->rbuf[k],
+					    be->rmsg[k].msg_len, (mh->msg_flags & MSG_TRUNC) != 0,
+					    &epoll_ops);
+		}
+		if ((unsigned)n < RB_EPOLL_BATCH)
+			break;
+	}
+}
+
 static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	/* Bounded per event so other sockets get their turn. */
@@ -278,6 +311,13 @@ int rb_worker_run_epoll(struct rb_worker *w)
 	}
 	ev.data.u64 = tag(T_WAKE, 0, 0);
 	epoll_ctl(be->ep, EPOLL_CTL_ADD, w->wake_fd, &ev);
+	rb_worker_started(w, 0);
+	for (unsigned i = 0; w->fwd && i < RB_FWD_FAMILIES; i++) {
+		if (w->fwd->fd[i] < 0)
+			continue;
+		ev.data.u64 = tag(T_FWD, i, 0);
+		epoll_ctl(be->ep, EPOLL_CTL_ADD, w->fwd->fd[i], &ev);
+	}
 
 	struct epoll_event evs[EV_MAX];
 	while (!rb_worker_stopping(w)) {
@@ -308,6 +348,9 @@ int rb_worker_run_epoll(struct rb_worker *w)
 				rb_worker_drain_replies(w, &epoll_ops);
 				break;
 			}
+			case T_FWD:
+				on_fwd(w, be, idx);
+				break;
 			}
 		}
 		if (w->serve.now_ms - be->last_tick_ms >= RB_TICK_MS) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "net/daemon.h"
+#include "net/forward.h"
 #include "net/worker.h"
 
 /* One UDP buffer: the recvmsg_out header, the peer address, the pktinfo
@@ -37,6 +38,7 @@ enum op {
 	OP_TCP_SEND,
 	OP_WAKE,
 	OP_TICK,
+	OP_FWD_RECV, /* a service's reply on a forwarding socket (-r) */
 };
 
 /* user_data: op (8 bits) | index (24 bits) | generation (32 bits). */
@@ -80,6 +82,7 @@ struct uring_be {
 	struct __kernel_timespec tick;
 	uint64_t udp_rearm;    /* UDP receives to re-arm at the next tick (bits) */
 	uint64_t accept_rearm; /* accepts to re-arm at the next tick (bits) */
+	unsigned fwd_rearm;    /* forwarding receives to re-arm (bits) */
 };
 
 static struct io_uring_sqe *get_sqe(struct uring_be *be)
@@ -102,6 +105,20 @@ static void arm_udp_recv(struct rb_worker *w, struct uring_be *be, unsigned i)
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID_UDP;
 	io_uring_sqe_set_data64(sqe, ud(OP_UDP_RECV, i, 0));
+}
+
+/* The forwarding socket of family i: the same multishot recvmsg into the
+ * same buffer ring as the listeners (the replies are datagrams of the same
+ * size bound). */
+static void arm_fwd_recv(struct rb_worker *w, struct uring_be *be, unsigned i)
+{
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe)
+		return;
+	io_uring_prep_recvmsg_multishot(sqe, w->fwd->fd[i], &be->udp_tmpl, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = BGID_UDP;
+	io_uring_sqe_set_data64(sqe, ud(OP_FWD_RECV, i, 0));
 }
 
 static void arm_accept(struct rb_worker *w, struct uring_be *be, unsigned i)
@@ -277,6 +294,31 @@ static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 	recycle(be->udp_br, be->udp_bufs, UDP_BUF_SIZE, RB_URING_UDP_BUFS, bid);
 }
 
+static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
+{
+	unsigned i = ud_idx(cqe->user_data);
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
+		if (cqe->res < 0) /* e.g. ENOBUFS: at the tick, never spinning */
+			be->fwd_rearm |= 1u << i;
+		else if (!rb_worker_stopping(w))
+			arm_fwd_recv(w, be, i);
+	}
+	if (cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
+		return;
+	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	uint8_t *buf = be->udp_bufs + (size_t)bid * UDP_BUF_SIZE;
+	struct io_uring_recvmsg_out *o =
+		io_uring_recvmsg_validate(buf, cqe->res, &be->udp_tmpl);
+	if (o && o->namelen <= sizeof(struct sockaddr_storage)) {
+		const uint8_t *payload = io_uring_recvmsg_payload(o, &be->udp_tmpl);
+		uint32_t plen = io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl);
+		rb_worker_fwd_input(w, i, io_uring_recvmsg_name(o), o->namelen, payload, plen,
+				    (o->flags & MSG_TRUNC) != 0, &uring_ops);
+	}
+	/* The answer was copied into a send slot: the buffer can go back. */
+	recycle(be->udp_br, be->udp_bufs, UDP_BUF_SIZE, RB_URING_UDP_BUFS, bid);
+}
+
 static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
 	unsigned i = ud_idx(cqe->user_data);
@@ -373,6 +415,10 @@ static void on_tick(struct rb_worker *w, struct uring_be *be)
 		if (be->accept_rearm & (1ull << i))
 			arm_accept(w, be, i);
 	be->accept_rearm = 0;
+	for (unsigned i = 0; i < RB_FWD_FAMILIES; i++)
+		if (be->fwd_rearm & (1u << i))
+			arm_fwd_recv(w, be, i);
+	be->fwd_rearm = 0;
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0 && c->recv_nobufs && !c->closing && !c->paused)
@@ -406,6 +452,9 @@ static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe
 		break;
 	case OP_TICK:
 		on_tick(w, be);
+		break;
+	case OP_FWD_RECV:
+		on_fwd_recv(w, be, cqe);
 		break;
 	}
 }
@@ -580,8 +629,12 @@ int rb_worker_run_uring(struct rb_worker *w)
 		arm_udp_recv(w, be, i);
 	for (unsigned i = 0; i < w->n_tcp; i++)
 		arm_accept(w, be, i);
+	for (unsigned i = 0; w->fwd && i < RB_FWD_FAMILIES; i++)
+		if (w->fwd->fd[i] >= 0)
+			arm_fwd_recv(w, be, i);
 	arm_wake(w, be);
 	arm_tick(be);
+	rb_worker_started(w, 0);
 
 	while (!rb_worker_stopping(w)) {
 		r = io_uring_submit_and_wait(&be->ring, 1);

@@ -7,6 +7,7 @@
 #include "net/control.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/rpc_msg.h"
@@ -108,8 +110,33 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	return 0;
 }
 
+/* True when a port mapper already answers on the AF_LOCAL path: then this
+ * one must not start (unlinking its socket would cut it off, and SO_REUSEPORT
+ * would split port 111's traffic between the two). */
+static bool local_in_use(const char *path, bool abstract)
+{
+	struct sockaddr_un sun;
+	size_t plen = strlen(path);
+	if (plen + 1 >= sizeof(sun.sun_path))
+		return false;
+	int fd = socket(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_LOCAL;
+	memcpy(sun.sun_path + (abstract ? 1 : 0), path, plen);
+	socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
+	bool used = connect(fd, (struct sockaddr *)&sun, sl) == 0;
+	close(fd);
+	return used;
+}
+
 int rb_control_listen(struct rb_control *ctl, const char *path)
 {
+	if (local_in_use(path, false) || local_in_use(path, true)) {
+		rb_log("another port mapper is serving on %s: not starting", path);
+		return -EADDRINUSE;
+	}
 	int fd = rb_listen_local(path, false);
 	if (fd < 0) {
 		rb_log("cannot listen on %s: %s", path, strerror(-fd));
@@ -374,6 +401,7 @@ static void on_timer(struct rb_control *ctl)
 		/* EAGAIN: nothing expired */
 	}
 	rb_registry_reclaim(ctl->d->reg);
+	rb_durable_retry(&ctl->du, ctl->serve.now_ms);
 	if (ctl->serve.now_ms >= ctl->next_stale_ms) {
 		ctl->next_stale_ms = ctl->serve.now_ms + RB_STALE_SCAN_MS;
 		rb_control_scan_stale(ctl, false);

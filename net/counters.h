@@ -21,7 +21,17 @@
 	X(no_reply, "calls answered with no reply")                            \
 	X(rate_limited, "UDP calls dropped by response-rate limiting")         \
 	X(mutations, "SET/UNSET handed to the control thread")                 \
-	X(mailbox_full, "SET/UNSET refused: mailbox full")
+	X(mailbox_full, "SET/UNSET refused: mailbox full")                    \
+	X(fwd_calls, "remote calls forwarded to a service (-r)")               \
+	X(fwd_replies, "remote-call results relayed to the caller")            \
+	X(fwd_failed, "service replies answered as an error or not at all")    \
+	X(fwd_timeouts, "remote calls unanswered after RB_FWD_TIMEOUT_MS")     \
+	X(fwd_denied, "remote calls refused by the deny list (TOOWEAK)")       \
+	X(fwd_table_full, "remote calls dropped: RB_FWD_MAX in flight")        \
+	X(fwd_rate_limited, "remote calls dropped by the forward rate limit")  \
+	X(fwd_duplicates, "retransmitted remote calls not forwarded again")    \
+	X(fwd_send_failed, "remote calls that could not be sent")              \
+	X(fwd_unmatched, "datagrams on a forwarding socket matching no call")
 
 struct rb_counters {
 #define RB_COUNTER_FIELD(name, help) uint64_t name;

@@ -13,6 +13,8 @@
 #include "net/control.h"
 #include "net/listen.h"
 #include "net/notify.h"
+#include "net/privs.h"
+#include "net/sockdiag.h"
 
 void rb_log(const char *fmt, ...)
 {
@@ -91,14 +93,26 @@ static void *worker_main(void *arg)
 		CPU_SET(w->cpu, &set);
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
-	pthread_mutex_lock(&d->lock);
-	d->started++;
-	pthread_cond_broadcast(&d->cond);
-	pthread_mutex_unlock(&d->lock);
 	int r = d->backend == RB_BACKEND_URING ? rb_worker_run_uring(w) : rb_worker_run_epoll(w);
 	if (r < 0)
 		rb_log("worker %u stopped: %s", w->id, strerror(-r));
+	/* A backend that failed before it was serving has not reported. */
+	rb_worker_started(w, r < 0 ? r : -EIO);
 	return NULL;
+}
+
+void rb_worker_started(struct rb_worker *w, int err)
+{
+	struct rb_daemon *d = w->d;
+	if (w->reported)
+		return;
+	w->reported = true;
+	pthread_mutex_lock(&d->lock);
+	d->started++;
+	if (err && !d->start_err)
+		d->start_err = err;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
 }
 
 static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
@@ -157,6 +171,8 @@ int rb_daemon_run(const struct rb_config *cfg)
 	unsigned naddrs = 0, spawned = 0;
 	bool have_v6 = false, ctl_ready = false;
 	int cpus[RB_CONFIG_WORKERS_MAX];
+	/* -s / --user: who the daemon becomes once everything is bound. */
+	const char *run_user = cfg->user[0] ? cfg->user : cfg->secure_user ? RB_CONFIG_RUN_USER : NULL;
 
 	if (!d || !ctl)
 		goto out;
@@ -188,6 +204,11 @@ int rb_daemon_run(const struct rb_config *cfg)
 
 	if ((r = rb_registry_new(&d->reg)) < 0) {
 		rb_log("cannot create the registry: %s", strerror(-r));
+		goto out;
+	}
+	/* A missing run user stops the start before anything is bound. */
+	if (run_user && rb_privs_prepare(run_user, cfg->state_dir, err, sizeof(err)) < 0) {
+		rb_log("%s", err);
 		goto out;
 	}
 	d->ctl_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -232,6 +253,31 @@ int rb_daemon_run(const struct rb_config *cfg)
 	/* Restore saved registrations before anything is served. */
 	if (rb_durable_start(&ctl->du, d->reg, &d->ctl_stats, cfg, &d->policy) < 0)
 		goto out;
+	ctl->du.owns_port = cfg->check_owner_port ? rb_sockdiag_owns_port : NULL;
+	/* Every socket is bound and the state directory open: root is no
+	 * longer needed. The workers start (and create their rings) after. */
+	if (run_user) {
+		unsigned keep = d->backend == RB_BACKEND_URING ? RB_PRIVS_KEEP_IPC_LOCK : 0u;
+		if (rb_privs_drop(run_user, cfg->state_dir, keep, err, sizeof(err)) < 0) {
+			rb_log("-s/--user: %s", err);
+			goto out;
+		}
+		rb_log("%s", err);
+		/* io_uring may be refused to the new user (io_uring_disabled=1
+		 * lets only privileged users or io_uring_group in; ring memory
+		 * now counts against its RLIMIT_MEMLOCK): ask again as it. */
+		const char *why = "";
+		if (d->backend == RB_BACKEND_URING && (r = rb_uring_probe(&why)) < 0) {
+			if (cfg->backend == RB_BACKEND_URING) {
+				rb_log("--backend uring: not as user %s: %s (%s)", run_user, why,
+				       strerror(-r));
+				goto out;
+			}
+			d->backend = RB_BACKEND_EPOLL;
+			rb_log("backend: epoll, because as user %s %s (%s)", run_user, why,
+			       strerror(-r));
+		}
+	}
 	if ((r = self_register(d, have_v6, RB_LOCAL_SOCK_PATH)) < 0) {
 		rb_log("self-registration failed: %s", strerror(-r));
 		goto out;
@@ -248,6 +294,12 @@ int rb_daemon_run(const struct rb_config *cfg)
 	while (d->started < d->nworkers)
 		pthread_cond_wait(&d->cond, &d->lock);
 	pthread_mutex_unlock(&d->lock);
+	if (d->start_err) {
+		/* A worker that cannot serve would leave its share of the
+		 * SO_REUSEPORT traffic unanswered: do not start at all. */
+		rb_log("a worker could not start (%s): not starting", strerror(-d->start_err));
+		goto stop;
+	}
 
 	rb_log("ready: port %u, %u workers, backend %s", cfg->port, d->nworkers,
 	       d->backend == RB_BACKEND_URING ? "io_uring" : "epoll");

@@ -86,7 +86,8 @@ static void refusal_log(struct rb_durable *du, const struct rb_mutation *m, int 
 	if (!du->log_budget)
 		return;
 	du->log_budget--;
-	rb_log("refused SET %u %u %s %s from owner %s: %s", m->prog, m->vers, m->netid,
+	rb_log("refused %s %u %u %s %s from owner %s: %s",
+	       m->op == RB_MUT_SET ? "SET" : "UNSET", m->prog, m->vers, m->netid,
 	       m->uaddr, m->owner, rb_mutation_refusal(why));
 }
 
@@ -245,6 +246,8 @@ static void import_rpcbind(struct rb_durable *du, const char *dir)
 	       rep.rpcbind.rejected + rep.portmap.rejected);
 }
 
+static int load(struct rb_durable *du, const char *import_dir, bool import);
+
 int rb_durable_start(struct rb_durable *du, struct rb_registry *reg,
 		     struct rb_stats *stats, const struct rb_config *cfg,
 		     const struct rb_policy *policy)
@@ -257,13 +260,23 @@ int rb_durable_start(struct rb_durable *du, struct rb_registry *reg,
 	snprintf(du->state_dir, sizeof(du->state_dir), "%s", cfg->state_dir);
 	struct rb_registry_observer obs = { obs_added, obs_removed, du };
 	rb_registry_observe(reg, &obs);
+	du->next_retry_ms = now_ms() + RB_STATE_RETRY_MS;
 
 	int r = rb_persist_open(cfg->state_dir, &du->p, msg, sizeof(msg));
+	if (r == -EBUSY) {
+		/* Another ringbind owns this state: two writers would undo
+		 * each other's journal. */
+		rb_log("state directory %s: %s; not starting", cfg->state_dir,
+		       msg[0] ? msg : strerror(-r));
+		du->p = NULL;
+		return r;
+	}
 	if (r < 0) {
 		du->p = NULL;
 		du->failing = true;
 		rb_log("state directory %s unusable: %s; lookups are served, "
-		       "SET/UNSET answered FALSE", cfg->state_dir, msg[0] ? msg : strerror(-r));
+		       "SET/UNSET answered FALSE (tried again every %u s)", cfg->state_dir,
+		       msg[0] ? msg : strerror(-r), RB_STATE_RETRY_MS / 1000u);
 		return 0;
 	}
 	if (cfg->cold) {
@@ -271,26 +284,55 @@ int rb_durable_start(struct rb_durable *du, struct rb_registry *reg,
 		rb_log("--cold: starting empty%s", r < 0 ? " (old state not removed)" : "");
 		return 0;
 	}
+	return load(du, cfg->import_dir, true);
+}
+
+/* Restores the saved state into the registry; on a first start (nothing
+ * saved) imports rpcbind's files when import is set. */
+static int load(struct rb_durable *du, const char *import_dir, bool import)
+{
+	struct rb_registry *reg = du->reg;
 	struct rb_load_report rep;
 	struct rb_jrec_sink sink = { .reg = reg };
 	uint64_t t0 = now_ms();
-	r = rb_persist_load(du->p, restore, &sink, &rep);
+	int r = rb_persist_load(du->p, restore, &sink, &rep);
 	rb_registry_reclaim(reg);
 	if (r < 0) {
 		rb_log("saved state in %s is corrupt: %s; start with --cold to discard it",
-		       cfg->state_dir, rep.msg[0] ? rep.msg : strerror(-r));
+		       du->state_dir, rep.msg[0] ? rep.msg : strerror(-r));
 		return r;
 	}
 	if (rep.msg[0])
 		rb_log("state: %s", rep.msg);
 	if (rep.fresh) {
-		import_rpcbind(du, cfg->import_dir);
+		if (import)
+			import_rpcbind(du, import_dir);
 		return 0;
 	}
-	rb_log("restored %zu registrations from %s in %llu ms",
-	       rb_registry_count(reg), cfg->state_dir,
-	       (unsigned long long)(now_ms() - t0));
+	/* Before self-registration, everything in the registry was restored. */
+	rb_log("restored %zu registrations from %s in %llu ms", rb_registry_count(reg),
+	       du->state_dir, (unsigned long long)(now_ms() - t0));
 	return 0;
+}
+
+void rb_durable_retry(struct rb_durable *du, uint64_t now_ms_)
+{
+	char msg[RB_PERSIST_MSG_MAX] = "";
+	if (du->p || now_ms_ < du->next_retry_ms)
+		return;
+	du->next_retry_ms = now_ms_ + RB_STATE_RETRY_MS;
+	if (rb_persist_open(du->state_dir, &du->p, msg, sizeof(msg)) < 0) {
+		du->p = NULL;
+		return;
+	}
+	if (load(du, NULL, false) < 0) {
+		rb_persist_close(du->p);
+		du->p = NULL;
+		return;
+	}
+	du->failing = false;
+	rb_log("state directory %s usable again: SET/UNSET are kept from now on",
+	       du->state_dir);
 }
 
 void rb_durable_stop(struct rb_durable *du)

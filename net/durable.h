@@ -50,7 +50,11 @@ struct rb_durable {
 	bool failing;             /* logged once until a commit succeeds */
 	bool batch_failed;        /* this batch cannot be made durable */
 	char state_dir[RB_CONFIG_PATH_MAX];
+	uint64_t next_retry_ms; /* when to try an unusable state dir again */
 };
+
+/* How often an unusable state directory is tried again. */
+#define RB_STATE_RETRY_MS 10000u
 
 /* Opens the state directory and restores the registry from it (or, with
  * --cold, discards it); on a first start imports rpcbind's warm-start
@@ -61,6 +65,10 @@ int rb_durable_start(struct rb_durable *du, struct rb_registry *reg,
 		     struct rb_stats *stats, const struct rb_config *cfg,
 		     const struct rb_policy *policy);
 void rb_durable_stop(struct rb_durable *du);
+/* When the state directory was unusable (read-only, missing, no space for
+ * the lock): try it again (at most every RB_STATE_RETRY_MS); once it opens,
+ * its saved registrations are restored and SET/UNSET work again. */
+void rb_durable_retry(struct rb_durable *du, uint64_t now_ms);
 
 /* Refusal log lines per second (the rest are counted). */
 #define RB_REFUSAL_LOG_RATE 20u

@@ -818,18 +818,21 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 			info.reason);
 		if (info.generation)
 			seen_generation(p, info.generation);
-		/* Set aside, so that the next compaction does not make the
-		 * refused file snapshot.prev over the good one. */
-		if (renameat(p->dirfd, FN_SNAP, p->dirfd, FN_SNAP_BAD) != 0) {
-			r = fail(p, -errno, "setting the refused snapshot aside");
-			goto out;
-		}
 	} else if (r != -ENOENT) {
 		fail(p, r, "loading " FN_SNAP);
 		goto out;
 	}
 	if (!have) {
 		r = load_snapshot(p, FN_SNAP_PREV, &c, &info, &size);
+		if (r == 0 && refused &&
+		    renameat(p->dirfd, FN_SNAP, p->dirfd, FN_SNAP_BAD) != 0) {
+			/* Set aside only now that a good state replaces it (so
+			 * that the next compaction does not make the refused
+			 * file snapshot.prev); with nothing to fall back on it
+			 * stays, and every start refuses until --cold. */
+			r = fail(p, -errno, "setting the refused snapshot aside");
+			goto out;
+		}
 		if (r == 0) {
 			have = true;
 			rep->used_prev = true;

@@ -7,6 +7,7 @@
 
 #include "core/rpc_msg.h"
 #include "net/daemon.h"
+#include "net/forward.h"
 #include "net/limits.h"
 
 int rb_serve_init(struct rb_serve *s)
@@ -36,7 +37,10 @@ void rb_serve_tick(struct rb_serve *s)
 
 static const char *outcome_name(enum rb_outcome o)
 {
-	return o == RB_OUT_REPLY ? "reply" : o == RB_OUT_MUTATE ? "to the writer" : "no reply";
+	return o == RB_OUT_REPLY    ? "reply"
+	       : o == RB_OUT_MUTATE  ? "to the writer"
+	       : o == RB_OUT_FORWARD ? "forwarded"
+				     : "no reply";
 }
 
 /* -d: one line per call, at most RB_DEBUG_LOG_RATE a second per thread so
@@ -116,6 +120,7 @@ uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 			   const struct rb_dgram_route *rt)
 {
 	struct rb_mutation m;
+	struct rb_fwd_req fwd;
 	struct rb_xdr_enc *e = &s->enc;
 	struct rb_xport xx = *x;
 
@@ -132,15 +137,22 @@ uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 	 * engine answers SYSTEM_ERR. */
 	size_t limit = e->limit;
 	e->limit = RB_UDP_REPLY_MAX;
-	enum rb_outcome o = rb_handle_call(&s->hctx, &xx, msg, len, e, &m);
+	enum rb_outcome o = rb_handle_call_ex(&s->hctx, &xx, msg, len, e, &m,
+					      s->fwd ? &fwd : NULL);
 	e->limit = limit;
 	if (s->debug)
 		debug_call(s, &xx, msg, len, o);
+	if (s->fwd && fwd.denied)
+		rb_count(&s->counters->fwd_denied);
 	switch (o) {
 	case RB_OUT_REPLY:
 		return (uint32_t)e->pos;
 	case RB_OUT_MUTATE:
 		return route_mutation(s, &m, RB_ROUTE_UDP, rt, NULL);
+	case RB_OUT_FORWARD:
+		/* Only with s->fwd: the forwarded call is encoded and sent
+		 * now, while msg (its arguments) is still there. */
+		return rb_fwd_start(s->fwd, s, &fwd, &xx, rt);
 	case RB_OUT_DROP:
 	default:
 		rb_count(&s->counters->no_reply);

@@ -14,6 +14,7 @@
 #include "registry/dispatch.h"
 
 struct rb_registry;
+struct rb_fwd;
 
 /* A byte buffer: bytes [off, len) of p are live. */
 struct rb_buf {
@@ -62,6 +63,7 @@ struct rb_serve {
 	struct rb_xdr_enc enc;
 	const struct rb_limits *limits;
 	struct rb_rrl *rrl;       /* per-source rate limit for UDP (workers) */
+	struct rb_fwd *fwd;       /* remote calls in flight (workers, -r); NULL: none */
 	bool debug;               /* -d: a log line per call, rate-limited */
 	uint32_t log_budget;      /* lines left in this second */
 	uint64_t log_second;      /* the second log_budget belongs to */
@@ -76,7 +78,8 @@ void rb_serve_fini(struct rb_serve *s);
 void rb_serve_tick(struct rb_serve *s);
 
 /* Answers one datagram. Returns the reply length in s->enc (0: no reply,
- * including a mutation that was queued with the route in *rt). */
+ * including a mutation that was queued with the route in *rt, and a remote
+ * call forwarded along with it: net/forward.h). */
 uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 			   const uint8_t *msg, uint32_t len,
 			   const struct rb_dgram_route *rt);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "net/daemon.h"
+#include "net/forward.h"
 
 int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cpu)
 {
@@ -48,6 +49,19 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 		return -ENOMEM;
 	for (unsigned i = 0; i < RB_LISTEN_MAX; i++)
 		w->udp[i].fd = w->tcp[i].fd = -1;
+	if (d->policy.remote_calls) {
+		/* The table and its sockets belong to this worker's thread
+		 * from its start on; made here, before it starts. */
+		w->fwd = malloc(sizeof(*w->fwd));
+		if (!w->fwd)
+			return -ENOMEM;
+		if ((r = rb_fwd_init(w->fwd)) < 0) {
+			free(w->fwd);
+			w->fwd = NULL;
+			return r;
+		}
+		s->fwd = w->fwd;
+	}
 	return 0;
 }
 
@@ -71,6 +85,12 @@ void rb_worker_fini(struct rb_worker *w)
 		free(m);
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
+	if (w->fwd) {
+		rb_fwd_fini(w->fwd);
+		free(w->fwd);
+		w->fwd = NULL;
+		w->serve.fwd = NULL;
+	}
 	free(w->serve.hctx.scratch);
 	rb_serve_fini(&w->serve);
 	rb_reader_release(w->reader);
@@ -218,8 +238,34 @@ void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c)
 	__atomic_sub_fetch(&w->d->total_conns, 1, __ATOMIC_RELAXED);
 }
 
+struct fwd_send_arg {
+	struct rb_worker *w;
+	const struct rb_backend_ops *ops;
+};
+
+static void fwd_send(void *arg, const struct rb_dgram_route *rt, const uint8_t *p,
+		     uint32_t n)
+{
+	struct fwd_send_arg *a = arg;
+	a->ops->udp_send(a->w, rt, p, n);
+}
+
+void rb_worker_fwd_input(struct rb_worker *w, unsigned fam, const struct sockaddr *src,
+			 socklen_t srclen, const uint8_t *p, uint32_t n, bool truncated,
+			 const struct rb_backend_ops *ops)
+{
+	struct rb_dgram_route rt;
+	uint32_t len = rb_fwd_on_reply(w->fwd, &w->serve, fam, src, srclen, p, n, truncated, &rt);
+	if (len)
+		ops->udp_send(w, &rt, w->serve.enc.buf, len);
+}
+
 void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops)
 {
+	if (w->fwd) {
+		struct fwd_send_arg a = { w, ops };
+		rb_fwd_expire(w->fwd, &w->serve, fwd_send, &a);
+	}
 	const struct rb_limits *lim = w->serve.limits;
 	uint64_t now = w->serve.now_ms;
 	for (uint32_t i = 0; i < w->n_slots; i++) {

@@ -16,6 +16,7 @@
 #include "registry/stats.h"
 
 struct rb_daemon;
+struct rb_fwd;
 
 struct rb_listener {
 	int fd;
@@ -32,6 +33,7 @@ struct rb_worker {
 	struct rb_counters counters;
 	struct rb_stats stats;
 	struct rb_rrl rrl;
+	struct rb_fwd *fwd; /* remote calls in flight (-r); NULL without -r */
 	struct rb_reader *reader;
 	struct rb_listener udp[RB_LISTEN_MAX];
 	unsigned n_udp;
@@ -45,6 +47,7 @@ struct rb_worker {
 	uint32_t mut_inflight;
 	int wake_fd;           /* the control thread wakes us here */
 	int stop;              /* atomic: leave the loop */
+	bool reported;         /* rb_worker_started was called */
 	uint64_t heartbeat_ms; /* atomic: last loop iteration */
 	void *be;              /* backend state */
 };
@@ -71,12 +74,21 @@ int rb_worker_run_epoll(struct rb_worker *w);
  * failure *why says what is missing. */
 int rb_uring_probe(const char **why);
 
+/* A backend calls this once it is serving (err 0), or the worker's thread
+ * with the error that kept it from serving; the daemon waits for all. */
+void rb_worker_started(struct rb_worker *w, int err);
+
 /* Shared by the backends. */
 struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd,
 				    enum rb_netid_idx netid);
 void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c);
 void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops);
 void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *ops);
+/* A datagram read from forwarding socket fam (net/forward.h): a service's
+ * reply, whose answer goes out along the caller's route. */
+void rb_worker_fwd_input(struct rb_worker *w, unsigned fam, const struct sockaddr *src,
+			 socklen_t srclen, const uint8_t *p, uint32_t n, bool truncated,
+			 const struct rb_backend_ops *ops);
 /* Handles bytes read from c: feeds them, kicks sending, pauses reading
  * when over the unsent cap. Returns false when c must be closed. */
 bool rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c,

@@ -44,10 +44,20 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 			       uint32_t len, struct rb_xdr_enc *out,
 			       struct rb_mutation *mut)
 {
+	return rb_handle_call_ex(ctx, x, msg, len, out, mut, NULL);
+}
+
+enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
+				  const struct rb_xport *x, const uint8_t *msg,
+				  uint32_t len, struct rb_xdr_enc *out,
+				  struct rb_mutation *mut, struct rb_fwd_req *fwd)
+{
 	struct rb_rpc_call c;
 	enum rb_auth_stat why = RB_AUTH_OK;
 	size_t start = out->pos;
 
+	if (fwd)
+		fwd->denied = false;
 	switch (rb_rpc_decode_call(msg, len, &c, &why)) {
 	case RB_CALL_DROP:
 		return RB_OUT_DROP;
@@ -82,6 +92,9 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 	struct rb_call k = {
 		.ctx = ctx, .x = x, .c = &c, .out = out, .mut = mut,
 		.vi = (unsigned)vi,
+		/* Forwarding needs a datagram transport that can do it. */
+		.fwd = ctx->policy->remote_calls && !rb_netid_get(x->netid)->stream
+			       ? fwd : NULL,
 	};
 	rb_xdr_dec_init(&k.args, c.args, c.args_len);
 	bool guard = ctx->policy->reflect_guard && !rb_netid_get(x->netid)->stream &&
@@ -94,6 +107,12 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 						   : rb_proc_rpcb(&k);
 	if (guard && o == RB_OUT_REPLY && out->pos - start > len)
 		return refuse_reflection(ctx, out, start, c.xid);
+	if (o == RB_OUT_FORWARD) {
+		/* The service's answer comes later: it gets the same bound. */
+		k.fwd->shape.guard = guard;
+		k.fwd->shape.guard_drop = ctx->policy->reflect_drop;
+		k.fwd->shape.call_len = len;
+	}
 	if (o == RB_OUT_REPLY && out->err) {
 		/* The result did not fit (a DUMP too large for a datagram):
 		 * answer SYSTEM_ERR rather than a truncated reply. */

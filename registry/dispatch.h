@@ -15,6 +15,7 @@
 #include "core/cidr.h"
 #include "core/uaddr.h"
 #include "core/xdr.h"
+#include "registry/forward.h"
 #include "registry/registry.h"
 #include "registry/stats.h"
 
@@ -86,6 +87,7 @@ enum rb_outcome {
 	RB_OUT_REPLY = 0, /* out holds the reply */
 	RB_OUT_DROP,      /* send nothing */
 	RB_OUT_MUTATE,    /* apply *mut on the writer, then reply */
+	RB_OUT_FORWARD,   /* forward *fwd (rb_handle_call_ex only) */
 };
 
 enum rb_mut_op { RB_MUT_SET = 0, RB_MUT_UNSET = 1 };
@@ -106,6 +108,16 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 			       const struct rb_xport *x, const uint8_t *msg,
 			       uint32_t len, struct rb_xdr_enc *out,
 			       struct rb_mutation *mut);
+/* As rb_handle_call, for a transport that can forward remote calls (UDP,
+ * with -r: registry/forward.h). With fwd NULL, or policy->remote_calls
+ * off, it is rb_handle_call: CALLIT/BCAST silent, INDIRECT answered
+ * PROG_UNAVAIL or SYSTEM_ERR. Otherwise a remote call may come back as
+ * RB_OUT_FORWARD with *fwd filled (its pointers into msg), or as a reply
+ * (INDIRECT's errors, the deny list's TOOWEAK: fwd->denied). */
+enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
+				  const struct rb_xport *x, const uint8_t *msg,
+				  uint32_t len, struct rb_xdr_enc *out,
+				  struct rb_mutation *mut, struct rb_fwd_req *fwd);
 
 /* Writer side: applies a mutation, counts it in stats (unless NULL: a
  * caller that may still revert it counts later), says TRUE or FALSE. */
@@ -113,7 +125,8 @@ bool rb_mutation_apply(struct rb_registry *reg, const struct rb_mutation *m,
 		       struct rb_stats *stats);
 /* Writer side, before applying: whether policy allows m. 0, or why not:
  * -ENOSPC (the registry is full), -EDQUOT (the owner's quota), -EACCES (a
- * port below 1024), -EINVAL (port 0 or a malformed address). */
+ * port below 1024), -EINVAL (port 0 or a malformed address), -EROFS
+ * (program 100000: the port mapper's own, SET or UNSET). */
 int rb_mutation_vet(const struct rb_registry *reg, const struct rb_policy *pol,
 		    const struct rb_mutation *m);
 /* Words for a rb_mutation_vet refusal, for the log. */

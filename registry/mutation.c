@@ -45,6 +45,10 @@ void rb_mutation_put_reply(struct rb_xdr_enc *out, const struct rb_mutation *m,
 int rb_mutation_vet(const struct rb_registry *reg, const struct rb_policy *pol,
 		    const struct rb_mutation *m)
 {
+	/* The port mapper's own registrations are made by the daemon at each
+	 * start; a client may neither add to them nor take them away. */
+	if (m->prog == RB_PROG_RPCBIND)
+		return -EROFS;
 	if (m->op != RB_MUT_SET)
 		return 0; /* removing is always allowed (ownership is checked) */
 	if (pol->max_registrations && rb_registry_count(reg) >= pol->max_registrations)
@@ -80,6 +84,8 @@ const char *rb_mutation_refusal(int err)
 		return "port 0 or a malformed universal address";
 	case -EPERM:
 		return "the owner does not hold that port";
+	case -EROFS:
+		return "program 100000 is the port mapper's own";
 	default:
 		return "refused";
 	}

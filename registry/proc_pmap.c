@@ -115,9 +115,10 @@ enum rb_outcome rb_proc_pmap(struct rb_call *k)
 	case RB_PROC_DUMP:
 		return pmap_dump(k);
 	case RB_PROC_CALLIT:
+		/* Remote calls: off by default (and over streams), where
+		 * rpcbind is silent; with -r over UDP, forwarded. */
+		return k->fwd ? rb_proc_remote(k, RB_FWD_CALLIT) : RB_OUT_DROP;
 	default:
-		/* Remote calls: forwarding belongs to the transport layer and
-		 * is off by default; rpcbind is silent here. */
 		return RB_OUT_DROP;
 	}
 }

@@ -171,7 +171,8 @@ static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 
 /* INDIRECT reports errors, unlike CALLIT: as rpcbind, PROG_UNAVAIL when
  * the program is not registered on this transport, else SYSTEM_ERR, since
- * forwarding is off. (rpcbind is silent on stream transports; we answer.) */
+ * forwarding is off (or the call came over a stream, where rpcbind is
+ * silent; we answer). With -r over UDP: rb_proc_remote. */
 static enum rb_outcome rpcb_indirect(struct rb_call *k)
 {
 	uint32_t prog = rb_xdr_get_u32(&k->args);
@@ -215,9 +216,10 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_DUMP:
 		return rpcb_dump(k);
 	case RB_PROC_CALLIT:
-		/* CALLIT (v3) / BCAST (v4): forwarding is the transport's
-		 * business and off by default; rpcbind is silent. */
-		return RB_OUT_DROP;
+		/* CALLIT (v3) / BCAST (v4): off by default (and over
+		 * streams), where rpcbind is silent; with -r over UDP,
+		 * forwarded. */
+		return k->fwd ? rb_proc_remote(k, RB_FWD_CALLIT) : RB_OUT_DROP;
 	case RB_PROC_GETTIME:
 		rb_reply_ok(k);
 		rb_xdr_put_u32(k->out, k->x->now);
@@ -233,7 +235,7 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_GETVERSADDR:
 		return rpcb_getaddr(k, true);
 	case RB_PROC_INDIRECT:
-		return rpcb_indirect(k);
+		return k->fwd ? rb_proc_remote(k, RB_FWD_INDIRECT) : rpcb_indirect(k);
 	case RB_PROC_GETADDRLIST:
 		return rpcb_getaddrlist(k);
 	case RB_PROC_GETSTAT:

@@ -13,11 +13,15 @@ struct rb_call {
 	struct rb_xdr_dec args;
 	struct rb_xdr_enc *out;
 	struct rb_mutation *mut;
+	struct rb_fwd_req *fwd; /* NULL: remote calls are not forwarded */
 	unsigned vi; /* stats index of the version */
 };
 
 enum rb_outcome rb_proc_pmap(struct rb_call *k);
 enum rb_outcome rb_proc_rpcb(struct rb_call *k);
+/* CALLIT (v2, v3), BCAST and INDIRECT (v4) with forwarding on (k->fwd set):
+ * registry/forward.c. */
+enum rb_outcome rb_proc_remote(struct rb_call *k, enum rb_fwd_kind kind);
 
 /* Replies SUCCESS; the caller appends the result. */
 enum rb_outcome rb_reply_ok(struct rb_call *k);

@@ -47,14 +47,17 @@ set(_rb "$<TARGET_FILE:ringbind> -f -w")
 foreach(_be uring epoll)
   # Label "concurrency": CI also runs these against the TSan build, so the
   # daemon's own threads (workers, control thread, mailboxes) are checked.
-  rb_e2e_test(e2e_rpcinfo_${_be}   rpcinfo   "${_rb} --backend ${_be}" 60 concurrency)
+  # These register, as non-root uids, ports that nothing holds (as rpcbind
+  # allows): the owner-port check has its own test (t_ownerport.sh).
+  set(_rbn "${_rb} --backend ${_be} --check-owner-port off")
+  rb_e2e_test(e2e_rpcinfo_${_be}   rpcinfo   "${_rbn}" 60 concurrency)
   if(TIRPC_FOUND)
-    rb_e2e_test(e2e_client_${_be}  client    "${_rb} --backend ${_be}" 60 concurrency)
+    rb_e2e_test(e2e_client_${_be}  client    "${_rbn}" 60 concurrency)
   endif()
   rb_e2e_test(e2e_nfs_${_be}       nfs       "${_rb} --backend ${_be}" 90)
   rb_e2e_test(e2e_nfskernel_${_be} nfskernel "${_rb} --backend ${_be}" 60)
   # The differential test runs two servers one after the other: 2 x 60 s.
-  rb_e2e_test(e2e_diff_${_be}      diff      "${_rb} --backend ${_be}" 130)
+  rb_e2e_test(e2e_diff_${_be}      diff      "${_rbn}" 130)
   rb_e2e_test(e2e_robust_${_be}    robust    "${_rb} --backend ${_be}" 120 concurrency)
   rb_e2e_test(e2e_stale_${_be}     stale     "${_rb} --backend ${_be}" 40)
 endforeach()
@@ -68,3 +71,17 @@ if(TIRPC_FOUND)
 endif()
 rb_e2e_test(e2e_nfs_rpcbind     nfs     "${RB_E2E_RPCBIND}" 90 e2e_ref)
 rb_e2e_test(e2e_diff_rpcbind    diff    "${RB_E2E_RPCBIND}" 130 e2e_ref)
+
+# Persistence (ringbind only): tests/e2e/durable_lib.sh and the t_* below,
+# with rb_e2e_churn (SET/UNSET churn with a log and a model, DUMP, verify,
+# pipelined bench and load).
+rb_e2e_helper(rb_e2e_churn e2e/churn.c)
+target_link_libraries(rb_e2e_churn PRIVATE Threads::Threads)
+foreach(_be uring epoll)
+  # >= 100 SIGKILLs at random moments under SET/UNSET churn (60 s budget).
+  rb_e2e_test(e2e_kill_${_be}      kill      "${_rb} --backend ${_be}" 150 concurrency)
+  rb_e2e_test(e2e_durable_${_be}   durable   "${_rb} --backend ${_be}" 60)
+  rb_e2e_test(e2e_statefull_${_be} statefull "${_rb} --backend ${_be}" 60)
+  rb_e2e_test(e2e_import_${_be}    import    "${_rb} --backend ${_be}" 90)
+  rb_e2e_test(e2e_corrupt_${_be}   corrupt   "${_rb} --backend ${_be}" 90)
+endforeach()

@@ -167,6 +167,40 @@ static void check_reply(const uint8_t *msg, size_t len, const uint8_t *r,
 	}
 }
 
+/* The input as a service's reply to a forwarded call (-r): whatever it
+ * is, the caller's answer is well-formed, bounded by the encoder, under
+ * the caller's xid, and none at all for CALLIT unless relayed. */
+static void fuzz_answer(const uint8_t *msg, size_t len, uint32_t cap)
+{
+	for (int k = 0; k < 3; k++) {
+		struct rb_fwd_shape s;
+		memset(&s, 0, sizeof(s));
+		s.xid = 0x01020304u;
+		s.rvers = k == 0 ? 2 : 4;
+		s.kind = k == 2 ? RB_FWD_INDIRECT : RB_FWD_CALLIT;
+		s.port = 1000;
+		strcpy(s.uaddr, "127.0.0.1.3.232");
+		s.uaddr_len = (uint8_t)strlen(s.uaddr);
+		s.guard = k == 1;
+		s.call_len = 64;
+		uint8_t *out = malloc(cap);
+		FZ_ASSERT(out != NULL);
+		struct rb_xdr_enc e;
+		rb_xdr_enc_init(&e, out, cap);
+		enum rb_fwd_status st = rb_fwd_put_answer(&e, &s, msg, (uint32_t)len);
+		FZ_ASSERT(e.err == 0 && e.pos <= cap && e.pos % 4 == 0);
+		if (e.pos) {
+			FZ_ASSERT(e.pos >= 20 && be32(out) == s.xid && be32(out + 4) == 1);
+			FZ_ASSERT(st == RB_FWD_RELAYED || s.kind == RB_FWD_INDIRECT);
+			if (s.guard)
+				FZ_ASSERT(e.pos <= s.call_len);
+		} else {
+			FZ_ASSERT(s.kind == RB_FWD_CALLIT || cap < 24);
+		}
+		free(out);
+	}
+}
+
 static void run_one(const struct fz_xport *t, const uint8_t *msg, size_t len)
 {
 	struct rb_policy pol = {.insecure = t->insecure,
@@ -194,10 +228,16 @@ static void run_one(const struct fz_xport *t, const uint8_t *msg, size_t len)
 	rb_xdr_enc_init(&e, out, t->out_cap);
 	struct rb_mutation mut;
 	memset(&mut, 0xa5, sizeof(mut));
+	struct rb_fwd_req fwd;
+	memset(&fwd, 0xa5, sizeof(fwd));
 
 	rb_reader_begin(env.rd);
-	enum rb_outcome o = rb_handle_call(&ctx, &x, msg, (uint32_t)len, &e, &mut);
+	/* With -r, a transport that can forward (the daemon's UDP path). */
+	enum rb_outcome o = rb_handle_call_ex(&ctx, &x, msg, (uint32_t)len, &e, &mut,
+					      t->remote_calls ? &fwd : NULL);
 	rb_reader_end(env.rd);
+	if (t->remote_calls)
+		fuzz_answer(msg, len, t->out_cap);
 
 	switch (o) {
 	case RB_OUT_REPLY:
@@ -243,6 +283,25 @@ static void run_one(const struct fz_xport *t, const uint8_t *msg, size_t len)
 				FZ_ASSERT(e.pos == 28);
 				check_reply(msg, len, out, e.pos);
 			}
+		}
+		break;
+	case RB_OUT_FORWARD:
+		/* Only with a slot, over a datagram transport, never denied;
+		 * the forwarded call fits in the bytes of the call it came
+		 * from, and points into it. */
+		FZ_ASSERT(t->remote_calls && !rb_netid_get(t->netid)->stream);
+		FZ_ASSERT(!fwd.denied && !rb_fwd_denied(fwd.prog, fwd.proc));
+		FZ_ASSERT(fwd.port != 0 && fwd.family == x.peer.family);
+		FZ_ASSERT(fwd.shape.xid == be32(msg) && fwd.shape.call_len == len);
+		FZ_ASSERT(fwd.args_len == 0 || (fwd.args >= msg && fwd.args + fwd.args_len <= msg + len));
+		FZ_ASSERT(fwd.cred_len <= 400);
+		{
+			uint8_t *fc = malloc(len);
+			FZ_ASSERT(fc != NULL);
+			struct rb_xdr_enc fe;
+			rb_xdr_enc_init(&fe, fc, len);
+			FZ_ASSERT(rb_fwd_put_call(&fe, &fwd, 0x55aa55aau) == 0);
+			free(fc);
 		}
 		break;
 	default:

@@ -22,3 +22,9 @@ target_compile_definitions(test_persist PRIVATE
 # (root or CAP_SYS_ADMIN); elsewhere it reports a skip.
 add_test(NAME test_persist_enospc COMMAND test_persist enospc)
 set_tests_properties(test_persist_enospc PROPERTIES SKIP_RETURN_CODE 77)
+
+# Owner-port check: sock_diag against real sockets of root and of uid 65534
+# (that part needs root). 77: sock_diag unavailable here.
+rb_test(test_sockdiag unit/test_sockdiag.c)
+target_link_libraries(test_sockdiag PRIVATE rb_net)
+set_tests_properties(test_sockdiag PROPERTIES SKIP_RETURN_CODE 77)

@@ -1,0 +1,24 @@
+# The attack suite (ringbind only; rpcbind is known to fail several of
+# these): tests/e2e/t_attack_*.sh with rb_e2e_attack (attack_tool.c) and the
+# shared shell functions of attack_lib.sh. Included by tests/CMakeLists.txt
+# after e2e.cmake (rb_e2e_helper, rb_e2e_test). Label "attack":
+#   ctest -L attack
+#
+#   flood   rpcbomb x 20,000; random bytes on TCP; a record header claiming
+#           2^31-1 bytes; 100,000 distinct unknown programs
+#   conns   10,000 idle TCP connections vs UDP latency; --max-conn 100;
+#           a pipelining client that never reads
+#   remote  a non-local source (a veth pair to a second namespace,
+#           198.18.0.0/15): the amplification bound, SET/UNSET refused,
+#           --trusted-net, --udp-refuse drop, -i, response-rate limiting
+#   owner   a local unprivileged user: --owner-quota, --port-policy
+
+rb_e2e_helper(rb_e2e_attack e2e/attack_tool.c)
+
+foreach(_be uring epoll)
+  set(_srv "$<TARGET_FILE:ringbind> -f -w --backend ${_be}")
+  rb_e2e_test(e2e_attack_flood_${_be}  attack_flood  "${_srv}" 90 attack)
+  rb_e2e_test(e2e_attack_conns_${_be}  attack_conns  "${_srv}" 90 attack)
+  rb_e2e_test(e2e_attack_remote_${_be} attack_remote "${_srv}" 60 attack)
+  rb_e2e_test(e2e_attack_owner_${_be}  attack_owner  "${_srv}" 40 attack)
+endforeach()
