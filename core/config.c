@@ -72,7 +72,7 @@ const char *rb_config_usage(void)
 	       "      --allow-amplification    turn that guard off (not recommended)\n"
 	       "      --rrl-rate N             UDP replies/s per source /24 or /56 for\n"
 	       "                               untrusted sources (5000; 0: off)\n"
-	       "      --rrl-burst N            bucket size (20000)\n"
+	       "      --rrl-burst N            bucket size (20000, at most 60000)\n"
 	       "      --owner-quota N          registrations per non-root owner (1024)\n"
 	       "      --max-registrations N    registrations in all (2097152)\n"
 	       "      --port-policy strict|off strict: non-root owners may not register\n"
@@ -87,7 +87,7 @@ const char *rb_config_usage(void)
 	       "                               unread this long (5000)\n"
 	       "      --max-unsent BYTES       stop reading from a connection holding\n"
 	       "                               this many unsent reply bytes (262144)\n"
-	       "      --max-conn-per-worker N  connections per worker (4096)\n"
+	       "      --max-conn-per-worker N  connections per worker (16384)\n"
 	       "      --max-conn N             connections in total (16384)\n"
 	       "      --help             show this text\n"
 	       "      --version          show the version\n";
@@ -242,7 +242,7 @@ static int parse_long(struct rb_config *c, int argc, char *const argv[], int *i,
 		unsigned long lo, hi;
 	} cnums[] = {
 		{ "--rrl-rate", offsetof(struct rb_config, rrl_rate), 0, 10000000 },
-		{ "--rrl-burst", offsetof(struct rb_config, rrl_burst), 1, 4000000 },
+		{ "--rrl-burst", offsetof(struct rb_config, rrl_burst), 1, RB_RRL_BURST_MAX },
 		{ "--owner-quota", offsetof(struct rb_config, owner_quota), 0, 1u << 24 },
 		{ "--max-registrations", offsetof(struct rb_config, max_registrations), 0, 1u << 26 },
 	};

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/cidr.h"
+#include "core/ratelimit.h"
 
 /* Addresses given with -h (repeatable); loopback is always added. */
 #define RB_CONFIG_HOSTS_MAX 16u
@@ -35,7 +36,7 @@ enum rb_backend { RB_BACKEND_AUTO = 0, RB_BACKEND_URING, RB_BACKEND_EPOLL };
  * of net/limits.h (repeated here so that core/ stays below net/). */
 #define RB_CONFIG_IDLE_TIMEOUT_MS 60000u
 #define RB_CONFIG_BLOCKED_TIMEOUT_MS 5000u
-#define RB_CONFIG_CONN_PER_WORKER 4096u
+#define RB_CONFIG_CONN_PER_WORKER 16384u
 #define RB_CONFIG_CONN_TOTAL 16384u
 #define RB_CONFIG_UNSENT_MAX (256u << 10)
 

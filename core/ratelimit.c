@@ -2,11 +2,16 @@
 
 #include <string.h>
 
+#define TOKEN_BITS 26u
+#define TOKEN_MASK ((1ull << TOKEN_BITS) - 1)
+
 void rb_rrl_init(struct rb_rrl *r, uint32_t rate, uint32_t burst)
 {
 	memset(r, 0, sizeof(*r));
 	r->rate = rate;
 	r->burst = burst ? burst : rate;
+	if (r->burst > RB_RRL_BURST_MAX)
+		r->burst = RB_RRL_BURST_MAX;
 }
 
 /* The source's prefix folded into 64 bits (never 0: 0 marks empty). */
@@ -32,18 +37,29 @@ bool rb_rrl_allow(struct rb_rrl *r, const struct rb_addr *src, uint64_t now_ms)
 	uint64_t h = key * 0x9e3779b97f4a7c15ull;
 	struct rb_rrl_bucket *b = &r->b[(h >> 40) & (RB_RRL_BUCKETS - 1)];
 	uint64_t cap = (uint64_t)r->burst * 1000u;
-	if (b->key != key) {
-		b->key = key;
-		b->stamp_ms = now_ms;
-		b->tokens = (uint32_t)cap;
-	} else if (now_ms > b->stamp_ms) {
-		/* rate replies a second = rate milli-tokens a millisecond. */
-		uint64_t t = b->tokens + (now_ms - b->stamp_ms) * r->rate;
-		b->tokens = (uint32_t)(t > cap ? cap : t);
-		b->stamp_ms = now_ms;
+	uint64_t now = now_ms & ((1ull << (64 - TOKEN_BITS)) - 1);
+
+	if (__atomic_load_n(&b->key, __ATOMIC_RELAXED) != key) {
+		/* Taken over by another prefix (or empty): a full allowance.
+		 * Two workers may race here; either outcome is acceptable. */
+		__atomic_store_n(&b->key, key, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->state, now << TOKEN_BITS | (cap - 1000u), __ATOMIC_RELAXED);
+		return true;
 	}
-	if (b->tokens < 1000u)
-		return false;
-	b->tokens -= 1000u;
+	uint64_t old = __atomic_load_n(&b->state, __ATOMIC_RELAXED), nw;
+	do {
+		uint64_t stamp = old >> TOKEN_BITS, tokens = old & TOKEN_MASK;
+		if (now > stamp) {
+			/* rate replies a second = rate milli-tokens a millisecond */
+			tokens += (now - stamp) * r->rate;
+			if (tokens > cap)
+				tokens = cap;
+			stamp = now;
+		}
+		if (tokens < 1000u)
+			return false;
+		nw = stamp << TOKEN_BITS | (tokens - 1000u);
+	} while (!__atomic_compare_exchange_n(&b->state, &old, nw, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
 	return true;
 }

@@ -4,7 +4,9 @@
  * network cannot crowd out the others. Pure: the caller passes the time.
  * The table has a fixed number of buckets: memory never grows with the
  * number of sources; when two prefixes share a bucket the newer takes it
- * over with a full allowance (failing open, never starving a client). */
+ * over with a full allowance (failing open, never starving a client).
+ * One table serves every worker (a source spread over the workers by
+ * SO_REUSEPORT still has one allowance): buckets are updated lock-free. */
 #ifndef RB_CORE_RATELIMIT_H
 #define RB_CORE_RATELIMIT_H
 
@@ -17,11 +19,12 @@
 #define RB_RRL_BUCKETS 4096u
 #define RB_RRL_V4_BITS 24u
 #define RB_RRL_V6_BITS 56u
+/* A bucket holds at most this many replies (milli-tokens fit 26 bits). */
+#define RB_RRL_BURST_MAX 60000u
 
 struct rb_rrl_bucket {
-	uint64_t key;      /* the source prefix, folded; 0: empty */
-	uint64_t stamp_ms; /* when tokens were last topped up */
-	uint32_t tokens;   /* replies left, times 1000 (milli-tokens) */
+	uint64_t key;   /* the source prefix, folded; 0: empty (atomic) */
+	uint64_t state; /* stamp_ms << 26 | milli-tokens (atomic, CAS) */
 };
 
 struct rb_rrl {

@@ -202,6 +202,10 @@ int rb_daemon_run(const struct rb_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	d->rrl = malloc(sizeof(*d->rrl));
+	if (!d->rrl)
+		goto out;
+	rb_rrl_init(d->rrl, cfg->rrl_rate, cfg->rrl_burst);
 	if ((r = rb_registry_new(&d->reg)) < 0) {
 		rb_log("cannot create the registry: %s", strerror(-r));
 		goto out;
@@ -342,6 +346,8 @@ out:
 		pthread_cond_destroy(&d->cond);
 	}
 	free(ctl);
+	if (d)
+		free(d->rrl);
 	free(d);
 	return status;
 }

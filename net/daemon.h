@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/ratelimit.h"
 #include "net/worker.h"
 #include "registry/dispatch.h"
 #include "registry/registry.h"
@@ -24,6 +25,7 @@ struct rb_daemon {
 	uint32_t total_conns;     /* atomic, across workers */
 	int ctl_wake_fd;          /* workers wake the control thread here */
 	struct rb_stats ctl_stats; /* counters of the registry's writer */
+	struct rb_rrl *rrl;        /* response-rate limiting, shared by workers */
 	/* Start-up handshake with the workers. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

@@ -31,8 +31,7 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 		return r;
 	s->policy = d->policy;
 	s->limits = &d->cfg.limits;
-	rb_rrl_init(&w->rrl, d->cfg.rrl_rate, d->cfg.rrl_burst);
-	s->rrl = &w->rrl;
+	s->rrl = d->rrl; /* one table for all workers */
 	s->debug = d->cfg.debug;
 	s->stats = &w->stats;
 	s->counters = &w->counters;

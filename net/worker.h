@@ -32,7 +32,6 @@ struct rb_worker {
 	struct rb_serve serve;
 	struct rb_counters counters;
 	struct rb_stats stats;
-	struct rb_rrl rrl;
 	struct rb_fwd *fwd; /* remote calls in flight (-r); NULL without -r */
 	struct rb_reader *reader;
 	struct rb_listener udp[RB_LISTEN_MAX];
