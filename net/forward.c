@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -45,23 +46,33 @@ static int open_socket(unsigned fam)
 	return fd;
 }
 
-int rb_fwd_init(struct rb_fwd *f)
+int rb_fwd_init(struct rb_fwd *f, bool log, struct rb_rrl *shared_rate)
 {
 	memset(f, 0, sizeof(*f));
+	f->fd[RB_FWD_V4] = f->fd[RB_FWD_V6] = -1;
+	if (shared_rate) {
+		f->rate = shared_rate;
+	} else {
+		f->rate = malloc(sizeof(*f->rate));
+		if (!f->rate)
+			return -ENOMEM;
+		rb_rrl_init(f->rate, RB_FWD_RATE, RB_FWD_BURST);
+		f->rate_owned = true;
+	}
 	for (unsigned i = 0; i < RB_FWD_FAMILIES; i++) {
 		f->fd[i] = open_socket(i);
 		if (f->fd[i] < 0) {
 			/* No IPv6 (or no loopback): that family's remote calls
 			 * go unanswered (INDIRECT: SYSTEM_ERR). */
-			rb_log("remote calls: no %s forwarding socket: %s",
-			       i == RB_FWD_V6 ? "IPv6" : "IPv4", strerror(-f->fd[i]));
+			if (log)
+				rb_log("remote calls: no %s forwarding socket: %s",
+				       i == RB_FWD_V6 ? "IPv6" : "IPv4", strerror(-f->fd[i]));
 			f->fd[i] = -1;
 		}
 	}
 	for (uint32_t i = 0; i < RB_FWD_MAX; i++)
 		f->free_slot[i] = (uint16_t)(RB_FWD_MAX - 1 - i);
 	f->nfree = RB_FWD_MAX;
-	rb_rrl_init(&f->rrl, RB_FWD_RATE, RB_FWD_BURST);
 	return 0;
 }
 
@@ -72,6 +83,10 @@ void rb_fwd_fini(struct rb_fwd *f)
 			close(f->fd[i]);
 		f->fd[i] = -1;
 	}
+	if (f->rate_owned)
+		free(f->rate);
+	f->rate = NULL;
+	f->rate_owned = false;
 }
 
 static bool xid_live(const struct rb_fwd *f, uint32_t xid)
@@ -147,7 +162,7 @@ uint32_t rb_fwd_start(struct rb_fwd *f, struct rb_serve *s, const struct rb_fwd_
 	out->pos = 0;
 	out->err = 0;
 	if (!rb_peer_trusted(&s->policy, &x->peer) &&
-	    !rb_rrl_allow(&f->rrl, &x->peer, s->now_ms)) {
+	    !rb_rrl_allow(f->rate, &x->peer, s->now_ms)) {
 		rb_count(&s->counters->fwd_rate_limited);
 		return 0;
 	}

@@ -68,7 +68,12 @@ struct rb_fwd {
 	uint32_t nfree;
 	uint16_t free_slot[RB_FWD_MAX];
 	struct rb_fwd_entry e[RB_FWD_MAX];
-	struct rb_rrl rrl;       /* per-source forward rate */
+	/* The per-source forward rate: one table for every worker (lock-free,
+	 * as the response-rate limiter's), so a source spread over the
+	 * workers by SO_REUSEPORT still has one allowance. Owned (allocated
+	 * and freed) by the first worker's table. */
+	struct rb_rrl *rate;
+	bool rate_owned;
 	uint32_t xid_pool[RB_FWD_XID_POOL];
 	uint32_t xid_left;
 	uint64_t log_ms;         /* when the last "table full" line went out */
@@ -79,8 +84,11 @@ struct rb_fwd {
 _Static_assert(RB_FWD_MAX <= 65536u, "free_slot holds 16-bit slot numbers");
 
 /* Opens the forwarding sockets (one per family; a family whose loopback
- * address cannot be bound is left out, logged). 0 or -ENOMEM. */
-int rb_fwd_init(struct rb_fwd *f);
+ * address cannot be bound is left out, logged when log is set: by one
+ * worker, not by each). The rate table is shared_rate (another worker's
+ * f->rate, which must outlive this table), or, when NULL, a new one this
+ * table owns. 0 or -ENOMEM. */
+int rb_fwd_init(struct rb_fwd *f, bool log, struct rb_rrl *shared_rate);
 void rb_fwd_fini(struct rb_fwd *f);
 
 /* Forwards r (from rb_handle_call_ex, for the call from x along rt).
