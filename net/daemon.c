@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "net/control.h"
+#include "net/forward.h"
 #include "net/listen.h"
 #include "net/notify.h"
 #include "net/privs.h"
@@ -206,6 +207,10 @@ int rb_daemon_run(const struct rb_config *cfg)
 	if (!d->rrl)
 		goto out;
 	rb_rrl_init(d->rrl, cfg->rrl_rate, cfg->rrl_burst);
+	d->fwd_rrl = malloc(sizeof(*d->fwd_rrl));
+	if (!d->fwd_rrl)
+		goto out;
+	rb_rrl_init(d->fwd_rrl, RB_FWD_RATE, RB_FWD_BURST);
 	if ((r = rb_registry_new(&d->reg)) < 0) {
 		rb_log("cannot create the registry: %s", strerror(-r));
 		goto out;
@@ -346,8 +351,10 @@ out:
 		pthread_cond_destroy(&d->cond);
 	}
 	free(ctl);
-	if (d)
+	if (d) {
 		free(d->rrl);
+		free(d->fwd_rrl);
+	}
 	free(d);
 	return status;
 }

@@ -26,6 +26,7 @@ struct rb_daemon {
 	int ctl_wake_fd;          /* workers wake the control thread here */
 	struct rb_stats ctl_stats; /* counters of the registry's writer */
 	struct rb_rrl *rrl;        /* response-rate limiting, shared by workers */
+	struct rb_rrl *fwd_rrl;    /* remote calls forwarded per source (-r) */
 	/* Start-up handshake with the workers. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

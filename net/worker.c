@@ -54,11 +54,8 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 		w->fwd = malloc(sizeof(*w->fwd));
 		if (!w->fwd)
 			return -ENOMEM;
-		/* One forward rate table for all: the first worker's (the
-		 * daemon sets its workers up in order and frees them after
-		 * every thread has stopped). */
-		struct rb_fwd *first = id > 0 ? d->workers[0].fwd : NULL;
-		if ((r = rb_fwd_init(w->fwd, id == 0, first ? first->rate : NULL)) < 0) {
+		/* One forward rate table for all workers: the daemon's. */
+		if ((r = rb_fwd_init(w->fwd, id == 0, d->fwd_rrl)) < 0) {
 			free(w->fwd);
 			w->fwd = NULL;
 			return r;
