@@ -1,5 +1,4 @@
 #include <string.h>
-#include <strings.h>
 
 #include "core/uaddr.h"
 
@@ -23,9 +22,14 @@ const struct rb_netid *rb_netid_get(enum rb_netid_idx idx)
 int rb_netid_find(const char *name, size_t len)
 {
 	for (int i = 0; i < RB_NETID_COUNT; i++) {
-		/* Case-insensitive, as rpcbind compares netids. */
-		if (strlen(netids[i].name) == len &&
-		    strncasecmp(netids[i].name, name, len) == 0)
+		/* Case-insensitive, as rpcbind compares netids; by hand, as
+		 * this runs for every registration restored at start. */
+		const char *n = netids[i].name;
+		size_t k = 0;
+		while (k < len && n[k] &&
+		       (name[k] >= 'A' && name[k] <= 'Z' ? name[k] | 0x20 : name[k]) == n[k])
+			k++;
+		if (k == len && n[k] == '\0')
 			return i;
 	}
 	return -1;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/uaddr.h"
@@ -295,6 +296,13 @@ static int load(struct rb_durable *du, const char *import_dir, bool import)
 	struct rb_load_report rep;
 	struct rb_jrec_sink sink = { .reg = reg };
 	uint64_t t0 = now_ms();
+	/* Size the tables for what is on disk (a snapshot record is 40-65
+	 * bytes), so that a big restore does not rehash a dozen times. */
+	struct stat st;
+	char path[RB_CONFIG_PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/snapshot", du->state_dir);
+	if (stat(path, &st) == 0 && st.st_size > 0)
+		rb_registry_reserve(reg, (size_t)st.st_size / 40u);
 	int r = rb_persist_load(du->p, restore, &sink, &rep);
 	rb_registry_reclaim(reg);
 	if (r < 0) {

@@ -84,11 +84,7 @@ static bool entry_stale(const struct rb_entry *e, const struct bound *b)
 		return false;
 	/* tcp and tcp6 (udp, udp6) count together: a dual-stack socket
 	 * bound to [::] serves both and shows only in the *6 table. */
-	int ni = rb_netid_find(e->netid, e->netid_len);
-	const struct rb_netid *nid = ni >= 0 ? rb_netid_get((enum rb_netid_idx)ni) : NULL;
-	if (!nid)
-		return false;
-	return !is_set(nid->stream ? b->tcp : b->udp, e->port);
+	return !is_set(e->stream ? b->tcp : b->udp, e->port);
 }
 
 static uint64_t known_since(const struct rb_stale *old, uint32_t n_old,

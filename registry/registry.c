@@ -498,6 +498,7 @@ static struct rb_entry *entry_new(uint32_t prog, uint32_t vers, const char *neti
 	} else if (nid) {
 		e->family = (uint8_t)nid->family;
 	}
+	e->stream = nid && nid->stream;
 	return e;
 }
 
@@ -672,6 +673,13 @@ void rb_registry_reclaim(struct rb_registry *reg)
 	maybe_rebuild(&reg->entries, &reg->entries_removed);
 	maybe_rebuild(&reg->progs, &reg->progs_removed);
 	ck_epoch_poll(reg->writer);
+	tls_writer = NULL;
+}
+
+void rb_registry_reserve(struct rb_registry *reg, size_t n)
+{
+	tls_writer = reg;
+	ck_hs_grow(&reg->entries, ck_hs_count(&reg->entries) + n);
 	tls_writer = NULL;
 }
 

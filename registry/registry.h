@@ -41,6 +41,7 @@ struct rb_entry {
 	uint8_t family;   /* enum rb_family of the netid; RB_AF_NONE if unknown */
 	uint8_t wildcard; /* uaddr is 0.0.0.0.p1.p2 or ::.p1.p2 (to be merged) */
 	uint16_t port;    /* the uaddr's port, for family INET/INET6 */
+	uint8_t stream;   /* the netid is a stream transport (tcp, tcp6, local) */
 	char netid[RB_NETID_MAX + 1];
 	/* uaddr then owner, each NUL-terminated. */
 	char strings[];
@@ -100,6 +101,9 @@ struct rb_registry_observer {
 void rb_registry_observe(struct rb_registry *reg, const struct rb_registry_observer *obs);
 /* Frees what readers can no longer see; never blocks. */
 void rb_registry_reclaim(struct rb_registry *reg);
+/* Makes room for n more entries without rehashing on the way (a restore
+ * of saved state). Best effort. */
+void rb_registry_reserve(struct rb_registry *reg, size_t n);
 /* Waits until every retired entry is freed (tests, shutdown). */
 void rb_registry_synchronize(struct rb_registry *reg);
 size_t rb_registry_count(const struct rb_registry *reg);
