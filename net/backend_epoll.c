@@ -96,22 +96,10 @@ static void e_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
 	flush_sends(w, be);
 }
 
-/* Sets the connection's epoll interest from its state: read unless
- * paused, write while replies wait. recv_armed / send_inflight record what
- * is registered. */
 static void update_interest(struct rb_worker *w, struct rb_conn *c)
 {
 	struct epoll_be *be = w->be;
-	bool want_in = !c->paused, want_out = rb_conn_unsent(c) != 0;
-	if (want_in == c->recv_armed && want_out == c->send_inflight)
-		return;
-	struct epoll_event ev = {
-		.events = (want_in ? EPOLLIN : 0u) | (want_out ? EPOLLOUT : 0u) | EPOLLRDHUP,
-		.data.u64 = tag(T_CONN, c->slot, c->gen),
-	};
-	epoll_ctl(be->ep, EPOLL_CTL_MOD, c->fd, &ev);
-	c->recv_armed = want_in;
-	c->send_inflight = want_out;
+	rb_conn_epoll_interest(be->ep, c, tag(T_CONN, c->slot, c->gen));
 }
 
 static void e_conn_close(struct rb_worker *w, struct rb_conn *c)

@@ -85,11 +85,7 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	if (ctl->ep < 0)
 		return -errno;
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
+	rb_daemon_signals(&set);
 	ctl->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	ctl->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (ctl->sfd < 0 || ctl->tfd < 0)
@@ -172,16 +168,7 @@ static void conn_close(struct rb_control *ctl, struct rb_conn *c)
 
 static void conn_interest(struct rb_control *ctl, struct rb_conn *c)
 {
-	bool want_out = rb_conn_unsent(c) != 0, want_in = !c->paused;
-	if (want_in == c->recv_armed && want_out == c->send_inflight)
-		return;
-	struct epoll_event ev = {
-		.events = (want_in ? EPOLLIN : 0u) | (want_out ? EPOLLOUT : 0u) | EPOLLRDHUP,
-		.data.u64 = ctag(C_CONN, c->slot, c->gen),
-	};
-	epoll_ctl(ctl->ep, EPOLL_CTL_MOD, c->fd, &ev);
-	c->recv_armed = want_in;
-	c->send_inflight = want_out;
+	rb_conn_epoll_interest(ctl->ep, c, ctag(C_CONN, c->slot, c->gen));
 }
 
 /* Sends what is queued; false when the connection failed. */

@@ -28,6 +28,15 @@ void rb_log(const char *fmt, ...)
 	fprintf(stderr, "ringbind: %s\n", line);
 }
 
+void rb_daemon_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM); /* stop */
+	sigaddset(set, SIGINT);  /* stop */
+	sigaddset(set, SIGHUP);  /* reload (reserved) */
+	sigaddset(set, SIGUSR1); /* list stale registrations */
+}
+
 void rb_daemon_collect_stats(void *arg, struct rb_stats *out)
 {
 	struct rb_daemon *d = arg;
@@ -195,11 +204,7 @@ int rb_daemon_run(const struct rb_config *cfg)
 	/* Signals go to the control thread's signalfd only: block them
 	 * before any thread exists, so every thread inherits the mask. */
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
+	rb_daemon_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

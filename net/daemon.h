@@ -3,6 +3,7 @@
 #ifndef RB_NET_DAEMON_H
 #define RB_NET_DAEMON_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +35,9 @@ struct rb_daemon {
 	int start_err;
 };
 
+/* The signals the control thread takes through its signalfd (and every
+ * thread blocks). */
+void rb_daemon_signals(sigset_t *set);
 /* GETSTAT's view: every thread's counters summed into *out. */
 void rb_daemon_collect_stats(void *daemon, struct rb_stats *out);
 /* Runs the daemon until SIGTERM/SIGINT. Returns an exit status. */

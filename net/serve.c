@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 
 #include "core/rpc_msg.h"
@@ -174,6 +175,20 @@ void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot)
 	c->out.off = c->out.len = 0;
 	c->snd.off = c->snd.len = 0;
 	rb_rec_init(&c->rec, recbuf, RB_RECORD_MAX);
+}
+
+void rb_conn_epoll_interest(int ep, struct rb_conn *c, uint64_t data)
+{
+	bool want_in = !c->paused, want_out = rb_conn_unsent(c) != 0;
+	if (want_in == c->recv_armed && want_out == c->send_inflight)
+		return;
+	struct epoll_event ev = {
+		.events = (want_in ? EPOLLIN : 0u) | (want_out ? EPOLLOUT : 0u) | EPOLLRDHUP,
+		.data.u64 = data,
+	};
+	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+	c->recv_armed = want_in;
+	c->send_inflight = want_out;
 }
 
 void rb_conn_free_buffers(struct rb_conn *c)

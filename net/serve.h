@@ -104,6 +104,10 @@ void rb_conn_sent(struct rb_conn *c, uint32_t n);
  * unsent_max reply bytes wait). */
 bool rb_conn_over_cap(struct rb_conn *c, uint32_t unsent_max, uint64_t now_ms);
 void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot);
+/* For an epoll loop: registers c for reading unless paused and for writing
+ * while replies wait (recv_armed / send_inflight record what is set).
+ * data is the event's tag. */
+void rb_conn_epoll_interest(int ep, struct rb_conn *c, uint64_t data);
 void rb_conn_free_buffers(struct rb_conn *c);
 
 #endif
