@@ -1,6 +1,9 @@
-/* The daemon's configuration: an immutable struct built from the command
- * line (and later a config file), passed by pointer; reload swaps it.
- * Parsing is pure: argv in, struct or error text out. */
+/* The daemon's configuration: an immutable struct built from defaults, the
+ * config file (INI, core/config_file.h) and the command line, in that
+ * order; SIGHUP builds a new one the same way and applies what can change
+ * at run time. Parsing is pure: argv or text in, struct or error text out.
+ * Every option is one entry of one table (config.c): the command line and
+ * the config file accept the same names and values. */
 #ifndef RB_CORE_CONFIG_H
 #define RB_CORE_CONFIG_H
 
@@ -31,6 +34,37 @@
 #define RB_CONFIG_WORKERS_MAX 256u
 
 enum rb_backend { RB_BACKEND_AUTO = 0, RB_BACKEND_URING, RB_BACKEND_EPOLL };
+
+/* syslog(3) priorities: a line is written when its priority <= the level. */
+enum rb_log_level {
+	RB_LOG_ERR = 3,
+	RB_LOG_WARNING = 4,
+	RB_LOG_NOTICE = 5,
+	RB_LOG_INFO = 6,
+	RB_LOG_DEBUG = 7,
+};
+/* auto: journald (stderr with <N> prefixes) when JOURNAL_STREAM names our
+ * stderr, plain stderr with -f/-d, syslog otherwise. */
+enum rb_log_target { RB_LOG_AUTO = 0, RB_LOG_STDERR, RB_LOG_SYSLOG };
+
+#define RB_CONFIG_FILE_DEFAULT "/etc/ringbind.conf"
+/* The Prometheus/health endpoint: loopback only unless told otherwise. */
+#define RB_CONFIG_METRICS_HOST "127.0.0.1"
+#define RB_CONFIG_METRICS_PORT 9111u
+
+/* TCPMUX (RFC 1078), off by default. */
+#define RB_CONFIG_TCPMUX_ALLOW_MAX 32u
+#define RB_CONFIG_TCPMUX_SERVICES_MAX 64u
+#define RB_CONFIG_TCPMUX_NAME_MAX 64u     /* a service name, without CRLF */
+#define RB_CONFIG_TCPMUX_MAX_CONN 1024u   /* mux connections at once, all workers */
+#define RB_CONFIG_TCPMUX_LINE_TIMEOUT_MS 5000u  /* for the name line */
+#define RB_CONFIG_TCPMUX_IDLE_TIMEOUT_MS 300000u /* a spliced pair with no traffic */
+#define RB_CONFIG_TCPMUX_BUFFER (64u << 10)     /* bytes in flight per direction */
+
+struct rb_tcpmux_static {
+	char name[RB_CONFIG_TCPMUX_NAME_MAX + 1]; /* lower case */
+	uint16_t port;                            /* on loopback */
+};
 
 /* Connection limits of the data plane. Defaults are the RB_CONN_* constants
  * of net/limits.h (repeated here so that core/ stays below net/). */
@@ -79,6 +113,30 @@ struct rb_config {
 	uint32_t max_registrations; /* --max-registrations N (0: none) */
 	bool port_policy;         /* --port-policy strict|off */
 	bool check_owner_port;    /* --check-owner-port on|off (AF_LOCAL, non-root) */
+	/* Operations. */
+	char config_path[RB_CONFIG_PATH_MAX]; /* --config FILE */
+	bool config_explicit;     /* given with --config: it must exist */
+	enum rb_log_level log_level;   /* --log-level (-d: debug) */
+	enum rb_log_target log_target; /* --log-target */
+	bool metrics_on;               /* --metrics ADDR:PORT | off */
+	char metrics_host[RB_CONFIG_HOST_LEN];
+	uint16_t metrics_port;
+	/* TCPMUX front (--tcpmux [ADDR:]PORT; off unless given). */
+	bool tcpmux_on;
+	char tcpmux_host[RB_CONFIG_HOST_LEN]; /* "" : the wildcards */
+	uint16_t tcpmux_port;
+	bool tcpmux_help;                     /* --tcpmux-help: answer HELP */
+	struct rb_cidr tcpmux_allow[RB_CONFIG_TCPMUX_ALLOW_MAX]; /* --tcpmux-allow */
+	uint32_t ntcpmux_allow;               /* 0: loopback only */
+	struct rb_tcpmux_static tcpmux_services[RB_CONFIG_TCPMUX_SERVICES_MAX];
+	uint32_t ntcpmux_services;            /* --tcpmux-service NAME=PORT */
+	uint32_t tcpmux_max_conn;             /* --tcpmux-max-conn */
+	uint32_t tcpmux_line_timeout_ms;      /* --tcpmux-line-timeout */
+	uint32_t tcpmux_idle_timeout_ms;      /* --tcpmux-idle-timeout */
+	uint32_t tcpmux_buffer;               /* --tcpmux-buffer */
+	/* Which lists the config file filled: the command line's first entry
+	 * of a list replaces the file's instead of adding to them. */
+	uint8_t lists_from_file;
 };
 
 enum rb_config_action {
@@ -88,6 +146,19 @@ enum rb_config_action {
 };
 
 void rb_config_defaults(struct rb_config *c);
+/* Finds --config FILE (or --config=FILE) in argv without parsing the rest:
+ * the file is read before the command line is applied over it. Returns the
+ * path, or NULL when absent (the caller uses RB_CONFIG_FILE_DEFAULT). */
+const char *rb_config_find_file(int argc, char *const argv[]);
+/* Sets one option by its long name (without "--"), as a config file line
+ * "name = value" does. Flags take yes/no, true/false, on/off or 1/0.
+ * 0 or -EINVAL with the reason in err (the caller adds file and line). */
+int rb_config_set(struct rb_config *c, const char *name, const char *value,
+		  bool from_file, char *err, size_t errcap);
+/* Names the options that differ between a and b but take effect only at a
+ * restart ("port, workers"), into out; returns how many. */
+unsigned rb_config_restart_changes(const struct rb_config *a, const struct rb_config *b,
+				   char *out, size_t cap);
 /* Parses argv (argv[0] is the program name) over c, which the caller has
  * filled with rb_config_defaults first. Returns 0 with *action set,
  * or -EINVAL with a one-line explanation in err (errcap bytes). Does not

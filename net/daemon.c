@@ -171,7 +171,7 @@ static void choose_backend(struct rb_daemon *d)
 		rb_log("backend: epoll, because %s (%s)", why, strerror(-r));
 }
 
-int rb_daemon_run(const struct rb_config *cfg)
+int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 {
 	struct rb_daemon *d = calloc(1, sizeof(*d));
 	struct rb_control *ctl = calloc(1, sizeof(*ctl));

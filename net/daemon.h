@@ -41,7 +41,8 @@ void rb_daemon_signals(sigset_t *set);
 /* GETSTAT's view: every thread's counters summed into *out. */
 void rb_daemon_collect_stats(void *daemon, struct rb_stats *out);
 /* Runs the daemon until SIGTERM/SIGINT. Returns an exit status. */
-int rb_daemon_run(const struct rb_config *cfg);
+/* argv is kept: SIGHUP rebuilds the configuration from the file and it. */
+int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[]);
 
 /* Logging to stderr (journald reads it); debug lines only with -d. */
 void rb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,9 +1,11 @@
-/* ringbind's entry point: parse the rpcbind-compatible command line, then
- * run the daemon in the foreground (the service manager daemonizes). */
+/* ringbind's entry point: build the configuration (file, then the
+ * rpcbind-compatible command line over it), then run the daemon in the
+ * foreground (the service manager daemonizes). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/config.h"
+#include "net/config_load.h"
 #include "net/daemon.h"
 #include "version.h"
 
@@ -11,10 +13,14 @@ int main(int argc, char **argv)
 {
 	struct rb_config cfg;
 	enum rb_config_action action;
-	char err[256];
+	char err[320];
 
+	/* --help and --version work whatever the config file holds. */
 	rb_config_defaults(&cfg);
-	if (rb_config_parse(&cfg, argc, argv, &action, err, sizeof(err)) != 0) {
+	int r = rb_config_parse(&cfg, argc, argv, &action, err, sizeof(err));
+	if (r == 0 && action == RB_CONFIG_RUN)
+		r = rb_config_build(&cfg, argc, argv, &action, err, sizeof(err));
+	if (r != 0) {
 		fprintf(stderr, "ringbind: %s\n", err);
 		return 2;
 	}
@@ -28,5 +34,5 @@ int main(int argc, char **argv)
 	case RB_CONFIG_RUN:
 		break;
 	}
-	return rb_daemon_run(&cfg);
+	return rb_daemon_run(&cfg, argc, argv);
 }

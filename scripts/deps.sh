@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential cmake pkg-config
-  liburing-dev libck-dev libjemalloc-dev   # the daemon
+  liburing-dev libck-dev libjemalloc-dev libinih-dev  # the daemon
   libbenchmark-dev                          # bench/ (google-benchmark)
   libtirpc-dev rpcbind                      # tests: libtirpc as an XDR oracle, rpcbind as the reference
   clang libclang-rt-14-dev                  # libFuzzer targets
