@@ -682,3 +682,40 @@ unsigned rb_config_restart_changes(const struct rb_config *a, const struct rb_co
 	}
 	return n;
 }
+
+void rb_config_keep_restart(struct rb_config *n, const struct rb_config *old)
+{
+#define KEEP(f) memcpy(&n->f, &old->f, sizeof(n->f))
+	for (size_t k = 0; k < NOPTS; k++) {
+		const struct opt *o = &opts[k];
+		if (o->runtime)
+			continue;
+		switch (o->kind) {
+		case K_FLAG:
+		case K_CHOICE:
+			*bool_at(n, o->off) = *(const bool *)(const void *)((const char *)old + o->off);
+			continue;
+		case K_U32:
+			memcpy((char *)n + o->off, (const char *)old + o->off, sizeof(uint32_t));
+			continue;
+		case K_PATH:
+			memcpy((char *)n + o->off, (const char *)old + o->off, RB_CONFIG_PATH_MAX);
+			continue;
+		case K_SPECIAL:
+			break;
+		}
+		switch (o->sp) {
+		case S_PORT: KEEP(port); break;
+		case S_WORKERS: KEEP(workers); break;
+		case S_BACKEND: KEEP(backend); break;
+		case S_HOST: KEEP(nhosts); KEEP(hosts); break;
+		case S_USER: KEEP(user); break;
+		case S_LOG_TARGET: KEEP(log_target); break;
+		case S_METRICS: KEEP(metrics_on); KEEP(metrics_host); KEEP(metrics_port); break;
+		case S_TCPMUX: KEEP(tcpmux_on); KEEP(tcpmux_host); KEEP(tcpmux_port); break;
+		case S_CONFIG: KEEP(config_path); KEEP(config_explicit); break;
+		default: break;
+		}
+	}
+#undef KEEP
+}

@@ -157,6 +157,10 @@ int rb_config_set(struct rb_config *c, const char *name, const char *value,
 		  bool from_file, char *err, size_t errcap);
 /* Names the options that differ between a and b but take effect only at a
  * restart ("port, workers"), into out; returns how many. */
+/* Copies into n, from old, every option that takes effect only at a
+ * restart: what a reload may publish is then n (runtime options new, the
+ * rest as running). */
+void rb_config_keep_restart(struct rb_config *n, const struct rb_config *old);
 unsigned rb_config_restart_changes(const struct rb_config *a, const struct rb_config *b,
 				   char *out, size_t cap);
 /* Parses argv (argv[0] is the program name) over c, which the caller has

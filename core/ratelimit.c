@@ -5,13 +5,20 @@
 #define TOKEN_BITS 26u
 #define TOKEN_MASK ((1ull << TOKEN_BITS) - 1)
 
+void rb_rrl_set(struct rb_rrl *r, uint32_t rate, uint32_t burst)
+{
+	if (!burst)
+		burst = rate;
+	if (burst > RB_RRL_BURST_MAX)
+		burst = RB_RRL_BURST_MAX;
+	__atomic_store_n(&r->burst, burst, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->rate, rate, __ATOMIC_RELAXED);
+}
+
 void rb_rrl_init(struct rb_rrl *r, uint32_t rate, uint32_t burst)
 {
 	memset(r, 0, sizeof(*r));
-	r->rate = rate;
-	r->burst = burst ? burst : rate;
-	if (r->burst > RB_RRL_BURST_MAX)
-		r->burst = RB_RRL_BURST_MAX;
+	rb_rrl_set(r, rate, burst);
 }
 
 /* The source's prefix folded into 64 bits (never 0: 0 marks empty). */
@@ -31,12 +38,13 @@ static uint64_t prefix_key(const struct rb_addr *a)
 
 bool rb_rrl_allow(struct rb_rrl *r, const struct rb_addr *src, uint64_t now_ms)
 {
-	if (!r->rate || (src->family != RB_AF_INET && src->family != RB_AF_INET6))
+	uint32_t rate = __atomic_load_n(&r->rate, __ATOMIC_RELAXED);
+	if (!rate || (src->family != RB_AF_INET && src->family != RB_AF_INET6))
 		return true;
 	uint64_t key = prefix_key(src);
 	uint64_t h = key * 0x9e3779b97f4a7c15ull;
 	struct rb_rrl_bucket *b = &r->b[(h >> 40) & (RB_RRL_BUCKETS - 1)];
-	uint64_t cap = (uint64_t)r->burst * 1000u;
+	uint64_t cap = (uint64_t)__atomic_load_n(&r->burst, __ATOMIC_RELAXED) * 1000u;
 	uint64_t now = now_ms & ((1ull << (64 - TOKEN_BITS)) - 1);
 
 	if (__atomic_load_n(&b->key, __ATOMIC_RELAXED) != key) {
@@ -51,7 +59,7 @@ bool rb_rrl_allow(struct rb_rrl *r, const struct rb_addr *src, uint64_t now_ms)
 		uint64_t stamp = old >> TOKEN_BITS, tokens = old & TOKEN_MASK;
 		if (now > stamp) {
 			/* rate replies a second = rate milli-tokens a millisecond */
-			tokens += (now - stamp) * r->rate;
+			tokens += (now - stamp) * rate;
 			if (tokens > cap)
 				tokens = cap;
 			stamp = now;

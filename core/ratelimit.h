@@ -28,12 +28,14 @@ struct rb_rrl_bucket {
 };
 
 struct rb_rrl {
-	uint32_t rate;  /* replies per second per prefix; 0: no limit */
-	uint32_t burst; /* bucket size, in replies */
+	uint32_t rate;  /* replies per second per prefix; 0: no limit (atomic) */
+	uint32_t burst; /* bucket size, in replies (atomic) */
 	struct rb_rrl_bucket b[RB_RRL_BUCKETS];
 };
 
 void rb_rrl_init(struct rb_rrl *r, uint32_t rate, uint32_t burst);
+/* Changes rate and burst while other threads use the table (SIGHUP). */
+void rb_rrl_set(struct rb_rrl *r, uint32_t rate, uint32_t burst);
 /* true: answer; false: over the rate (drop, and count it). */
 bool rb_rrl_allow(struct rb_rrl *r, const struct rb_addr *src, uint64_t now_ms);
 

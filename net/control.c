@@ -20,8 +20,11 @@
 #include <unistd.h>
 
 #include "core/rpc_msg.h"
+#include "net/config_load.h"
 #include "net/daemon.h"
 #include "net/listen.h"
+#include "net/notify.h"
+#include "net/sockdiag.h"
 
 enum ctag { C_SIGNAL = 1, C_TIMER, C_WAKE, C_LISTEN, C_CONN };
 enum route { ROUTE_NONE = 0, ROUTE_LOCAL, ROUTE_WORKER };
@@ -63,7 +66,7 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	struct rb_serve *s = &ctl->serve;
 	s->policy = d->policy;
 	s->limits = &d->cfg.limits;
-	s->debug = d->cfg.debug;
+	s->debug = d->cfg.debug || d->cfg.log_calls;
 	s->stats = &d->ctl_stats;
 	s->counters = &ctl->counters;
 	s->apply = apply_local; /* this thread is the writer */
@@ -405,6 +408,49 @@ static void on_timer(struct rb_control *ctl)
 	}
 }
 
+/* SIGHUP: rebuilds the configuration from the file and the command line
+ * and applies its run-time options (log level, limits, trusted networks,
+ * rate limits, quotas, TCPMUX settings) here and, through d->live, in
+ * every worker. Registrations and connections are untouched. A bad file
+ * changes nothing. */
+static void reload(struct rb_control *ctl)
+{
+	struct rb_daemon *d = ctl->d;
+	struct rb_config *n = malloc(sizeof(*n));
+	enum rb_config_action act;
+	char err[320], changed[256];
+	if (!n) {
+		rb_logl(RB_LOG_ERR, "SIGHUP: out of memory; configuration unchanged");
+		return;
+	}
+	if (rb_config_build(n, d->argc, d->argv, &act, err, sizeof(err)) < 0) {
+		rb_logl(RB_LOG_ERR, "SIGHUP: %s; the running configuration is kept", err);
+		free(n);
+		return;
+	}
+	if (rb_config_restart_changes(&d->cfg, n, changed, sizeof(changed)))
+		rb_logl(RB_LOG_WARNING, "SIGHUP: %s changed: applied at the next restart only",
+			changed);
+	rb_config_keep_restart(n, &d->cfg);
+	d->cfg = *n;
+	free(n);
+	rb_policy_from_config(&d->policy, &d->cfg);
+	ctl->serve.policy = d->policy;
+	ctl->serve.debug = d->cfg.debug || d->cfg.log_calls;
+	ctl->du.owns_port = d->cfg.check_owner_port ? rb_sockdiag_owns_port : NULL;
+	rb_rrl_set(d->rrl, d->cfg.rrl_rate, d->cfg.rrl_burst);
+	rb_log_set_level(d->cfg.log_level);
+	pthread_mutex_lock(&d->cfg_lock);
+	d->live = d->cfg;
+	__atomic_store_n(&d->cfg_gen, d->cfg_gen + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&d->cfg_lock);
+	for (unsigned i = 0; i < d->nworkers; i++)
+		rb_wake(d->workers[i].wake_fd); /* take it now, not at the next tick */
+	rb_log("SIGHUP: configuration reloaded from %s%s", d->cfg.config_path,
+	       d->cfg.config_explicit ? "" : " (if present) and the command line");
+	rb_notify("STATUS=configuration reloaded");
+}
+
 /* Returns true when the daemon should stop. */
 static bool on_signal(struct rb_control *ctl)
 {
@@ -412,7 +458,7 @@ static bool on_signal(struct rb_control *ctl)
 	bool stop = false;
 	while (read(ctl->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			rb_log("SIGHUP: configuration reload is not implemented yet");
+			reload(ctl);
 			continue;
 		}
 		if (si.ssi_signo == SIGUSR1) {

@@ -17,17 +17,6 @@
 #include "net/privs.h"
 #include "net/sockdiag.h"
 
-void rb_log(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	/* One write per line, so lines of different threads never mix. */
-	fprintf(stderr, "ringbind: %s\n", line);
-}
-
 void rb_daemon_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -35,6 +24,19 @@ void rb_daemon_signals(sigset_t *set)
 	sigaddset(set, SIGINT);  /* stop */
 	sigaddset(set, SIGHUP);  /* reload (reserved) */
 	sigaddset(set, SIGUSR1); /* list stale registrations */
+}
+
+void rb_policy_from_config(struct rb_policy *p, const struct rb_config *c)
+{
+	p->insecure = c->insecure;
+	p->remote_calls = c->remote_calls;
+	p->reflect_guard = !c->allow_amplification;
+	p->reflect_drop = c->udp_refuse_drop;
+	p->trusted = c->trusted;
+	p->ntrusted = c->ntrusted;
+	p->port_policy = c->port_policy;
+	p->owner_quota = c->owner_quota;
+	p->max_registrations = c->max_registrations;
 }
 
 void rb_daemon_collect_stats(void *arg, struct rb_stats *out)
@@ -184,20 +186,17 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 	/* -s / --user: who the daemon becomes once everything is bound. */
 	const char *run_user = cfg->user[0] ? cfg->user : cfg->secure_user ? RB_CONFIG_RUN_USER : NULL;
 
+	rb_log_init(cfg->log_target, cfg->log_level, cfg->foreground);
 	if (!d || !ctl)
 		goto out;
 	d->cfg = *cfg;
-	d->policy.insecure = cfg->insecure;
-	d->policy.remote_calls = cfg->remote_calls;
-	d->policy.reflect_guard = !cfg->allow_amplification;
-	d->policy.reflect_drop = cfg->udp_refuse_drop;
-	d->policy.trusted = d->cfg.trusted;
-	d->policy.ntrusted = cfg->ntrusted;
-	d->policy.port_policy = cfg->port_policy;
-	d->policy.owner_quota = cfg->owner_quota;
-	d->policy.max_registrations = cfg->max_registrations;
+	d->live = *cfg;
+	d->argc = argc;
+	d->argv = argv;
+	rb_policy_from_config(&d->policy, &d->cfg);
 	d->ctl_wake_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->cfg_lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	rb_stats_init(&d->ctl_stats);
 
@@ -353,6 +352,7 @@ out:
 			close(d->ctl_wake_fd);
 		rb_registry_free(d->reg);
 		pthread_mutex_destroy(&d->lock);
+		pthread_mutex_destroy(&d->cfg_lock);
 		pthread_cond_destroy(&d->cond);
 	}
 	free(ctl);

@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/ratelimit.h"
+#include "net/log.h"
 #include "net/worker.h"
 #include "registry/dispatch.h"
 #include "registry/registry.h"
@@ -17,7 +18,18 @@
 #define RB_LOCAL_SOCK_PATH "/run/rpcbind.sock"
 
 struct rb_daemon {
+	/* As started; the control thread alone updates its run-time options
+	 * on SIGHUP (and d->policy with them). */
 	struct rb_config cfg;
+	/* What workers see: on SIGHUP the control thread copies cfg here
+	 * under cfg_lock and bumps cfg_gen; each worker copies it into its
+	 * own w->cfg at its next loop iteration (at most RB_TICK_MS later).
+	 * No worker ever reads a configuration another thread may write. */
+	pthread_mutex_t cfg_lock;
+	struct rb_config live;
+	uint32_t cfg_gen; /* atomic */
+	int argc;
+	char *const *argv;
 	struct rb_policy policy;
 	struct rb_registry *reg;
 	enum rb_backend backend; /* the one running */
@@ -38,13 +50,13 @@ struct rb_daemon {
 /* The signals the control thread takes through its signalfd (and every
  * thread blocks). */
 void rb_daemon_signals(sigset_t *set);
+/* The handlers' policy from a configuration (trusted points into c). */
+void rb_policy_from_config(struct rb_policy *p, const struct rb_config *c);
 /* GETSTAT's view: every thread's counters summed into *out. */
 void rb_daemon_collect_stats(void *daemon, struct rb_stats *out);
 /* Runs the daemon until SIGTERM/SIGINT. Returns an exit status. */
 /* argv is kept: SIGHUP rebuilds the configuration from the file and it. */
 int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[]);
 
-/* Logging to stderr (journald reads it); debug lines only with -d. */
-void rb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -10,6 +10,20 @@
 #include "net/daemon.h"
 #include "net/forward.h"
 
+/* Copies the published configuration and applies it to this worker. */
+static void take_config(struct rb_worker *w)
+{
+	struct rb_daemon *d = w->d;
+	pthread_mutex_lock(&d->cfg_lock);
+	*w->cfg = d->live;
+	w->cfg_gen = __atomic_load_n(&d->cfg_gen, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&d->cfg_lock);
+	struct rb_serve *s = &w->serve;
+	rb_policy_from_config(&s->policy, w->cfg);
+	s->limits = &w->cfg->limits;
+	s->debug = w->cfg->debug || w->cfg->log_calls;
+}
+
 int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cpu)
 {
 	memset(w, 0, sizeof(*w));
@@ -29,10 +43,11 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 	int r = rb_serve_init(s);
 	if (r)
 		return r;
-	s->policy = d->policy;
-	s->limits = &d->cfg.limits;
+	w->cfg = malloc(sizeof(*w->cfg));
+	if (!w->cfg)
+		return -ENOMEM;
+	take_config(w);
 	s->rrl = d->rrl; /* one table for all workers */
-	s->debug = d->cfg.debug;
 	s->stats = &w->stats;
 	s->counters = &w->counters;
 	s->mbox = &w->mbox;
@@ -94,11 +109,15 @@ void rb_worker_fini(struct rb_worker *w)
 	free(w->serve.hctx.scratch);
 	rb_serve_fini(&w->serve);
 	rb_reader_release(w->reader);
+	free(w->cfg);
+	w->cfg = NULL;
 }
 
 void rb_worker_heartbeat(struct rb_worker *w)
 {
 	__atomic_store_n(&w->heartbeat_ms, w->serve.now_ms, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&w->d->cfg_gen, __ATOMIC_RELAXED) != w->cfg_gen)
+		take_config(w);
 }
 
 bool rb_worker_stopping(const struct rb_worker *w)
@@ -183,9 +202,9 @@ void rb_worker_dgram_xport(const struct rb_dgram_route *rt, enum rb_netid_idx ne
 struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd, enum rb_netid_idx netid)
 {
 	struct rb_daemon *d = w->d;
-	if (w->live_conns >= d->cfg.limits.conn_per_worker)
+	if (w->live_conns >= w->cfg->limits.conn_per_worker)
 		return NULL;
-	if (__atomic_add_fetch(&d->total_conns, 1, __ATOMIC_RELAXED) > d->cfg.limits.conn_total) {
+	if (__atomic_add_fetch(&d->total_conns, 1, __ATOMIC_RELAXED) > w->cfg->limits.conn_total) {
 		__atomic_sub_fetch(&d->total_conns, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}

@@ -27,6 +27,10 @@ struct rb_worker {
 	unsigned id;
 	int cpu; /* pinned CPU, or -1 */
 	struct rb_daemon *d;
+	/* This worker's copy of the run-time configuration (see rb_daemon's
+	 * live): read only by this thread. */
+	struct rb_config *cfg;
+	uint32_t cfg_gen;
 	pthread_t thread;
 	pthread_t owner; /* the thread running the loop (asserted) */
 	struct rb_serve serve;
@@ -100,6 +104,8 @@ void rb_route_set_pktinfo(struct rb_dgram_route *rt, const struct msghdr *mh);
 /* Builds the control message that sends a reply from the arrival address. */
 size_t rb_route_put_pktinfo(const struct rb_dgram_route *rt, void *cbuf, size_t cap);
 void rb_sockaddr_to_addr(const struct sockaddr *sa, socklen_t len, struct rb_addr *a);
+/* Once per loop iteration: records liveness (watchdog, /readyz) and takes
+ * a configuration the control thread published since. */
 void rb_worker_heartbeat(struct rb_worker *w);
 bool rb_worker_stopping(const struct rb_worker *w);
 
