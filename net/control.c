@@ -23,10 +23,11 @@
 #include "net/config_load.h"
 #include "net/daemon.h"
 #include "net/listen.h"
+#include "net/metrics.h"
 #include "net/notify.h"
 #include "net/sockdiag.h"
 
-enum ctag { C_SIGNAL = 1, C_TIMER, C_WAKE, C_LISTEN, C_CONN };
+enum ctag { C_SIGNAL = 1, C_TIMER, C_WAKE, C_LISTEN, C_CONN, C_HTTP, C_HTTPC };
 enum route { ROUTE_NONE = 0, ROUTE_LOCAL, ROUTE_WORKER };
 
 /* A mutation from an AF_LOCAL connection: applied now, answered after the
@@ -47,6 +48,8 @@ static void apply_local(void *arg, const struct rb_mutation *m, struct rb_conn *
 	pr->kind = ROUTE_LOCAL;
 	pr->slot = c->slot;
 	pr->gen = c->gen;
+	pr->t0_ns = ctl->serve.t_ns;
+	pr->transport = RB_RQ_LOCAL;
 }
 
 static inline uint64_t ctag(enum ctag t, uint32_t idx, uint32_t gen)
@@ -60,6 +63,7 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	ctl->d = d;
 	ctl->ep = ctl->sfd = ctl->tfd = -1;
 	ctl->listen_fd[0] = ctl->listen_fd[1] = -1;
+	rb_http_init(&ctl->http, rb_metrics_http, ctl);
 	int r = rb_serve_init(&ctl->serve);
 	if (r)
 		return r;
@@ -293,6 +297,8 @@ static void on_wake(struct rb_control *ctl)
 			pr->kind = ROUTE_WORKER;
 			pr->msg = m;
 			pr->worker = i;
+			pr->t0_ns = m->t0_ns;
+			pr->transport = m->kind == RB_ROUTE_UDP ? RB_RQ_UDP : RB_RQ_TCP;
 		}
 	}
 }
@@ -303,6 +309,15 @@ static void deliver(void *arg, struct rb_pending *pr)
 	struct rb_control *ctl = arg;
 	if (pr->kind == ROUTE_NONE) /* our own change (a reaped entry) */
 		return;
+	/* Counted now that the answer is final: durable, TRUE or FALSE. */
+	if (ctl->serve.rq) {
+		unsigned vi = pr->m.stat_vers < RB_RQ_VERS - 1 ? pr->m.stat_vers : RB_RQ_VERS - 1;
+		uint64_t t = rb_mono_ns();
+		rb_reqstats_count(ctl->serve.rq, vi, pr->m.op == RB_MUT_SET ? RB_PROC_SET : RB_PROC_UNSET,
+				  (enum rb_rq_transport)pr->transport,
+				  pr->ok ? RB_RQ_SUCCESS : RB_RQ_REFUSED,
+				  t > pr->t0_ns ? t - pr->t0_ns : 0);
+	}
 	if (pr->kind == ROUTE_WORKER) {
 		struct rb_mut_msg *m = pr->msg;
 		struct rb_xdr_enc e;
@@ -392,6 +407,7 @@ static void on_timer(struct rb_control *ctl)
 	}
 	rb_registry_reclaim(ctl->d->reg);
 	rb_durable_retry(&ctl->du, ctl->serve.now_ms);
+	rb_http_tick(&ctl->http, ctl->serve.now_ms);
 	if (ctl->serve.now_ms >= ctl->next_stale_ms) {
 		ctl->next_stale_ms = ctl->serve.now_ms + RB_STALE_SCAN_MS;
 		rb_control_scan_stale(ctl, false);
@@ -406,6 +422,12 @@ static void on_timer(struct rb_control *ctl)
 		    now - c->last_active_ms > lim->idle_timeout_ms)
 			conn_close(ctl, c);
 	}
+}
+
+int rb_control_metrics(struct rb_control *ctl, const char *host, uint16_t port)
+{
+	return rb_http_listen(&ctl->http, host, port, ctl->ep, (uint64_t)C_HTTP << 56,
+			      (uint64_t)C_HTTPC << 56);
 }
 
 /* SIGHUP: rebuilds the configuration from the file and the command line
@@ -482,6 +504,7 @@ int rb_control_run(struct rb_control *ctl)
 			return -errno;
 		}
 		rb_serve_tick(&ctl->serve);
+		__atomic_store_n(&ctl->heartbeat_ms, ctl->serve.now_ms, __ATOMIC_RELAXED);
 		for (int k = 0; k < n; k++) {
 			uint64_t t = evs[k].data.u64;
 			switch ((enum ctag)(t >> 56)) {
@@ -503,6 +526,13 @@ int rb_control_run(struct rb_control *ctl)
 			case C_CONN:
 				on_conn(ctl, t, evs[k].events);
 				break;
+			case C_HTTP:
+				rb_http_on_listen(&ctl->http, ctl->serve.now_ms);
+				break;
+			case C_HTTPC:
+				rb_http_on_conn(&ctl->http, (uint32_t)t, evs[k].events,
+						ctl->serve.now_ms);
+				break;
 			}
 		}
 		commit_batch(ctl);
@@ -512,6 +542,7 @@ int rb_control_run(struct rb_control *ctl)
 void rb_control_fini(struct rb_control *ctl)
 {
 	rb_durable_stop(&ctl->du);
+	rb_http_fini(&ctl->http);
 	free(ctl->wake);
 	free(ctl->stale);
 	for (uint32_t i = 0; i < ctl->n_slots; i++) {

@@ -6,6 +6,7 @@
 
 #include "net/counters.h"
 #include "net/durable.h"
+#include "net/http.h"
 #include "net/stale.h"
 #include "net/limits.h"
 #include "net/serve.h"
@@ -27,11 +28,15 @@ struct rb_control {
 	struct rb_stale *stale;
 	uint64_t next_stale_ms;
 	uint64_t reaped;      /* stale registrations removed */
+	struct rb_http http;  /* metrics, /healthz, /readyz (--metrics) */
+	uint64_t heartbeat_ms; /* atomic: the loop's last iteration (watchdog) */
 };
 
 int rb_control_init(struct rb_control *ctl, struct rb_daemon *d);
 /* Listens on path and on the abstract "@path". */
 int rb_control_listen(struct rb_control *ctl, const char *path);
+/* Serves the metrics endpoint at host:port. 0 or -errno. */
+int rb_control_metrics(struct rb_control *ctl, const char *host, uint16_t port);
 /* Looks for stale registrations now; logs what it finds. */
 void rb_control_scan_stale(struct rb_control *ctl, bool write_list);
 /* Serves until SIGTERM/SIGINT; 0 on a clean stop. */

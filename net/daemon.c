@@ -241,7 +241,8 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 	unsigned ncpu = affinity_cpus(cpus, RB_CONFIG_WORKERS_MAX);
 	d->nworkers = cfg->workers ? cfg->workers : ncpu;
 	d->workers = calloc(d->nworkers, sizeof(*d->workers));
-	if (!d->workers)
+	d->rq = calloc(d->nworkers + 1, sizeof(*d->rq));
+	if (!d->workers || !d->rq)
 		goto out;
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		struct rb_worker *w = &d->workers[i];
@@ -251,6 +252,7 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 			rb_log("worker %u: %s", i, strerror(-r));
 			goto out;
 		}
+		w->serve.rq = &d->rq[i];
 		if ((r = open_listeners(d, w, addrs, naddrs, &have_v6)) < 0) {
 			rb_log("cannot bind port %u: %s", cfg->port, strerror(-r));
 			goto out;
@@ -261,6 +263,12 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 		goto out;
 	}
 	ctl_ready = true;
+	ctl->serve.rq = &d->rq[d->nworkers];
+	if (cfg->metrics_on && (r = rb_control_metrics(ctl, cfg->metrics_host, cfg->metrics_port)) < 0) {
+		rb_logl(RB_LOG_ERR, "--metrics %s:%u: %s (--metrics off disables the endpoint)",
+			cfg->metrics_host, cfg->metrics_port, strerror(-r));
+		goto out;
+	}
 	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH) < 0)
 		goto out;
 	/* Restore saved registrations before anything is served. */
@@ -351,6 +359,7 @@ out:
 		if (d->ctl_wake_fd >= 0)
 			close(d->ctl_wake_fd);
 		rb_registry_free(d->reg);
+		free(d->rq);
 		pthread_mutex_destroy(&d->lock);
 		pthread_mutex_destroy(&d->cfg_lock);
 		pthread_cond_destroy(&d->cond);

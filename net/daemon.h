@@ -13,6 +13,7 @@
 #include "net/worker.h"
 #include "registry/dispatch.h"
 #include "registry/registry.h"
+#include "registry/reqstats.h"
 
 /* The AF_LOCAL socket rpcbind and libtirpc use, and its abstract twin. */
 #define RB_LOCAL_SOCK_PATH "/run/rpcbind.sock"
@@ -38,6 +39,9 @@ struct rb_daemon {
 	uint32_t total_conns;     /* atomic, across workers */
 	int ctl_wake_fd;          /* workers wake the control thread here */
 	struct rb_stats ctl_stats; /* counters of the registry's writer */
+	/* Metrics' request counters: one per worker, the control thread's
+	 * last (nworkers + 1). */
+	struct rb_reqstats *rq;
 	struct rb_rrl *rrl;        /* response-rate limiting, shared by workers */
 	struct rb_rrl *fwd_rrl;    /* remote calls forwarded per source (-r) */
 	/* Start-up handshake with the workers. */

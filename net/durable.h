@@ -27,6 +27,8 @@ struct rb_pending {
 	uint32_t slot, gen;
 	void *msg;
 	unsigned worker;
+	uint64_t t0_ns; /* when the call arrived (metrics) */
+	uint8_t transport; /* enum rb_rq_transport */
 };
 
 struct rb_durable {

@@ -37,6 +37,7 @@ struct rb_mut_msg {
 	enum rb_route_kind kind;
 	struct rb_dgram_route dg;     /* RB_ROUTE_UDP */
 	uint32_t conn_slot, conn_gen; /* RB_ROUTE_TCP */
+	uint64_t t0_ns;               /* received (metrics: its duration) */
 	uint32_t reply_len;
 	uint8_t reply[64]; /* a bool reply is 28 bytes */
 };

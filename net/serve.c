@@ -34,6 +34,38 @@ void rb_serve_tick(struct rb_serve *s)
 	s->now = (uint32_t)ts.tv_sec;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	s->t_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t rb_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Counts a call for the metrics. Its duration runs from the end of the
+ * previous call of this batch (or the batch's start): one clock read per
+ * call, not two. A SET/UNSET is counted by the control thread once its
+ * answer is final (after the commit). */
+static void count_call(struct rb_serve *s, const struct rb_xport *x, const uint8_t *msg,
+		       uint32_t len, enum rb_outcome o, uint32_t reply_len)
+{
+	if (!s->rq || (o == RB_OUT_MUTATE && reply_len == 0))
+		return;
+	unsigned vi, pi;
+	enum rb_rq_result r;
+	rb_rq_classify_call(msg, len, &vi, &pi);
+	if (o == RB_OUT_FORWARD)
+		r = RB_RQ_FORWARDED;
+	else if (o == RB_OUT_DROP)
+		r = RB_RQ_DROPPED;
+	else
+		r = rb_rq_classify_reply(s->enc.buf, reply_len, pi, vi);
+	uint64_t t = rb_mono_ns();
+	rb_reqstats_count(s->rq, vi, pi, rb_rq_transport_of(x->netid), r,
+			  t > s->t_ns ? t - s->t_ns : 0);
+	s->t_ns = t;
 }
 
 static const char *outcome_name(enum rb_outcome o)
@@ -100,6 +132,7 @@ static uint32_t route_mutation(struct rb_serve *s, const struct rb_mutation *m,
 	}
 	msg->m = *m;
 	msg->kind = kind;
+	msg->t0_ns = s->t_ns;
 	if (kind == RB_ROUTE_UDP) {
 		msg->dg = *rt;
 	} else {
@@ -145,20 +178,28 @@ uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 		debug_call(s, &xx, msg, len, o);
 	if (s->fwd && fwd.denied)
 		rb_count(&s->counters->fwd_denied);
+	uint32_t n = 0;
 	switch (o) {
 	case RB_OUT_REPLY:
-		return (uint32_t)e->pos;
+		n = (uint32_t)e->pos;
+		break;
 	case RB_OUT_MUTATE:
-		return route_mutation(s, &m, RB_ROUTE_UDP, rt, NULL);
+		n = route_mutation(s, &m, RB_ROUTE_UDP, rt, NULL);
+		break;
 	case RB_OUT_FORWARD:
 		/* Only with s->fwd: the forwarded call is encoded and sent
-		 * now, while msg (its arguments) is still there. */
-		return rb_fwd_start(s->fwd, s, &fwd, &xx, rt);
+		 * now, while msg (its arguments) is still there. Its reply
+		 * (an error, when it cannot go) is counted as forwarded. */
+		n = rb_fwd_start(s->fwd, s, &fwd, &xx, rt);
+		break;
 	case RB_OUT_DROP:
 	default:
 		rb_count(&s->counters->no_reply);
-		return 0;
+		o = RB_OUT_DROP;
+		break;
 	}
+	count_call(s, &xx, msg, len, o, n);
+	return n;
 }
 
 void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot)
@@ -294,8 +335,10 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	case RB_OUT_DROP:
 	default:
 		rb_count(&s->counters->no_reply);
+		count_call(s, &c->xport, rec, len, RB_OUT_DROP, 0);
 		return 0;
 	}
+	count_call(s, &c->xport, rec, len, o, n);
 	return n ? rb_conn_append(c, e->buf, n) : 0;
 }
 

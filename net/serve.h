@@ -12,6 +12,7 @@
 #include "net/counters.h"
 #include "net/mailbox.h"
 #include "registry/dispatch.h"
+#include "registry/reqstats.h"
 
 struct rb_registry;
 struct rb_fwd;
@@ -68,9 +69,21 @@ struct rb_serve {
 	uint32_t log_budget;      /* lines left in this second */
 	uint64_t log_second;      /* the second log_budget belongs to */
 	uint64_t log_suppressed;  /* lines not written for the rate limit */
+	struct rb_reqstats *rq;   /* metrics: calls by labels, durations */
 	uint32_t now;    /* wall clock seconds, for GETTIME */
 	uint64_t now_ms; /* monotonic, for timeouts */
+	uint64_t t_ns;   /* monotonic: the batch's start, then the last call's end */
 };
+
+/* The transport label of a netid. */
+static inline enum rb_rq_transport rb_rq_transport_of(enum rb_netid_idx n)
+{
+	return n == RB_NETID_LOCAL ? RB_RQ_LOCAL
+	       : rb_netid_get(n)->stream ? RB_RQ_TCP
+					 : RB_RQ_UDP;
+}
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t rb_mono_ns(void);
 
 int rb_serve_init(struct rb_serve *s);
 void rb_serve_fini(struct rb_serve *s);
