@@ -134,22 +134,31 @@ static bool local_in_use(const char *path, bool abstract)
 	return used;
 }
 
-int rb_control_listen(struct rb_control *ctl, const char *path)
+int rb_control_listen(struct rb_control *ctl, const char *path, struct rb_passed_set *ps)
 {
-	if (local_in_use(path, false) || local_in_use(path, true)) {
-		rb_log("another port mapper is serving on %s: not starting", path);
-		return -EADDRINUSE;
+	/* Passed by systemd (ringbind.socket): systemd made the file and
+	 * removes it; we neither check, unlink nor chmod it. */
+	int fd = rb_passed_take_local(ps, path, false);
+	if (fd >= 0) {
+		ctl->listen_fd[0] = fd;
+	} else {
+		if (local_in_use(path, false) || local_in_use(path, true)) {
+			rb_log("another port mapper is serving on %s: not starting", path);
+			return -EADDRINUSE;
+		}
+		fd = rb_listen_local(path, false);
+		if (fd < 0) {
+			rb_log("cannot listen on %s: %s", path, strerror(-fd));
+			return fd;
+		}
+		ctl->listen_fd[0] = fd;
+		snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	}
-	int fd = rb_listen_local(path, false);
-	if (fd < 0) {
-		rb_log("cannot listen on %s: %s", path, strerror(-fd));
-		return fd;
-	}
-	ctl->listen_fd[0] = fd;
-	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	/* The abstract twin is scoped to the network namespace; a failure
 	 * there (an old kernel, another daemon) is not fatal. */
-	fd = rb_listen_local(path, true);
+	fd = rb_passed_take_local(ps, path, true);
+	if (fd < 0)
+		fd = rb_listen_local(path, true);
 	if (fd < 0)
 		rb_log("abstract socket @%s unavailable: %s", path, strerror(-fd));
 	ctl->listen_fd[1] = fd;
@@ -408,6 +417,10 @@ static void on_timer(struct rb_control *ctl)
 	rb_registry_reclaim(ctl->d->reg);
 	rb_durable_retry(&ctl->du, ctl->serve.now_ms);
 	rb_http_tick(&ctl->http, ctl->serve.now_ms);
+	if (ctl->serve.now_ms >= ctl->next_status_ms) {
+		ctl->next_status_ms = ctl->serve.now_ms + RB_STATUS_MS;
+		rb_control_status(ctl);
+	}
 	if (ctl->serve.now_ms >= ctl->next_stale_ms) {
 		ctl->next_stale_ms = ctl->serve.now_ms + RB_STALE_SCAN_MS;
 		rb_control_scan_stale(ctl, false);
@@ -428,6 +441,18 @@ int rb_control_metrics(struct rb_control *ctl, const char *host, uint16_t port)
 {
 	return rb_http_listen(&ctl->http, host, port, ctl->ep, (uint64_t)C_HTTP << 56,
 			      (uint64_t)C_HTTPC << 56);
+}
+
+void rb_control_status(struct rb_control *ctl)
+{
+	struct rb_daemon *d = ctl->d;
+	char st[200];
+	snprintf(st, sizeof(st),
+		 "STATUS=serving: %zu registrations, %u TCP + %u local connections, %u workers%s",
+		 rb_registry_count(d->reg), __atomic_load_n(&d->total_conns, __ATOMIC_RELAXED),
+		 ctl->live, d->nworkers,
+		 ctl->du.p ? "" : "; state directory unusable: SET/UNSET answered FALSE");
+	rb_notify(st);
 }
 
 /* SIGHUP: rebuilds the configuration from the file and the command line

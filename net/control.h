@@ -6,12 +6,16 @@
 
 #include "net/counters.h"
 #include "net/durable.h"
+#include "net/activation.h"
 #include "net/http.h"
 #include "net/stale.h"
 #include "net/limits.h"
 #include "net/serve.h"
 
 struct rb_daemon;
+
+/* How often systemd's STATUS= line is refreshed. */
+#define RB_STATUS_MS 10000u
 
 struct rb_control {
 	struct rb_daemon *d;
@@ -30,13 +34,16 @@ struct rb_control {
 	uint64_t reaped;      /* stale registrations removed */
 	struct rb_http http;  /* metrics, /healthz, /readyz (--metrics) */
 	uint64_t heartbeat_ms; /* atomic: the loop's last iteration (watchdog) */
+	uint64_t next_status_ms; /* next STATUS= line to systemd */
 };
 
 int rb_control_init(struct rb_control *ctl, struct rb_daemon *d);
 /* Listens on path and on the abstract "@path". */
-int rb_control_listen(struct rb_control *ctl, const char *path);
+int rb_control_listen(struct rb_control *ctl, const char *path, struct rb_passed_set *ps);
 /* Serves the metrics endpoint at host:port. 0 or -errno. */
 int rb_control_metrics(struct rb_control *ctl, const char *host, uint16_t port);
+/* Sends systemd a STATUS= line: registrations, connections, state. */
+void rb_control_status(struct rb_control *ctl);
 /* Looks for stale registrations now; logs what it finds. */
 void rb_control_scan_stale(struct rb_control *ctl, bool write_list);
 /* Serves until SIGTERM/SIGINT; 0 on a clean stop. */

@@ -1,6 +1,7 @@
 #include "net/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "net/notify.h"
 #include "net/privs.h"
 #include "net/sockdiag.h"
+#include "net/watchdog.h"
 
 void rb_daemon_signals(sigset_t *set)
 {
@@ -127,6 +129,21 @@ void rb_worker_started(struct rb_worker *w, int err)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* A UDP or TCP listener for worker wid: a socket systemd passed for this
+ * address (shared by every worker: a SO_REUSEPORT group cannot mix our
+ * sockets with one bound by pid 1 under another uid), else our own. */
+static int inet_listener(struct rb_daemon *d, unsigned wid, int type,
+			 const struct rb_bind_addr *a)
+{
+	int fd = rb_passed_take_inet(d->passed, type, a, d->cfg.port);
+	if (fd == -ENOENT)
+		return rb_listen_inet(type, a, d->cfg.port);
+	if (fd < 0 || wid == 0)
+		return fd;
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return dfd < 0 ? -errno : dfd;
+}
+
 static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
 			  const struct rb_bind_addr *addrs, unsigned naddrs,
 			  bool *have_v6)
@@ -134,12 +151,12 @@ static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
 	for (unsigned i = 0; i < naddrs; i++) {
 		const struct rb_bind_addr *a = &addrs[i];
 		bool v6 = a->family == RB_AF_INET6;
-		int u = rb_listen_inet(SOCK_DGRAM, a, d->cfg.port);
+		int u = inet_listener(d, w->id, SOCK_DGRAM, a);
 		if (u == -EAFNOSUPPORT && v6)
 			continue; /* no IPv6 on this host: serve IPv4 only */
 		if (u < 0)
 			return u;
-		int t = rb_listen_inet(SOCK_STREAM, a, d->cfg.port);
+		int t = inet_listener(d, w->id, SOCK_STREAM, a);
 		if (t < 0) {
 			close(u);
 			return t;
@@ -207,6 +224,13 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	d->passed = calloc(1, sizeof(*d->passed));
+	if (!d->passed || rb_passed_collect(d->passed, err, sizeof(err)) < 0) {
+		rb_logl(RB_LOG_ERR, "%s", err[0] ? err : "out of memory");
+		goto out;
+	}
+	if (d->passed->n)
+		rb_log("socket activation: %u sockets passed", d->passed->n);
 	d->rrl = malloc(sizeof(*d->rrl));
 	if (!d->rrl)
 		goto out;
@@ -269,8 +293,9 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 			cfg->metrics_host, cfg->metrics_port, strerror(-r));
 		goto out;
 	}
-	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH) < 0)
+	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH, d->passed) < 0)
 		goto out;
+	rb_passed_close_unused(d->passed);
 	/* Restore saved registrations before anything is served. */
 	if (rb_durable_start(&ctl->du, d->reg, &d->ctl_stats, cfg, &d->policy) < 0)
 		goto out;
@@ -324,7 +349,12 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 
 	rb_log("ready: port %u, %u workers, backend %s", cfg->port, d->nworkers,
 	       d->backend == RB_BACKEND_URING ? "io_uring" : "epoll");
+	ctl->heartbeat_ms = ctl->serve.now_ms;
+	rb_control_status(ctl);
 	rb_notify("READY=1");
+	struct rb_watchdog wd;
+	if ((r = rb_watchdog_start(&wd, ctl)) < 0)
+		rb_logl(RB_LOG_ERR, "watchdog thread: %s (no WATCHDOG=1 pings)", strerror(-r));
 	/* After a restart: which restored services are gone? (Also every
 	 * RB_STALE_SCAN_MS, and on SIGUSR1.) */
 	rb_serve_tick(&ctl->serve);
@@ -332,6 +362,7 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 	rb_control_scan_stale(ctl, false);
 	status = rb_control_run(ctl) == 0 ? 0 : 1;
 	rb_notify("STOPPING=1");
+	rb_watchdog_stop(&wd);
 
 stop:
 	for (unsigned i = 0; i < spawned; i++) {
@@ -360,6 +391,7 @@ out:
 			close(d->ctl_wake_fd);
 		rb_registry_free(d->reg);
 		free(d->rq);
+		free(d->passed);
 		pthread_mutex_destroy(&d->lock);
 		pthread_mutex_destroy(&d->cfg_lock);
 		pthread_cond_destroy(&d->cond);

@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/ratelimit.h"
+#include "net/activation.h"
 #include "net/log.h"
 #include "net/worker.h"
 #include "registry/dispatch.h"
@@ -42,6 +43,7 @@ struct rb_daemon {
 	/* Metrics' request counters: one per worker, the control thread's
 	 * last (nworkers + 1). */
 	struct rb_reqstats *rq;
+	struct rb_passed_set *passed; /* systemd socket activation */
 	struct rb_rrl *rrl;        /* response-rate limiting, shared by workers */
 	struct rb_rrl *fwd_rrl;    /* remote calls forwarded per source (-r) */
 	/* Start-up handshake with the workers. */
