@@ -329,6 +329,11 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 		goto out;
 	}
 
+	/* Alive from the start (for /readyz and the watchdog): a worker's
+	 * first loop iteration may wait up to RB_TICK_MS for an event. */
+	rb_serve_tick(&ctl->serve);
+	for (unsigned i = 0; i < d->nworkers; i++)
+		d->workers[i].heartbeat_ms = ctl->serve.now_ms;
 	for (; spawned < d->nworkers; spawned++) {
 		if (pthread_create(&d->workers[spawned].thread, NULL, worker_main,
 				   &d->workers[spawned]) != 0) {

@@ -60,6 +60,10 @@ foreach(_be uring epoll)
   rb_e2e_test(e2e_diff_${_be}      diff      "${_rbn}" 130)
   rb_e2e_test(e2e_robust_${_be}    robust    "${_rb} --backend ${_be}" 120 concurrency)
   rb_e2e_test(e2e_stale_${_be}     stale     "${_rb} --backend ${_be}" 40)
+  # Operations: metrics/health endpoint, config file, SIGHUP reload
+  # (concurrency: the reload hands a configuration to running workers).
+  rb_e2e_test(e2e_ops_${_be}       ops       "${_rb} --backend ${_be}" 60 concurrency)
+  rb_e2e_test(e2e_systemd_${_be}   systemd   "${_rb} --backend ${_be}" 40)
 endforeach()
 
 # The same tests against the reference (not robust: rpcbind is known to fail
