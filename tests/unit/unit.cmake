@@ -3,6 +3,8 @@
 rb_test(test_xdr unit/test_xdr.c)
 rb_test(test_record unit/test_record.c)
 rb_test(test_config unit/test_config.c)
+rb_test(test_config_file unit/test_config_file.c)
+rb_test(test_reqstats unit/test_reqstats.c)
 
 # These two compare against libtirpc (xdr_callmsg, taddr2uaddr).
 rb_test(test_rpc_msg unit/test_rpc_msg.c)
