@@ -87,9 +87,14 @@ static void refusal_log(struct rb_durable *du, const struct rb_mutation *m, int 
 	if (!du->log_budget)
 		return;
 	du->log_budget--;
-	rb_log("refused %s %u %u %s %s from owner %s: %s",
-	       m->op == RB_MUT_SET ? "SET" : "UNSET", m->prog, m->vers, m->netid,
-	       m->uaddr, m->owner, rb_mutation_refusal(why));
+	char peer[RB_UADDR_MAX + 24] = "?";
+	if (m->peer.family == RB_AF_LOCAL)
+		snprintf(peer, sizeof(peer), "local uid %lld", (long long)m->peer_uid);
+	else if (rb_uaddr_print(&m->peer, peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "?");
+	rb_logl(RB_LOG_NOTICE, "refused %s %u %u %s %s from %s (owner %s): %s",
+		m->op == RB_MUT_SET ? "SET" : "UNSET", m->prog, m->vers, m->netid, m->uaddr, peer,
+		m->owner, rb_mutation_refusal(why));
 }
 
 struct rb_pending *rb_durable_apply(struct rb_durable *du, const struct rb_mutation *m)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "net/limits.h"
 #include "net/persist.h"
 #include "registry/dispatch.h"
 
@@ -72,8 +73,6 @@ void rb_durable_stop(struct rb_durable *du);
  * its saved registrations are restored and SET/UNSET work again. */
 void rb_durable_retry(struct rb_durable *du, uint64_t now_ms);
 
-/* Refusal log lines per second (the rest are counted). */
-#define RB_REFUSAL_LOG_RATE 20u
 
 /* Vets m against policy, applies it and holds its reply; returns the pending slot, whose routing
  * fields the caller fills in. NULL only when out of memory (the caller

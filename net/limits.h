@@ -41,4 +41,8 @@
 /* Listening sockets of one kind a worker may own (one per -h address). */
 #define RB_LISTEN_MAX (2u + 2u * 16u)
 
+/* Refused SET/UNSET: log lines per second per thread (the rest are only
+ * counted, in the metrics). */
+#define RB_REFUSAL_LOG_RATE 20u
+
 #endif

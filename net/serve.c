@@ -1,6 +1,7 @@
 #include "net/serve.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -44,6 +45,25 @@ uint64_t rb_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A SET/UNSET from a caller that may not change the registry (not local,
+ * no -i): one line each, at most RB_REFUSAL_LOG_RATE a second per thread. */
+static void refusal_log(struct rb_serve *s, const struct rb_xport *x, unsigned pi)
+{
+	uint64_t sec = s->now_ms / 1000u;
+	if (sec != s->refuse_second) {
+		s->refuse_second = sec;
+		s->refuse_budget = RB_REFUSAL_LOG_RATE;
+	}
+	if (!s->refuse_budget)
+		return;
+	s->refuse_budget--;
+	char peer[RB_UADDR_MAX + 1] = "?";
+	if (rb_uaddr_print(&x->peer, peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "?");
+	rb_logl(RB_LOG_NOTICE, "refused %s from %s over %s: not a local caller (AUTH_TOOWEAK)",
+		pi == RB_PROC_SET ? "SET" : "UNSET", peer, rb_netid_get(x->netid)->name);
+}
+
 /* Counts a call for the metrics. Its duration runs from the end of the
  * previous call of this batch (or the batch's start): one clock read per
  * call, not two. A SET/UNSET is counted by the control thread once its
@@ -62,6 +82,8 @@ static void count_call(struct rb_serve *s, const struct rb_xport *x, const uint8
 		r = RB_RQ_DROPPED;
 	else
 		r = rb_rq_classify_reply(s->enc.buf, reply_len, pi, vi);
+	if (r == RB_RQ_DENIED && vi < RB_RQ_VERS - 1 && (pi == RB_PROC_SET || pi == RB_PROC_UNSET))
+		refusal_log(s, x, pi);
 	uint64_t t = rb_mono_ns();
 	rb_reqstats_count(s->rq, vi, pi, rb_rq_transport_of(x->netid), r,
 			  t > s->t_ns ? t - s->t_ns : 0);

@@ -69,6 +69,8 @@ struct rb_serve {
 	uint32_t log_budget;      /* lines left in this second */
 	uint64_t log_second;      /* the second log_budget belongs to */
 	uint64_t log_suppressed;  /* lines not written for the rate limit */
+	uint32_t refuse_budget;   /* refusal lines left in this second */
+	uint64_t refuse_second;
 	struct rb_reqstats *rq;   /* metrics: calls by labels, durations */
 	uint32_t now;    /* wall clock seconds, for GETTIME */
 	uint64_t now_ms; /* monotonic, for timeouts */

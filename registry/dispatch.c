@@ -186,6 +186,8 @@ void rb_mutation_begin(struct rb_call *k, enum rb_mut_op op, uint32_t prog,
 	m->prog = prog;
 	m->vers = vers;
 	rb_derive_owner(k->x, m->owner, sizeof(m->owner));
+	m->peer = k->x->peer;
+	m->peer_uid = k->x->peer.family == RB_AF_LOCAL ? k->x->peer_uid : -1;
 }
 
 int rb_merge_uaddr(const struct rb_xport *x, const struct rb_entry *e,

@@ -102,6 +102,8 @@ struct rb_mutation {
 	char netid[RB_NETID_MAX + 1];  /* "" (v3/v4 UNSET): every netid */
 	char uaddr[RB_UADDR_MAX + 1];
 	char owner[RB_OWNER_MAX + 1];  /* derived from the transport */
+	struct rb_addr peer;           /* the caller, for refusal logs */
+	int64_t peer_uid;              /* AF_LOCAL: SO_PEERCRED uid, else -1 */
 };
 
 enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,

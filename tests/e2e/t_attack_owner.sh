@@ -49,7 +49,7 @@ t_main() {
 		expect_set "uid 65534: SET $i of 5 (port $((40000 + i))) is TRUE" $T 65534 $((400300 + i)) "$(uaddr $((40000 + i)))"
 	done
 	expect_set "uid 65534: the 6th SET is FALSE (quota)" $F 65534 400306 "$(uaddr 40006)"
-	expect_log "the refusal is logged" 'refused SET 400306 1 udp .* from owner 65534: .*quota'
+	expect_log "the refusal is logged" 'refused SET 400306 1 udp .* from local uid 65534 \(owner 65534\): .*quota'
 	expect_set "uid 65534: a 7th, over tcp, is FALSE too" $F 65534 400307 "$(uaddr 40007)" tcp
 	got=$(rawcall local,uid=65534 100000/2/1 pmap:400308,1,17,40008 | awk '{print $2}')
 	if [ "$got" = $F ]; then pass "uid 65534: a PMAP v2 SET over the quota is FALSE"
@@ -69,14 +69,14 @@ t_main() {
 
 	attack_begin "uid 65533 claims system ports (--port-policy strict)"
 	expect_set "uid 65533: port 80 is FALSE" $F 65533 400501 "$(uaddr 80)"
-	expect_log "the refusal is logged" 'refused SET 400501 1 udp 0\.0\.0\.0\.0\.80 from owner 65533: .*below 1024'
+	expect_log "the refusal is logged" 'refused SET 400501 1 udp 0\.0\.0\.0\.0\.80 from local uid 65533 \(owner 65533\): .*below 1024'
 	expect_set "uid 65533: port 1023 over tcp is FALSE" $F 65533 400502 "$(uaddr 1023)" tcp
 	expect_set "uid 65533: port 80 over udp6 is FALSE" $F 65533 400503 "::.0.80" udp6
 	got=$(rawcall local,uid=65533 100000/2/1 pmap:400504,1,6,111 | awk '{print $2}')
 	if [ "$got" = $F ]; then pass "uid 65533: PMAP v2 SET of port 111 is FALSE"
 	else fail "uid 65533: PMAP v2 SET of port 111: expected $F, got $got"; fi
 	expect_set "uid 65533: port 0 is FALSE" $F 65533 400505 "$(uaddr 0)"
-	expect_log "the refusal is logged" 'refused SET 400505 1 udp .* from owner 65533: .*port 0'
+	expect_log "the refusal is logged" 'refused SET 400505 1 udp .* from local uid 65533 \(owner 65533\): .*port 0'
 	expect_set "uid 65533: a malformed address (\"hello\") is FALSE" $F 65533 400506 hello
 	expect_set "uid 65533: a malformed address (port part 300) is FALSE" $F 65533 400507 0.0.0.0.300.1
 	expect_set "uid 65533: port 1024 is TRUE" $T 65533 400508 "$(uaddr 1024)"

@@ -46,6 +46,13 @@ t_main() {
 	rexpect "v4 SET over TCP from $ATK_THERE: TOOWEAK" 'AUTH_ERROR:5' tcp 100000/4/1 rpcb:400200,1,tcp,198.18.0.2.8.1,x
 	rexpect "v3 UNSET over UDP from $ATK_THERE: TOOWEAK" 'AUTH_ERROR:5' udp 100000/3/2 "rpcb:$ATK_LONG_PROG,1,udp,,"
 	rexpect "v4 UNSET over TCP from $ATK_THERE: TOOWEAK" 'AUTH_ERROR:5' tcp 100000/4/2 rpcb:100000,4,,,
+	if is_ringbind; then
+		if wait_for 2000 grep -q "refused SET from $ATK_THERE\.[0-9]*\.[0-9]* over udp: not a local caller" "$E2E_SRV_ERR"; then
+			pass "a refused SET is logged with the peer and the reason"
+		else
+			fail "no 'refused SET from $ATK_THERE' log line"
+		fi
+	fi
 	expect_result "nothing was registered: GETPORT 400200 is 0" 'SUCCESS:00000000' udp 100000/2/3 pmap:400200,1,17,0
 	expect_result "nothing was removed: $ATK_LONG_PROG is still there" 'SUCCESS:0000002f*' \
 		udp 100000/3/3 "rpcb:$ATK_LONG_PROG,1,,,"

@@ -28,7 +28,7 @@ t_main() {
 		local,uid=65534 100000/3/1 rpcb:$P,1,tcp,0.0.0.0.16.5,
 	expect_result "uid 65534 registers a TCP port nobody holds: refused" "SUCCESS:00000000" \
 		local,uid=65534 100000/3/1 rpcb:$Q,1,tcp,0.0.0.0.16.6,
-	if wait_for 2000 grep -q "refused SET $((Q)) 1 tcp 0.0.0.0.16.6 from owner 65534: the owner does not hold that port" "$E2E_SRV_ERR"; then
+	if wait_for 2000 grep -q "refused SET $((Q)) 1 tcp 0.0.0.0.16.6 from local uid 65534 (owner 65534): the owner does not hold that port" "$E2E_SRV_ERR"; then
 		pass "the refusal is logged"
 	else
 		fail "no 'refused SET ... the owner does not hold that port' line"
