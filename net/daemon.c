@@ -288,14 +288,14 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 	}
 	ctl_ready = true;
 	ctl->serve.rq = &d->rq[d->nworkers];
+	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH, d->passed) < 0)
+		goto out;
+	rb_passed_close_unused(d->passed);
 	if (cfg->metrics_on && (r = rb_control_metrics(ctl, cfg->metrics_host, cfg->metrics_port)) < 0) {
 		rb_logl(RB_LOG_ERR, "--metrics %s:%u: %s (--metrics off disables the endpoint)",
 			cfg->metrics_host, cfg->metrics_port, strerror(-r));
 		goto out;
 	}
-	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH, d->passed) < 0)
-		goto out;
-	rb_passed_close_unused(d->passed);
 	/* Restore saved registrations before anything is served. */
 	if (rb_durable_start(&ctl->du, d->reg, &d->ctl_stats, cfg, &d->policy) < 0)
 		goto out;

@@ -11,6 +11,8 @@ pkgs=(
   clang libclang-rt-14-dev                  # libFuzzer targets
   iproute2 util-linux                       # network namespaces for end-to-end tests
   nfs-common nfs-kernel-server              # e2e: rpc.statd, rpc.mountd, showmount, exportfs as clients
+  curl prometheus                           # e2e: the metrics endpoint (curl), promtool checks it
+  systemd python3 python3-yaml              # systemd-analyze verify, systemd-socket-activate; deploy/ checks
 )
 
 missing=()
