@@ -1,0 +1,32 @@
+# Checks of the deployment material (deploy/, man/, examples/), labelled
+# "deploy": `ctest -L deploy`. Included from tests/CMakeLists.txt.
+#
+# deploy_units: systemd-analyze verify on the units and drop-ins, the
+#   tmpfiles.d and sysusers.d entries (skipped, 77, without systemd-analyze).
+# deploy_manifests: Kubernetes YAML, Dockerfile, example configuration and
+#   man pages against each other and against the built binary's --help and
+#   option parser (skipped, 77, without python3-yaml). The daemon is never
+#   started: every argument vector is checked with a bad last argument.
+
+add_test(NAME deploy_units
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_units.sh
+    ${PROJECT_SOURCE_DIR} $<TARGET_FILE:ringbind>)
+
+find_package(Python3 COMPONENTS Interpreter QUIET)
+if(Python3_Interpreter_FOUND)
+  # bench/ is added after tests/, so ringbind-load is looked up when the
+  # build files are generated, not now; without RB_BENCH it is left out.
+  add_test(NAME deploy_manifests
+    COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/deploy/check_deploy.py
+      --source ${PROJECT_SOURCE_DIR}
+      --ringbind $<TARGET_FILE:ringbind>
+      $<$<TARGET_EXISTS:ringbind-load>:--load=$<TARGET_FILE:ringbind-load>>)
+else()
+  add_test(NAME deploy_manifests
+    COMMAND sh -c "echo 'SKIP: python3 not found'; exit 77")
+endif()
+
+set_tests_properties(deploy_units deploy_manifests PROPERTIES
+  LABELS deploy
+  SKIP_RETURN_CODE 77
+  TIMEOUT 120)
