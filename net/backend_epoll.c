@@ -10,6 +10,7 @@
 
 #include "net/daemon.h"
 #include "net/forward.h"
+#include "net/tcpmux.h"
 #include "net/worker.h"
 
 #define EV_MAX 256
@@ -18,7 +19,8 @@
  * one busy socket cannot starve the others. */
 #define UDP_ROUNDS 4
 
-enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE, T_FWD };
+/* T_MUX: the TCPMUX front's own epoll set (net/tcpmux.h), nested in ours. */
+enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE, T_FWD, T_MUX };
 
 static inline uint64_t tag(enum tag t, uint32_t idx, uint32_t gen)
 {
@@ -299,6 +301,12 @@ int rb_worker_run_epoll(struct rb_worker *w)
 	}
 	ev.data.u64 = tag(T_WAKE, 0, 0);
 	epoll_ctl(be->ep, EPOLL_CTL_ADD, w->wake_fd, &ev);
+	if (rb_tcpmux_fd(w) >= 0) {
+		/* Level-triggered: events left after one bounded run keep the
+		 * nested set readable, so the next iteration takes them. */
+		ev.data.u64 = tag(T_MUX, 0, 0);
+		epoll_ctl(be->ep, EPOLL_CTL_ADD, rb_tcpmux_fd(w), &ev);
+	}
 	rb_worker_started(w, 0);
 	for (unsigned i = 0; w->fwd && i < RB_FWD_FAMILIES; i++) {
 		if (w->fwd->fd[i] < 0)
@@ -338,6 +346,9 @@ int rb_worker_run_epoll(struct rb_worker *w)
 			}
 			case T_FWD:
 				on_fwd(w, be, idx);
+				break;
+			case T_MUX:
+				rb_tcpmux_run(w);
 				break;
 			}
 		}

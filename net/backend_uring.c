@@ -9,6 +9,7 @@
  * reader section. */
 #include <errno.h>
 #include <liburing.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 
 #include "net/daemon.h"
 #include "net/forward.h"
+#include "net/tcpmux.h"
 #include "net/worker.h"
 
 /* One UDP buffer: the recvmsg_out header, the peer address, the pktinfo
@@ -39,6 +41,7 @@ enum op {
 	OP_WAKE,
 	OP_TICK,
 	OP_FWD_RECV, /* a service's reply on a forwarding socket (-r) */
+	OP_MUX,      /* the TCPMUX front's epoll set is readable */
 };
 
 /* user_data: op (8 bits) | index (24 bits) | generation (32 bits). */
@@ -83,6 +86,7 @@ struct uring_be {
 	uint64_t udp_rearm;    /* UDP receives to re-arm at the next tick (bits) */
 	uint64_t accept_rearm; /* accepts to re-arm at the next tick (bits) */
 	unsigned fwd_rearm;    /* forwarding receives to re-arm (bits) */
+	bool mux_rearm;        /* the TCPMUX poll, to re-arm at the next tick */
 };
 
 static struct io_uring_sqe *get_sqe(struct uring_be *be)
@@ -151,6 +155,21 @@ static void arm_wake(struct rb_worker *w, struct uring_be *be)
 		return;
 	io_uring_prep_read(sqe, w->wake_fd, &be->wake_val, sizeof(be->wake_val), 0);
 	io_uring_sqe_set_data64(sqe, ud(OP_WAKE, 0, 0));
+}
+
+/* The TCPMUX front keeps its sockets in an epoll set of its own, so that
+ * one implementation (splice between non-blocking sockets) serves both
+ * backends: one single-shot poll on that set, re-armed after each run.
+ * Single-shot because a poll armed on a still-ready set completes at
+ * once, so events left over by a bounded run are never stranded
+ * (multishot poll would wait for the next wake-up). */
+static void arm_mux(struct rb_worker *w, struct uring_be *be)
+{
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (!sqe)
+		return;
+	io_uring_prep_poll_add(sqe, rb_tcpmux_fd(w), POLLIN);
+	io_uring_sqe_set_data64(sqe, ud(OP_MUX, 0, 0));
 }
 
 static void arm_tick(struct uring_be *be)
@@ -419,6 +438,9 @@ static void on_tick(struct rb_worker *w, struct uring_be *be)
 		if (be->fwd_rearm & (1u << i))
 			arm_fwd_recv(w, be, i);
 	be->fwd_rearm = 0;
+	if (be->mux_rearm)
+		arm_mux(w, be);
+	be->mux_rearm = false;
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0 && c->recv_nobufs && !c->closing && !c->paused)
@@ -455,6 +477,13 @@ static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe
 		break;
 	case OP_FWD_RECV:
 		on_fwd_recv(w, be, cqe);
+		break;
+	case OP_MUX:
+		rb_tcpmux_run(w);
+		if (cqe->res < 0) /* never spin on an error: at the tick */
+			be->mux_rearm = true;
+		else if (!rb_worker_stopping(w))
+			arm_mux(w, be);
 		break;
 	}
 }
@@ -634,6 +663,8 @@ int rb_worker_run_uring(struct rb_worker *w)
 			arm_fwd_recv(w, be, i);
 	arm_wake(w, be);
 	arm_tick(be);
+	if (rb_tcpmux_fd(w) >= 0)
+		arm_mux(w, be);
 	rb_worker_started(w, 0);
 
 	while (!rb_worker_stopping(w)) {

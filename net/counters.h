@@ -31,7 +31,18 @@
 	X(fwd_rate_limited, "remote calls dropped by the forward rate limit")  \
 	X(fwd_duplicates, "retransmitted remote calls not forwarded again")    \
 	X(fwd_send_failed, "remote calls that could not be sent")              \
-	X(fwd_unmatched, "datagrams on a forwarding socket matching no call")
+	X(fwd_unmatched, "datagrams on a forwarding socket matching no call")  \
+	X(tcpmux_accepted, "TCPMUX connections accepted")                      \
+	X(tcpmux_denied, "TCPMUX connections from outside --tcpmux-allow")    \
+	X(tcpmux_refused_cap, "TCPMUX connections refused at --tcpmux-max-conn") \
+	X(tcpmux_requests, "TCPMUX name lines received")                       \
+	X(tcpmux_proxied, "TCPMUX connections carried to a service (+)")       \
+	X(tcpmux_refused, "TCPMUX requests refused (-): unknown, bad, HELP off") \
+	X(tcpmux_help, "TCPMUX HELP lists sent")                               \
+	X(tcpmux_timeouts, "TCPMUX connections with no name or answer in time") \
+	X(tcpmux_idle_closed, "TCPMUX pairs closed after --tcpmux-idle-timeout") \
+	X(tcpmux_bytes_to_service, "bytes carried from TCPMUX clients to services") \
+	X(tcpmux_bytes_to_client, "bytes carried from services to TCPMUX clients")
 
 struct rb_counters {
 #define RB_COUNTER_FIELD(name, help) uint64_t name;

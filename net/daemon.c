@@ -17,6 +17,7 @@
 #include "net/notify.h"
 #include "net/privs.h"
 #include "net/sockdiag.h"
+#include "net/tcpmux.h"
 #include "net/watchdog.h"
 
 void rb_daemon_signals(sigset_t *set)
@@ -268,6 +269,15 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 	d->rq = calloc(d->nworkers + 1, sizeof(*d->rq));
 	if (!d->workers || !d->rq)
 		goto out;
+	/* TCPMUX names: /etc/rpc, once (without it, program numbers only). */
+	if (cfg->tcpmux_on) {
+		r = rb_rpcnames_load(RB_RPC_NAMES_FILE, &d->rpcnames);
+		if (!d->rpcnames)
+			goto out;
+		if (r < 0)
+			rb_log("--tcpmux: %s: %s (names are program numbers only)",
+			       RB_RPC_NAMES_FILE, strerror(-r));
+	}
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		struct rb_worker *w = &d->workers[i];
 		/* Pin only when there is a CPU for each worker. */
@@ -279,6 +289,10 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 		w->serve.rq = &d->rq[i];
 		if ((r = open_listeners(d, w, addrs, naddrs, &have_v6)) < 0) {
 			rb_log("cannot bind port %u: %s", cfg->port, strerror(-r));
+			goto out;
+		}
+		if (cfg->tcpmux_on && (r = rb_tcpmux_init(w, cfg)) < 0) {
+			rb_log("--tcpmux: cannot serve port %u: %s", cfg->tcpmux_port, strerror(-r));
 			goto out;
 		}
 	}
@@ -405,6 +419,7 @@ out:
 	if (d) {
 		free(d->rrl);
 		free(d->fwd_rrl);
+		free(d->rpcnames);
 	}
 	free(d);
 	return status;

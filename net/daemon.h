@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/ratelimit.h"
+#include "core/tcpmux.h"
 #include "net/activation.h"
 #include "net/log.h"
 #include "net/worker.h"
@@ -46,6 +47,11 @@ struct rb_daemon {
 	struct rb_passed_set *passed; /* systemd socket activation */
 	struct rb_rrl *rrl;        /* response-rate limiting, shared by workers */
 	struct rb_rrl *fwd_rrl;    /* remote calls forwarded per source (-r) */
+	/* TCPMUX (--tcpmux): /etc/rpc's names, read once at start and never
+	 * changed (workers read it freely), and mux connections across
+	 * workers (atomic, against --tcpmux-max-conn). */
+	struct rb_rpcnames *rpcnames;
+	uint32_t tcpmux_conns;
 	/* Start-up handshake with the workers. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

@@ -9,6 +9,7 @@
 
 #include "net/daemon.h"
 #include "net/forward.h"
+#include "net/tcpmux.h"
 
 /* Copies the published configuration and applies it to this worker. */
 static void take_config(struct rb_worker *w)
@@ -95,6 +96,7 @@ void rb_worker_fini(struct rb_worker *w)
 		close(w->udp[i].fd);
 	for (unsigned i = 0; i < w->n_tcp; i++)
 		close(w->tcp[i].fd);
+	rb_tcpmux_fini(w);
 	struct rb_mut_msg *m;
 	while ((m = rb_mailbox_pop_rep(&w->mbox)))
 		free(m);
@@ -285,6 +287,7 @@ void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops)
 		struct fwd_send_arg a = { w, ops };
 		rb_fwd_expire(w->fwd, &w->serve, fwd_send, &a);
 	}
+	rb_tcpmux_tick(w);
 	const struct rb_limits *lim = w->serve.limits;
 	uint64_t now = w->serve.now_ms;
 	for (uint32_t i = 0; i < w->n_slots; i++) {

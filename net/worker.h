@@ -17,6 +17,7 @@
 
 struct rb_daemon;
 struct rb_fwd;
+struct rb_tcpmux;
 
 struct rb_listener {
 	int fd;
@@ -37,6 +38,7 @@ struct rb_worker {
 	struct rb_counters counters;
 	struct rb_stats stats;
 	struct rb_fwd *fwd; /* remote calls in flight (-r); NULL without -r */
+	struct rb_tcpmux *mux; /* the TCPMUX front (net/tcpmux.h); NULL when off */
 	struct rb_reader *reader;
 	struct rb_listener udp[RB_LISTEN_MAX];
 	unsigned n_udp;

@@ -3,6 +3,8 @@
 rb_test(test_xdr unit/test_xdr.c)
 rb_test(test_record unit/test_record.c)
 rb_test(test_config unit/test_config.c)
+# TCPMUX (RFC 1078): the name line, names, /etc/rpc, replies.
+rb_test(test_tcpmux unit/test_tcpmux.c)
 rb_test(test_config_file unit/test_config_file.c)
 rb_test(test_reqstats unit/test_reqstats.c)
 
