@@ -11,11 +11,10 @@
 #   <unit dir>/ringbind.service, ringbind.socket
 #   <tmpfiles dir>/ringbind.conf, <sysusers dir>/ringbind.conf
 #   share/doc/ringbind/examples/ringbind.conf
-#   share/ringbind/systemd/rpcbind.service.d/ringbind.conf and
-#     rpcbind.socket.d/ringbind.conf: the drop-ins that run ringbind as
-#     the rpcbind package's units (NFS hosts). Not active where they are
-#     installed: deploy/README.md says when to copy them to
-#     /etc/systemd/system/.
+#   share/ringbind/systemd/rpcbind.service.d/ringbind.conf: the drop-in
+#     that runs ringbind as the rpcbind package's rpcbind.service (NFS
+#     hosts). Not active where it is installed: deploy/README.md says when
+#     to copy it to /etc/systemd/system/rpcbind.service.d/.
 # Nothing is written to /etc: /etc/ringbind.conf is the administrator's
 # (copy the example; the daemon runs on its defaults without one), and an
 # install or upgrade never overwrites it.
@@ -96,11 +95,10 @@ if(TARGET ringbind-load)
           DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
 
-# systemd units and drop-ins, naming the installed binary.
+# systemd units and the drop-in, naming the installed binary.
 set(_rb_sd ${PROJECT_SOURCE_DIR}/deploy/systemd)
 set(_rb_gen ${CMAKE_BINARY_DIR}/deploy/systemd)
-foreach(f ringbind.service ringbind.socket
-          rpcbind.service.d/ringbind.conf rpcbind.socket.d/ringbind.conf)
+foreach(f ringbind.service ringbind.socket rpcbind.service.d/ringbind.conf)
   set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
                ${_rb_sd}/${f})
   file(READ ${_rb_sd}/${f} _rb_text)
@@ -116,8 +114,6 @@ install(FILES ${_rb_sd}/ringbind-sysusers.conf
         DESTINATION ${_rb_sysusers_dir} RENAME ringbind.conf)
 install(FILES ${_rb_gen}/rpcbind.service.d/ringbind.conf
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ringbind/systemd/rpcbind.service.d)
-install(FILES ${_rb_gen}/rpcbind.socket.d/ringbind.conf
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/ringbind/systemd/rpcbind.socket.d)
 
 # The example configuration: documentation, never /etc.
 install(FILES ${PROJECT_SOURCE_DIR}/examples/ringbind.conf
