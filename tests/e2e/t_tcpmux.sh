@@ -5,11 +5,13 @@
 # case, an alias, NAME/VERSION, its number, over IPv4 and IPv6) with NULL,
 # ADD and a 200 kB result through the mux, the first call pipelined with
 # the name line; its registration removed, then the name refused; a static
-# name (--tcpmux-service) to an echo service; a silent client (closed after
-# --tcpmux-line-timeout), 10 MB without CRLF (refused at once), 1,000 mux
-# connections at once (each echoed; lookups answered meanwhile; every
-# descriptor released after), --tcpmux-max-conn, --tcpmux-allow, and the
-# counters of the metrics endpoint.
+# name (--tcpmux-service) to an echo service, a half-close passed on; a
+# silent client (closed after --tcpmux-line-timeout), 10 MB without CRLF
+# (refused at once), 1,000 mux connections at once (each echoed; lookups
+# answered meanwhile; every descriptor released after), small pipes
+# (--tcpmux-buffer 8192 under a 200 kB result), --tcpmux-idle-timeout,
+# --tcpmux-max-conn, --tcpmux-allow, and the counters of the metrics
+# endpoint.
 #
 # The test's program is written into /etc/rpc, inside this test's private
 # mount namespace only (a copy of the host's file, bind-mounted over it).
@@ -138,6 +140,11 @@ t_static() {
 	mux_say "static names are case-insensitive" '^LINE \+Go$' 'ECHO\r\n' -t 500
 	mux_say "a bare LF ends the line too" '^LINE \+Go$' 'echo\n' -t 500
 	mux_say "a static name takes no version" '^LINE -unknown service$' 'echo/1\r\n'
+	# The client's half-close reaches the service after its bytes; the
+	# answer still comes back, then the service's close ends the pair.
+	mux_say "a half-close is passed on: the answer still comes back" '^LINE bye$' \
+		'echo\r\nbye\n' -s 1
+	expect "... then the service's EOF ends the pair" '^EOF$'
 }
 
 t_silent() {
@@ -246,8 +253,19 @@ t_help_reload() {
 	expect "... then closes" '^EOF$'
 }
 
-t_cap() {
-	srv_start --tcpmux 1 --tcpmux-max-conn 10 || return
+t_limits() {
+	srv_start --tcpmux 1 --tcpmux-max-conn 10 --tcpmux-idle-timeout 1000 \
+		--tcpmux-service echo=$MUX_EPORT || return
+	local t0 ms
+	t0=$(now_ms)
+	run_quiet "$MUXC" -t 5000 say 'echo\r\nonce\n'
+	ms=$(($(now_ms) - t0))
+	expect "--tcpmux-idle-timeout 1000: a pair is carried" '^LINE once$'
+	if grep -q '^EOF$' "$E2E_OUT" && [ $ms -ge 900 ] && [ $ms -le 4000 ]; then
+		pass "... and closed after $ms ms without traffic"
+	else
+		fail "idle pair: ended after $ms ms: $(tail -1 "$E2E_OUT")"
+	fi
 	run_quiet "$MUXC" -t 1500 cap 20
 	expect "--tcpmux-max-conn 10: 10 of 20 refused, 10 held" '^REFUSED 10 OPEN 10 OTHER 0$'
 	expect_result "lookups at the cap" "SUCCESS:0000006f" tcp 100000/2/3 pmap:100000,2,17,0
@@ -294,7 +312,7 @@ t_main() {
 	MUX_CONF=$E2E_TMP/ringbind.conf
 	printf '[ringbind]\n' >"$MUX_CONF"
 	srv_start --config "$MUX_CONF" --tcpmux 1 --tcpmux-service echo=$MUX_EPORT \
-		--tcpmux-line-timeout 1000 --metrics $MUX_METRICS || return
+		--tcpmux-line-timeout 1000 --tcpmux-buffer 8192 --metrics $MUX_METRICS || return
 	t_lines
 	t_rpc
 	t_static
@@ -306,7 +324,7 @@ t_main() {
 	srv_check_alive "after the TCPMUX checks"
 	srv_stop
 
-	t_cap
+	t_limits
 	t_allow
 	kill -TERM "$MUX_ECHO_PID" 2>/dev/null
 }

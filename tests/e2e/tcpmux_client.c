@@ -4,7 +4,8 @@
  *
  *   -a  the mux address (127.0.0.1; an IPv6 address works too), -p its
  *       port (1), -b a local address to send from, -t the time to wait for
- *       an answer (3000 ms).
+ *       an answer (3000 ms), -s 1: say shuts its sending side down after
+ *       the text (a half-close the mux must pass on).
  *
  * Modes (each prints what it saw; exit 0 when the exchange went as the
  * mode expects, 1 otherwise, 2 on bad usage):
@@ -47,6 +48,7 @@ static const char *g_addr = "127.0.0.1";
 static unsigned g_port = 1;
 static const char *g_src;
 static int g_timeout = 3000;
+static int g_shut;
 
 static int64_t now_ms(void)
 {
@@ -226,6 +228,8 @@ static int mode_say(const char *text)
 		return 1;
 	if (send_all(fd, buf, n) < 0)
 		puts("SENDFAIL");
+	if (g_shut)
+		shutdown(fd, SHUT_WR);
 	print_until_end(fd, g_timeout);
 	close(fd);
 	return 0;
@@ -525,6 +529,8 @@ int main(int argc, char **argv)
 			g_src = argv[i + 1];
 		else if (strcmp(argv[i], "-t") == 0)
 			g_timeout = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "-s") == 0)
+			g_shut = atoi(argv[i + 1]);
 		else
 			goto usage;
 	}
@@ -548,7 +554,7 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "cap") == 0 && left == 1)
 		return mode_cap(atoi(argv[i]));
 usage:
-	fprintf(stderr, "usage: rb_e2e_tcpmux_client [-a ADDR] [-p PORT] [-b SRC] [-t MS] "
+	fprintf(stderr, "usage: rb_e2e_tcpmux_client [-a ADDR] [-p PORT] [-b SRC] [-t MS] [-s 1] "
 			"say TEXT | rpc NAME PROG VERS [pipelined] | silent | flood BYTES | "
 			"many N NAME HOLD_MS | cap N\n");
 	return 2;
