@@ -18,6 +18,8 @@
 set(RB_FUZZ_TARGETS fuzz_handle fuzz_record fuzz_uaddr)
 # The persistence formats (journal, snapshot, rpcbind warm-start files).
 list(APPEND RB_FUZZ_TARGETS fuzz_state)
+# TCPMUX: the name line, names, /etc/rpc text, replies (core/tcpmux.h).
+list(APPEND RB_FUZZ_TARGETS fuzz_tcpmux)
 
 foreach(t IN LISTS RB_FUZZ_TARGETS)
   add_executable(replay_${t} fuzz/${t}.c fuzz/fuzz_common.c fuzz/replay_main.c)
