@@ -350,7 +350,8 @@ void rb_durable_retry(struct rb_durable *du, uint64_t now_ms_)
 
 void rb_durable_stop(struct rb_durable *du)
 {
-	rb_registry_observe(du->reg, NULL);
+	if (du->reg) /* NULL: the start failed before the state was opened */
+		rb_registry_observe(du->reg, NULL);
 	if (du->p)
 		rb_persist_close(du->p);
 	du->p = NULL;

@@ -120,6 +120,15 @@ t_main() {
 	if [ "$(metric ringbind_config_generation)" -eq 1 ]; then pass "the bad file was not applied"
 	else fail "the bad file changed the configuration"; fi
 	srv_check_alive "after the reloads"
+
+	# A second daemon in the same namespace refuses to start, cleanly
+	# (this path once crashed on its way out).
+	local out2 rc2
+	out2=$(timeout 10 $E2E_SERVER --port 1113 --metrics 127.0.0.1:9112 --state-dir "$E2E_TMP/st.second" 2>&1)
+	rc2=$?
+	if [ $rc2 -eq 1 ] && echo "$out2" | grep -q "another port mapper is serving on /run/rpcbind.sock"; then
+		pass "a second daemon refuses to start, exit 1, no crash"
+	else fail "second daemon: rc $rc2, '$out2'"; fi
 	srv_stop
 
 	# At start, a bad file refuses to start, naming the line and key.
