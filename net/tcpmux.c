@@ -67,7 +67,6 @@ struct rb_tcpmux {
 	struct mux_conn **v;
 	uint32_t n, cap;    /* slots in use (high water), room in v */
 	uint32_t free_head; /* a stack of closed slots, through next_free */
-	uint32_t live;
 };
 
 enum { K_LISTEN = 1, K_CONN = 2 };
@@ -164,7 +163,6 @@ static void conn_close(struct rb_worker *w, struct mux_conn *c)
 	c->gen++; /* events still queued for it are now stale */
 	c->next_free = m->free_head;
 	m->free_head = c->slot;
-	m->live--;
 	__atomic_sub_fetch(&w->d->tcpmux_conns, 1, __ATOMIC_RELAXED);
 }
 
@@ -656,7 +654,6 @@ static void on_accept(struct rb_worker *w, struct rb_tcpmux *m, unsigned i)
 		c->sfd = c->up.pr = c->up.pw = c->down.pr = c->down.pw = -1;
 		c->since_ms = c->active_ms = w->serve.now_ms;
 		rb_mux_line_init(&c->line);
-		m->live++;
 		rb_count(&w->counters.tcpmux_accepted);
 		if (set_interest(m, c, 0, EPOLLIN) < 0)
 			conn_close(w, c);
@@ -778,7 +775,10 @@ void rb_tcpmux_tick(struct rb_worker *w)
 			}
 		} else if (now - c->since_ms > line_to) {
 			rb_count(&w->counters.tcpmux_timeouts);
-			if (c->st == MS_LINE) { /* a "-" for a silent client */
+			/* A "-" for a silent client, or one whose service did
+			 * not accept in time; one that does not read its
+			 * answer gets nothing more. */
+			if (c->st == MS_LINE || c->st == MS_CONNECT) {
 				refuse_now(c->cfd, "timeout");
 				c->cfd = -1;
 			}

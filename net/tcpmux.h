@@ -16,8 +16,8 @@
  * the pipe, sized to --tcpmux-buffer, is the cap on bytes in flight). An
  * EOF is passed on as a half-close (shutdown SHUT_WR) once what was read
  * before it is delivered; the pair closes when both directions have ended,
- * on any error, when one side has been half-closed for the line timeout,
- * or after --tcpmux-idle-timeout without traffic. --tcpmux-max-conn caps
+ * on any error, or after --tcpmux-idle-timeout without traffic (a
+ * half-closed pair included). --tcpmux-max-conn caps
  * mux connections across all workers (one atomic count in the daemon); at
  * the cap a connection is accepted and closed at once, so accept never
  * spins.
