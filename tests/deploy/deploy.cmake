@@ -7,9 +7,17 @@
 #   man pages against each other and against the built binary's --help and
 #   option parser (skipped, 77, without python3-yaml). The daemon is never
 #   started: every argument vector is checked with a bad last argument.
+# deploy_privs: the daemon run under the privileges of the systemd unit,
+#   the DaemonSet and the sidecar, each in its own network and mount
+#   namespace, must serve (skipped, 77, when not root or without unshare,
+#   setpriv, setcap or curl).
 
 add_test(NAME deploy_units
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_units.sh
+    ${PROJECT_SOURCE_DIR} $<TARGET_FILE:ringbind>)
+
+add_test(NAME deploy_privs
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_privs.sh
     ${PROJECT_SOURCE_DIR} $<TARGET_FILE:ringbind>)
 
 find_package(Python3 COMPONENTS Interpreter QUIET)
@@ -26,7 +34,7 @@ else()
     COMMAND sh -c "echo 'SKIP: python3 not found'; exit 77")
 endif()
 
-set_tests_properties(deploy_units deploy_manifests PROPERTIES
+set_tests_properties(deploy_units deploy_manifests deploy_privs PROPERTIES
   LABELS deploy
   SKIP_RETURN_CODE 77
   TIMEOUT 120)
