@@ -90,7 +90,7 @@ if [ "${RB_PRIVS_SCENARIO:-}" != "" ]; then
 		exit 1
 	fi
 	code=000
-	for _ in $(seq 50); do
+	for _ in $(seq 150); do # up to 15 s: sanitizer builds start slower
 		code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9111/readyz || true)
 		[ "$code" = 200 ] && break
 		kill -0 "$pid" 2>/dev/null || break
