@@ -34,7 +34,11 @@ else()
     COMMAND sh -c "echo 'SKIP: python3 not found'; exit 77")
 endif()
 
-set_tests_properties(deploy_units deploy_manifests deploy_privs PROPERTIES
+# deploy_install: cmake --install into a staging folder (DESTDIR).
+add_test(NAME deploy_install
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_install.sh ${CMAKE_BINARY_DIR})
+
+set_tests_properties(deploy_units deploy_manifests deploy_privs deploy_install PROPERTIES
   LABELS deploy
   SKIP_RETURN_CODE 77
   TIMEOUT 120)
