@@ -80,13 +80,8 @@ static void refusal_log(struct rb_durable *du, const struct rb_mutation *m, int 
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if ((uint64_t)ts.tv_sec != du->log_second) {
-		du->log_second = (uint64_t)ts.tv_sec;
-		du->log_budget = RB_REFUSAL_LOG_RATE;
-	}
-	if (!du->log_budget)
+	if (!rb_log_budget_take(&du->refuse_log, (uint64_t)ts.tv_sec, RB_REFUSAL_LOG_RATE, NULL))
 		return;
-	du->log_budget--;
 	char peer[RB_UADDR_MAX + 24] = "?";
 	if (m->peer.family == RB_AF_LOCAL)
 		snprintf(peer, sizeof(peer), "local uid %lld", (long long)m->peer_uid);

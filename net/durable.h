@@ -14,6 +14,7 @@
 
 #include "core/config.h"
 #include "net/limits.h"
+#include "net/log.h"
 #include "net/persist.h"
 #include "registry/dispatch.h"
 
@@ -39,8 +40,7 @@ struct rb_durable {
 	 * protocol? 1 yes, 0 no, -errno cannot tell (then allowed). */
 	int (*owns_port)(uint32_t uid, const char *netid, uint16_t port);
 	uint64_t refused;          /* SET refused by policy */
-	uint32_t log_budget;       /* refusal lines left this second */
-	uint64_t log_second;
+	struct rb_log_budget refuse_log; /* refusal lines a second */
 	struct rb_stats *stats; /* setinfo/unsetinfo of final TRUE answers */
 	struct rb_persist *p;   /* NULL: state cannot be written */
 	bool recording;

@@ -79,6 +79,26 @@ static void vlog(enum rb_log_level level, const char *fmt, va_list ap)
 	}
 }
 
+bool rb_log_budget_take(struct rb_log_budget *b, uint64_t sec, uint32_t rate,
+			uint64_t *suppressed_before)
+{
+	if (suppressed_before)
+		*suppressed_before = 0;
+	if (sec != b->second) {
+		if (suppressed_before)
+			*suppressed_before = b->suppressed;
+		b->second = sec;
+		b->left = rate;
+		b->suppressed = 0;
+	}
+	if (!b->left) {
+		b->suppressed++;
+		return false;
+	}
+	b->left--;
+	return true;
+}
+
 void rb_logl(enum rb_log_level level, const char *fmt, ...)
 {
 	va_list ap;

@@ -14,6 +14,18 @@
 void rb_log_init(enum rb_log_target target, enum rb_log_level level, bool foreground);
 void rb_log_set_level(enum rb_log_level level);
 bool rb_log_enabled(enum rb_log_level level);
+/* A per-thread allowance of log lines a second, for lines a client can
+ * cause: the caller owns it (no sharing, no atomics). */
+struct rb_log_budget {
+	uint64_t second;
+	uint32_t left;
+	uint64_t suppressed; /* lines refused in the current second */
+};
+/* Whether one more line may go out in second sec, at most rate a second.
+ * When a new second starts and suppressed_before is not NULL, it gets how
+ * many lines the previous second refused. */
+bool rb_log_budget_take(struct rb_log_budget *b, uint64_t sec, uint32_t rate,
+			uint64_t *suppressed_before);
 /* A line at level (no newline needed). */
 void rb_logl(enum rb_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -49,14 +49,8 @@ uint64_t rb_mono_ns(void)
  * no -i): one line each, at most RB_REFUSAL_LOG_RATE a second per thread. */
 static void refusal_log(struct rb_serve *s, const struct rb_xport *x, unsigned pi)
 {
-	uint64_t sec = s->now_ms / 1000u;
-	if (sec != s->refuse_second) {
-		s->refuse_second = sec;
-		s->refuse_budget = RB_REFUSAL_LOG_RATE;
-	}
-	if (!s->refuse_budget)
+	if (!rb_log_budget_take(&s->refuse_log, s->now_ms / 1000u, RB_REFUSAL_LOG_RATE, NULL))
 		return;
-	s->refuse_budget--;
 	char peer[RB_UADDR_MAX + 1] = "?";
 	if (rb_uaddr_print(&x->peer, peer, sizeof(peer)) < 0)
 		snprintf(peer, sizeof(peer), "?");
@@ -103,20 +97,12 @@ static const char *outcome_name(enum rb_outcome o)
 static void debug_call(struct rb_serve *s, const struct rb_xport *x,
 		       const uint8_t *msg, uint32_t len, enum rb_outcome o)
 {
-	uint64_t sec = s->now_ms / 1000u;
-	if (sec != s->log_second) {
-		if (s->log_suppressed)
-			rb_log("debug: %llu call lines suppressed",
-			       (unsigned long long)s->log_suppressed);
-		s->log_second = sec;
-		s->log_budget = RB_DEBUG_LOG_RATE;
-		s->log_suppressed = 0;
-	}
-	if (!s->log_budget) {
-		s->log_suppressed++;
+	uint64_t dropped;
+	bool ok = rb_log_budget_take(&s->debug_log, s->now_ms / 1000u, RB_DEBUG_LOG_RATE, &dropped);
+	if (dropped)
+		rb_log("debug: %llu call lines suppressed", (unsigned long long)dropped);
+	if (!ok)
 		return;
-	}
-	s->log_budget--;
 	struct rb_rpc_call c;
 	enum rb_auth_stat why;
 	char peer[RB_UADDR_MAX + 1] = "local";

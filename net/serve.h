@@ -10,6 +10,7 @@
 #include "core/ratelimit.h"
 #include "core/record.h"
 #include "net/counters.h"
+#include "net/log.h"
 #include "net/mailbox.h"
 #include "registry/dispatch.h"
 #include "registry/reqstats.h"
@@ -66,11 +67,8 @@ struct rb_serve {
 	struct rb_rrl *rrl;       /* per-source rate limit for UDP (workers) */
 	struct rb_fwd *fwd;       /* remote calls in flight (workers, -r); NULL: none */
 	bool debug;               /* -d: a log line per call, rate-limited */
-	uint32_t log_budget;      /* lines left in this second */
-	uint64_t log_second;      /* the second log_budget belongs to */
-	uint64_t log_suppressed;  /* lines not written for the rate limit */
-	uint32_t refuse_budget;   /* refusal lines left in this second */
-	uint64_t refuse_second;
+	struct rb_log_budget debug_log;  /* -d call lines */
+	struct rb_log_budget refuse_log; /* refused SET/UNSET lines */
 	struct rb_reqstats *rq;   /* metrics: calls by labels, durations */
 	uint32_t now;    /* wall clock seconds, for GETTIME */
 	uint64_t now_ms; /* monotonic, for timeouts */
