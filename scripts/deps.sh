@@ -12,7 +12,7 @@ pkgs=(
   iproute2 util-linux                       # network namespaces for end-to-end tests
   nfs-common nfs-kernel-server              # e2e: rpc.statd, rpc.mountd, showmount, exportfs as clients
   curl prometheus                           # e2e: the metrics endpoint (curl), promtool checks it
-  systemd python3 python3-yaml              # systemd-analyze verify, systemd-socket-activate; deploy/ checks
+  systemd python3 python3-yaml libcap2-bin  # systemd-analyze verify, systemd-socket-activate; deploy/ checks (setcap)
 )
 
 missing=()
