@@ -3,9 +3,12 @@
 # man pages, the units (naming the installed binary), the tmpfiles.d and
 # sysusers.d files and the example config land where cmake/install.cmake
 # says, and nothing under etc/.
-#   check_install.sh BUILD_DIR
+#   check_install.sh BUILD_DIR [with-load|no-load]
+# ringbind-load and its man page are installed only when the build has the
+# benchmarks (RB_BENCH, off in the sanitizer builds): no-load says so.
 set -u
 build=$1
+load=${2:-with-load}
 stage=$(mktemp -d /tmp/rb-install.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 fails=0
@@ -22,7 +25,12 @@ check() { # check WHAT TEST...
 check "sbin/ringbind installed and runs" test -x "$root/sbin/ringbind"
 check "ringbind --version" sh -c "'$root/sbin/ringbind' --version | grep -q '^ringbind '"
 check "man page ringbind(8)" test -f "$root/share/man/man8/ringbind.8"
-check "man page ringbind-load(1)" test -f "$root/share/man/man1/ringbind-load.1"
+if [ "$load" = with-load ]; then
+	check "bin/ringbind-load installed" test -x "$root/bin/ringbind-load"
+	check "man page ringbind-load(1)" test -f "$root/share/man/man1/ringbind-load.1"
+else
+	check "no ringbind-load(1) without ringbind-load" test ! -e "$root/share/man/man1/ringbind-load.1"
+fi
 check "example config under the documentation" test -f "$root/share/doc/ringbind/examples/ringbind.conf"
 unit=$(find "$stage" -name ringbind.service | head -1)
 check "ringbind.service installed" test -n "$unit"

@@ -36,7 +36,8 @@ endif()
 
 # deploy_install: cmake --install into a staging folder (DESTDIR).
 add_test(NAME deploy_install
-  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_install.sh ${CMAKE_BINARY_DIR})
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_install.sh ${CMAKE_BINARY_DIR}
+    $<IF:$<TARGET_EXISTS:ringbind-load>,with-load,no-load>)
 
 set_tests_properties(deploy_units deploy_manifests deploy_privs deploy_install PROPERTIES
   LABELS deploy
