@@ -11,6 +11,7 @@
 #include "net/daemon.h"
 #include "net/forward.h"
 #include "net/tcpmux.h"
+#include "net/udp_batch.h"
 #include "net/worker.h"
 
 #define EV_MAX 256
@@ -36,66 +37,16 @@ struct epoll_be {
 	struct sockaddr_storage rname[RB_EPOLL_BATCH];
 	uint8_t rctl[RB_EPOLL_BATCH][64];
 	uint8_t rbuf[RB_EPOLL_BATCH][RB_UDP_MAX];
-	/* sendmmsg batch, all for one socket */
-	struct mmsghdr smsg[RB_EPOLL_BATCH];
-	struct iovec siov[RB_EPOLL_BATCH];
-	struct sockaddr_storage sname[RB_EPOLL_BATCH];
-	uint8_t sctl[RB_EPOLL_BATCH][64];
-	uint8_t sbuf[RB_EPOLL_BATCH][RB_UDP_REPLY_MAX];
-	unsigned nsend;
-	int send_fd;
+	struct rb_udp_batch send;
 	uint8_t rd[READ_CHUNK];
 };
-
-static void flush_sends(struct rb_worker *w, struct epoll_be *be)
-{
-	unsigned done = 0;
-	while (done < be->nsend) {
-		int r = sendmmsg(be->send_fd, be->smsg + done, be->nsend - done, MSG_DONTWAIT);
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			/* A full socket buffer: the rest is lost, as any
-			 * datagram may be; clients retry. */
-			rb_count_n(&w->counters.udp_no_slot, be->nsend - done);
-			break;
-		}
-		done += (unsigned)r;
-		rb_count_n(&w->counters.udp_replies, (unsigned)r);
-	}
-	be->nsend = 0;
-}
-
-static void queue_send(struct rb_worker *w, struct epoll_be *be, int fd,
-		       const struct rb_dgram_route *rt, const uint8_t *p, uint32_t n)
-{
-	if (n > RB_UDP_REPLY_MAX)
-		return;
-	if (be->nsend && (be->send_fd != fd || be->nsend == RB_EPOLL_BATCH))
-		flush_sends(w, be);
-	unsigned i = be->nsend++;
-	be->send_fd = fd;
-	memcpy(be->sbuf[i], p, n);
-	memcpy(&be->sname[i], &rt->peer, rt->peer_len);
-	be->siov[i].iov_base = be->sbuf[i];
-	be->siov[i].iov_len = n;
-	struct msghdr *mh = &be->smsg[i].msg_hdr;
-	memset(mh, 0, sizeof(*mh));
-	mh->msg_name = &be->sname[i];
-	mh->msg_namelen = rt->peer_len;
-	mh->msg_iov = &be->siov[i];
-	mh->msg_iovlen = 1;
-	size_t cl = rb_route_put_pktinfo(rt, be->sctl[i], sizeof(be->sctl[i]));
-	mh->msg_control = cl ? be->sctl[i] : NULL;
-	mh->msg_controllen = cl;
-}
 
 static void e_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
 		       const uint8_t *p, uint32_t n)
 {
 	struct epoll_be *be = w->be;
-	queue_send(w, be, w->udp[rt->sock].fd, rt, p, n);
-	flush_sends(w, be);
+	rb_udp_batch_add(&be->send, &w->counters, w->udp[rt->sock].fd, rt, p, n);
+	rb_udp_batch_flush(&be->send, &w->counters);
 }
 
 static void update_interest(struct rb_worker *w, struct rb_conn *c)
@@ -181,9 +132,9 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 			uint32_t r = rb_serve_datagram(&w->serve, &x, be->rbuf[k],
 						       be->rmsg[k].msg_len, &rt);
 			if (r)
-				queue_send(w, be, fd, &rt, w->serve.enc.buf, r);
+				rb_udp_batch_add(&be->send, &w->counters, fd, &rt, w->serve.enc.buf, r);
 		}
-		flush_sends(w, be);
+		rb_udp_batch_flush(&be->send, &w->counters);
 		if ((unsigned)n < RB_EPOLL_BATCH)
 			break;
 	}

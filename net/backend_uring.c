@@ -1,8 +1,10 @@
 /* The io_uring backend: one ring per worker.
  *
  * UDP: one multishot recvmsg per socket, into a provided-buffer ring, with
- * the peer address and IP_PKTINFO in each buffer; replies are encoded into
- * send slots and leave by sendmsg from the arrival address. TCP: multishot
+ * the peer address and IP_PKTINFO in each buffer; replies are gathered
+ * over a batch of completions and leave by one sendmmsg per socket, from
+ * the arrival address (net/udp_batch.h: a UDP send never waits, so a
+ * submission and a completion per reply would buy nothing). TCP: multishot
  * accept; per connection one recv at a time (so reading can pause when the
  * client stops reading its replies) from a second buffer ring, and one send
  * at a time. Completions are handled in batches, each inside one registry
@@ -18,6 +20,7 @@
 #include "net/daemon.h"
 #include "net/forward.h"
 #include "net/tcpmux.h"
+#include "net/udp_batch.h"
 #include "net/worker.h"
 
 /* One UDP buffer: the recvmsg_out header, the peer address, the pktinfo
@@ -34,7 +37,6 @@
 
 enum op {
 	OP_UDP_RECV = 1,
-	OP_UDP_SEND,
 	OP_ACCEPT,
 	OP_TCP_RECV,
 	OP_TCP_SEND,
@@ -65,22 +67,12 @@ static inline uint32_t ud_gen(uint64_t u)
 /* Re-arm masks hold one bit per listening socket. */
 _Static_assert(RB_LISTEN_MAX <= 64, "re-arm masks are 64 bits");
 
-struct send_slot {
-	struct msghdr mh;
-	struct iovec iov;
-	struct sockaddr_storage peer;
-	uint8_t cbuf[64];
-	uint8_t buf[RB_UDP_REPLY_MAX];
-};
-
 struct uring_be {
 	struct io_uring ring;
 	struct io_uring_buf_ring *udp_br, *tcp_br;
 	uint8_t *udp_bufs, *tcp_bufs;
 	struct msghdr udp_tmpl; /* what multishot recvmsg lays out */
-	struct send_slot *slots;
-	uint32_t free_slot[RB_URING_SEND_SLOTS];
-	uint32_t n_free_slot;
+	struct rb_udp_batch send; /* UDP replies of this batch of completions */
 	uint64_t wake_val;
 	struct __kernel_timespec tick;
 	uint64_t udp_rearm;    /* UDP receives to re-arm at the next tick (bits) */
@@ -187,33 +179,7 @@ static void u_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
 		       const uint8_t *p, uint32_t n)
 {
 	struct uring_be *be = w->be;
-	if (!be->n_free_slot || n > RB_UDP_REPLY_MAX) {
-		rb_count(&w->counters.udp_no_slot);
-		return;
-	}
-	uint32_t si = be->free_slot[--be->n_free_slot];
-	struct send_slot *s = &be->slots[si];
-	struct io_uring_sqe *sqe = get_sqe(be);
-	if (!sqe) {
-		be->free_slot[be->n_free_slot++] = si;
-		rb_count(&w->counters.udp_no_slot);
-		return;
-	}
-	memcpy(s->buf, p, n);
-	memcpy(&s->peer, &rt->peer, rt->peer_len);
-	s->iov.iov_base = s->buf;
-	s->iov.iov_len = n;
-	memset(&s->mh, 0, sizeof(s->mh));
-	s->mh.msg_name = &s->peer;
-	s->mh.msg_namelen = rt->peer_len;
-	s->mh.msg_iov = &s->iov;
-	s->mh.msg_iovlen = 1;
-	size_t cl = rb_route_put_pktinfo(rt, s->cbuf, sizeof(s->cbuf));
-	s->mh.msg_control = cl ? s->cbuf : NULL;
-	s->mh.msg_controllen = cl;
-	io_uring_prep_sendmsg(sqe, w->udp[rt->sock].fd, &s->mh, 0);
-	io_uring_sqe_set_data64(sqe, ud(OP_UDP_SEND, si, 0));
-	rb_count(&w->counters.udp_replies);
+	rb_udp_batch_add(&be->send, &w->counters, w->udp[rt->sock].fd, rt, p, n);
 }
 
 static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
@@ -309,7 +275,7 @@ static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 		if (n)
 			u_udp_send(w, &rt, w->serve.enc.buf, n);
 	}
-	/* The reply was copied into a send slot: the buffer can go back. */
+	/* The reply was copied into the send batch: the buffer can go back. */
 	recycle(be->udp_br, be->udp_bufs, UDP_BUF_SIZE, RB_URING_UDP_BUFS, bid);
 }
 
@@ -334,7 +300,7 @@ static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 		rb_worker_fwd_input(w, i, io_uring_recvmsg_name(o), o->namelen, payload, plen,
 				    (o->flags & MSG_TRUNC) != 0, &uring_ops);
 	}
-	/* The answer was copied into a send slot: the buffer can go back. */
+	/* The answer was copied out: the buffer can go back. */
 	recycle(be->udp_br, be->udp_bufs, UDP_BUF_SIZE, RB_URING_UDP_BUFS, bid);
 }
 
@@ -454,9 +420,6 @@ static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe
 	switch (ud_op(cqe->user_data)) {
 	case OP_UDP_RECV:
 		on_udp_recv(w, be, cqe);
-		break;
-	case OP_UDP_SEND:
-		be->free_slot[be->n_free_slot++] = ud_idx(cqe->user_data);
 		break;
 	case OP_ACCEPT:
 		on_accept(w, be, cqe);
@@ -618,7 +581,6 @@ static void be_free(struct uring_be *be)
 	free(be->tcp_br);
 	free(be->udp_bufs);
 	free(be->tcp_bufs);
-	free(be->slots);
 	free(be);
 }
 
@@ -637,17 +599,11 @@ int rb_worker_run_uring(struct rb_worker *w)
 	if (!r)
 		r = setup_buf_ring(&be->ring, &be->tcp_br, &be->tcp_bufs, RB_URING_TCP_BUFS,
 				   RB_URING_TCP_BUF_SIZE, BGID_TCP);
-	be->slots = calloc(RB_URING_SEND_SLOTS, sizeof(*be->slots));
-	if (!r && !be->slots)
-		r = -ENOMEM;
 	if (r) {
 		io_uring_queue_exit(&be->ring);
 		be_free(be);
 		return r;
 	}
-	for (uint32_t i = 0; i < RB_URING_SEND_SLOTS; i++)
-		be->free_slot[i] = RB_URING_SEND_SLOTS - 1 - i;
-	be->n_free_slot = RB_URING_SEND_SLOTS;
 	be->udp_tmpl.msg_namelen = UDP_NAME_LEN;
 	be->udp_tmpl.msg_controllen = UDP_CTRL_LEN;
 	be->tick.tv_sec = RB_TICK_MS / 1000;
@@ -685,6 +641,7 @@ int rb_worker_run_uring(struct rb_worker *w)
 		}
 		io_uring_cq_advance(&be->ring, n);
 		rb_reader_end(w->reader);
+		rb_udp_batch_flush(&be->send, &w->counters);
 	}
 
 	/* Leaving: close every connection; the kernel cancels what is in

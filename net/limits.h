@@ -30,14 +30,15 @@
 #define RB_DEBUG_LOG_RATE 50u
 /* How often timers (reaping, blocked connections) are checked. */
 #define RB_TICK_MS 250u
-/* io_uring: provided buffers for UDP and TCP reads, and UDP reply slots. */
+/* io_uring: provided buffers for UDP and TCP reads. */
 #define RB_URING_ENTRIES 1024u
 #define RB_URING_UDP_BUFS 256u
 #define RB_URING_TCP_BUFS 256u
 #define RB_URING_TCP_BUF_SIZE 4096u
-#define RB_URING_SEND_SLOTS 256u
-/* epoll: datagrams read or written per recvmmsg/sendmmsg. */
+/* epoll: datagrams read per recvmmsg. */
 #define RB_EPOLL_BATCH 32u
+/* UDP replies sent per sendmmsg (net/udp_batch.h), both backends. */
+#define RB_UDP_SEND_BATCH 32u
 /* Listening sockets of one kind a worker may own (one per -h address). */
 #define RB_LISTEN_MAX (2u + 2u * 16u)
 

@@ -31,7 +31,7 @@ static const struct {
 	const char *reason;
 } drops[] = {
 	{ offsetof(struct rb_counters, udp_dropped_big), "udp_oversize" },
-	{ offsetof(struct rb_counters, udp_no_slot), "udp_no_send_slot" },
+	{ offsetof(struct rb_counters, udp_send_refused), "udp_send_refused" },
 	{ offsetof(struct rb_counters, tcp_refused_cap), "connection_cap" },
 	{ offsetof(struct rb_counters, tcp_oversize), "record_oversize" },
 	{ offsetof(struct rb_counters, tcp_reaped_idle), "idle_timeout" },

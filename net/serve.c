@@ -28,14 +28,16 @@ void rb_serve_fini(struct rb_serve *s)
 	s->enc.buf = NULL;
 }
 
+/* Once per batch of work. One precise clock read: the seconds of the
+ * wall clock (GETTIME, stale checks) need no better than the coarse
+ * clock's few milliseconds, which costs no time-stamp counter read. */
 void rb_serve_tick(struct rb_serve *s)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	s->now = (uint32_t)ts.tv_sec;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	s->t_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	s->t_ns = rb_mono_ns();
+	s->now_ms = s->t_ns / 1000000u;
 }
 
 uint64_t rb_mono_ns(void)
@@ -157,16 +159,15 @@ static uint32_t route_mutation(struct rb_serve *s, const struct rb_mutation *m,
 	return 0;
 }
 
-uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
+uint32_t rb_serve_datagram(struct rb_serve *s, struct rb_xport *x,
 			   const uint8_t *msg, uint32_t len,
 			   const struct rb_dgram_route *rt)
 {
 	struct rb_mutation m;
 	struct rb_fwd_req fwd;
 	struct rb_xdr_enc *e = &s->enc;
-	struct rb_xport xx = *x;
 
-	xx.now = s->now;
+	x->now = s->now;
 	/* Response-rate limiting: untrusted sources only, before any work. */
 	if (s->rrl && !rb_peer_trusted(&s->policy, &x->peer) &&
 	    !rb_rrl_allow(s->rrl, &x->peer, s->now_ms)) {
@@ -179,11 +180,11 @@ uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 	 * engine answers SYSTEM_ERR. */
 	size_t limit = e->limit;
 	e->limit = RB_UDP_REPLY_MAX;
-	enum rb_outcome o = rb_handle_call_ex(&s->hctx, &xx, msg, len, e, &m,
+	enum rb_outcome o = rb_handle_call_ex(&s->hctx, x, msg, len, e, &m,
 					      s->fwd ? &fwd : NULL);
 	e->limit = limit;
 	if (s->debug)
-		debug_call(s, &xx, msg, len, o);
+		debug_call(s, x, msg, len, o);
 	if (s->fwd && fwd.denied)
 		rb_count(&s->counters->fwd_denied);
 	uint32_t n = 0;
@@ -198,7 +199,7 @@ uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 		/* Only with s->fwd: the forwarded call is encoded and sent
 		 * now, while msg (its arguments) is still there. Its reply
 		 * (an error, when it cannot go) is counted as forwarded. */
-		n = rb_fwd_start(s->fwd, s, &fwd, &xx, rt);
+		n = rb_fwd_start(s->fwd, s, &fwd, x, rt);
 		break;
 	case RB_OUT_DROP:
 	default:
@@ -206,7 +207,7 @@ uint32_t rb_serve_datagram(struct rb_serve *s, const struct rb_xport *x,
 		o = RB_OUT_DROP;
 		break;
 	}
-	count_call(s, &xx, msg, len, o, n);
+	count_call(s, x, msg, len, o, n);
 	return n;
 }
 

@@ -60,7 +60,12 @@ static enum rb_outcome pmap_getport(struct rb_call *k)
 	if (netid) {
 		const struct rb_entry *e = rb_lookup_any_version(
 			k->ctx->reg, m.prog, m.vers, netid, 3);
-		if (e && rb_uaddr_port(rb_entry_uaddr(e), e->uaddr_len, &port))
+		/* e->port is the uaddr's port when the registration parsed:
+		 * the uaddr's bytes (another cache line) are read only when
+		 * it did not. */
+		if (e && e->port)
+			port = e->port;
+		else if (e && rb_uaddr_port(rb_entry_uaddr(e), e->uaddr_len, &port))
 			port = 0;
 		rb_stats_lookup(k->ctx->stats, k->vi, m.prog, m.vers, netid,
 				port != 0);
