@@ -32,3 +32,7 @@ set_tests_properties(test_persist_enospc PROPERTIES SKIP_RETURN_CODE 77)
 rb_test(test_sockdiag unit/test_sockdiag.c)
 target_link_libraries(test_sockdiag PRIVATE rb_net)
 set_tests_properties(test_sockdiag PROPERTIES SKIP_RETURN_CODE 77)
+
+# UDP reply batches (net/udp_batch.c) over loopback sockets.
+rb_test(test_udp_batch unit/test_udp_batch.c)
+target_link_libraries(test_udp_batch PRIVATE rb_net)
