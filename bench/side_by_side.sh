@@ -82,31 +82,51 @@ if [ $INNER -eq 1 ]; then
 	}
 	# start NAME PORT KIND CMD...: the server in its own mount namespace
 	# (its own /run), pinned to CPU 0; sets PID_<NAME>. The PID is the
-	# server's own: unshare, bash and taskset each exec the next.
+	# server's own: unshare, bash and taskset each exec the next. With
+	# OWN_NET=1 also in its own network namespace (NET_<NAME>=1): two
+	# ringbinds may not share one, as each would see the other's abstract
+	# socket (@/run/rpcbind.sock) and refuse to start; the load then runs
+	# in that namespace (in_net).
 	start() {
-		local name=$1 port=$2 kind=$3
+		local name=$1 port=$2 kind=$3 net=""
 		shift 3
-		unshare -m --propagation private bash -c '
+		[ "${OWN_NET:-0}" = 1 ] && net=-n
+		eval "NET_$name=${OWN_NET:-0}"
+		RB_OWN_NET=$net unshare -m $net --propagation private bash -c '
+			[ -z "$RB_OWN_NET" ] || ip link set lo up || exit 1
 			mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
 			mkdir -p /run/rpcbind /run/lock && chmod 700 /run/rpcbind
 			getent passwd _rpc >/dev/null && chown _rpc /run/rpcbind
 			exec nice -n -10 taskset -c 0 "$@"' _ "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 		local pid=$!
 		PIDS="$PIDS $pid"
+		# (nsenter needs the new namespace made: wait for it, 5 s at most)
+		local i=0
+		while [ -n "$net" ] && [ $i -lt 500 ] &&
+			[ "$(readlink /proc/$pid/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do
+			sleep 0.01; i=$((i + 1))
+		done
 		eval "PID_$name=$pid"
 		case $kind in
 		ringbind) wait_until 10000 grep -q 'ringbind: ready' "$TMP/$name.err" ;;
 		floor) wait_until 10000 grep -q 'ringbind-floor: ready' "$TMP/$name.err" ;;
-		*) wait_until 10000 "$LOAD" --port "$port" --mode udp --call null --count 1 --timeout-ms 200 ;;
+		*) wait_until 10000 in_net "$name" "$LOAD" --port "$port" --mode udp --call null --count 1 --timeout-ms 200 ;;
 		esac || { log "$name did not come up: $(tail -3 "$TMP/$name.err")"; return 1; }
 		log "$name up (pid $pid, port $port): $*"
+	}
+	# in_net NAME CMD...: CMD in NAME's network namespace (see start).
+	in_net() {
+		local name=$1 own pid
+		shift
+		eval "own=\${NET_$name:-0} pid=\${PID_$name:-}"
+		if [ "$own" = 1 ]; then nsenter -t "$pid" -n -- "$@"; else "$@"; fi
 	}
 	# prime NAME PORT N [ARGS]: register N programs; 0 when all were.
 	prime() {
 		local name=$1 port=$2 n=$3 pid
 		shift 3
 		eval "pid=\$PID_$name"
-		nice -n -10 taskset -c 1 "$LOAD" --port "$port" --mode prime --prime "$n" --server-pid "$pid" "$@" \
+		in_net "$name" nice -n -10 taskset -c 1 "$LOAD" --port "$port" --mode prime --prime "$n" --server-pid "$pid" "$@" \
 			>"$TMP/prime.$name.$n" 2>&1
 		local rc=$?
 		log "$name: $(grep '^prime:' "$TMP/prime.$name.$n")"
@@ -120,7 +140,7 @@ if [ $INNER -eq 1 ]; then
 		eval "pid=\${PID_$name:-}"
 		[ -n "$pid" ] || return 0
 		local line
-		line=$(timeout 60 nice -n -10 taskset -c 1 "$LOAD" --port "$port" --server-pid "$pid" \
+		line=$(in_net "$name" timeout 60 nice -n -10 taskset -c 1 "$LOAD" --port "$port" --server-pid "$pid" \
 			--duration "$SECS" --warmup "$WARM" --timeout-ms 2000 "$@" 2>&1 | grep '^RESULT')
 		[ -n "$line" ] || line="RESULT failed=1"
 		echo "P=$p S=$name R=$r $line" >>"$RESULTS"
@@ -138,8 +158,8 @@ if [ $INNER -eq 1 ]; then
 	if [ $HAVE_RPCBIND = 1 ]; then prime rpcbind 111 10 --prime-proto both || HAVE_RPCBIND=0; fi
 	[ $HAVE_RPCBIND = 1 ] || { PID_rpcbind=""; log "rpcbind: left out"; }
 	if [ "$LARGE" = 1 ]; then
-		start rb100k 1111 ringbind "$RB" -f -w --workers 1 --port 1111 --state-dir /run/ringbind || exit 1
-		start rb1m 1112 ringbind "$RB" -f -w --workers 1 --port 1112 --state-dir /run/ringbind || exit 1
+		OWN_NET=1 start rb100k 1111 ringbind "$RB" -f -w --workers 1 --port 1111 --state-dir /run/ringbind || exit 1
+		OWN_NET=1 start rb1m 1112 ringbind "$RB" -f -w --workers 1 --port 1112 --state-dir /run/ringbind || exit 1
 		# shellcheck disable=SC2034 # read through eval in point()
 		prime rb100k 1111 100000 || PID_rb100k=""
 		# shellcheck disable=SC2034 # read through eval in point()
@@ -204,7 +224,7 @@ for p in "$RB" "$LOAD" "$FLOOR"; do
 	[ -x "$p" ] || { echo "side_by_side.sh: $p missing; build first:" \
 		"cmake --build $BUILD --target ringbind ringbind-load ringbind-floor" >&2; exit 2; }
 done
-for p in unshare taskset ip sysctl timeout; do
+for p in unshare nsenter taskset ip sysctl timeout; do
 	command -v $p >/dev/null || { echo "side_by_side.sh: needs $p" >&2; exit 2; }
 done
 [ "$(nproc)" -ge 2 ] || echo "side_by_side.sh: fewer than 2 CPUs; client and server will share one" >&2
