@@ -158,7 +158,8 @@ void rb_stats_put(struct rb_xdr_enc *e, const struct rb_stats *s)
 			rb_xdr_put_opaque(e, a->netid, a->netid_len);
 		}
 		rb_xdr_put_bool(e, false);
-		/* rmtinfo: remote calls are not forwarded by this engine. */
+		/* rmtinfo: not kept. Forwarded calls (-r) are counted only in
+		 * the metrics (README, where ringbind differs from rpcbind). */
 		rb_xdr_put_bool(e, false);
 	}
 }
