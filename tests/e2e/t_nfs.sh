@@ -25,10 +25,18 @@ nfs_setup() {
 	fi
 }
 
-registered() { # PROG: rpcinfo -p lists it on udp and tcp
-	local out
-	out=$(rpcinfo -p 127.0.0.1 2>/dev/null) || return 1
-	echo "$out" | grep -Eq "^ +$1 +[0-9]+ +udp " && echo "$out" | grep -Eq "^ +$1 +[0-9]+ +tcp "
+all_registered() { # PROG VERS...: the v3 DUMP lists each VERS on udp, tcp, udp6 and tcp6
+	# A daemon registers its versions and netids one SET at a time, so seeing
+	# one of them is no sign that the rest are there yet (mountd v3 tcp6 comes
+	# last, tens of milliseconds after v1 udp).
+	local out prog=$1 v n
+	shift
+	out=$(rpcinfo 2>/dev/null) || return 1
+	for v in "$@"; do
+		for n in udp tcp udp6 tcp6; do
+			echo "$out" | grep -Eq "^ +$prog +$v +$n " || return 1
+		done
+	done
 }
 gone() { # PROG: no registration of PROG on any netid (v3 DUMP over the local socket)
 	local out
@@ -56,10 +64,10 @@ t_main() {
 	local statd=$E2E_BG
 	bg rpc.mountd -F
 	local mountd=$E2E_BG
-	if wait_for 15000 registered 100024; then pass "rpc.statd registered status (100024) on udp and tcp"
-	else fail "rpc.statd did not register within 15 s"; fi
-	if wait_for 15000 registered 100005; then pass "rpc.mountd registered mountd (100005) on udp and tcp"
-	else fail "rpc.mountd did not register within 15 s"; fi
+	if wait_for 15000 all_registered 100024 1; then pass "rpc.statd registered status (100024) v1 on every netid"
+	else fail "rpc.statd did not register within 15 s"; rpcinfo | sed 's/^/  | /'; fi
+	if wait_for 15000 all_registered 100005 1 2 3; then pass "rpc.mountd registered mountd (100005) v1-v3 on every netid"
+	else fail "rpc.mountd did not register within 15 s"; rpcinfo | sed 's/^/  | /'; fi
 
 	run_check "rpcinfo -p with the NFS daemons" rpcinfo -p 127.0.0.1
 	for v in 1 2 3; do
@@ -108,7 +116,7 @@ t_main() {
 	statd=$E2E_BG
 	bg rpc.mountd -F
 	mountd=$E2E_BG
-	if wait_for 15000 registered 100024 && wait_for 15000 registered 100005; then
+	if wait_for 15000 all_registered 100024 1 && wait_for 15000 all_registered 100005 1 2 3; then
 		pass "rpc.statd and rpc.mountd register again after a restart"
 	else
 		fail "rpc.statd/rpc.mountd did not register again within 15 s"
