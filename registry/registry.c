@@ -144,18 +144,72 @@ static unsigned long entry_hash_key(uint32_t prog, uint32_t vers,
 	return mix64(hash_netid(h, netid, len));
 }
 
+/* Hash tags. ck_hs (as Debian builds ck, without CK_MD_POINTER_PACK) calls
+ * entry_cmp on every occupied slot it probes, and each call reads an entry
+ * from memory: with a million registrations that is a cache miss per
+ * probe, and a lookup probes 1.5 slots on average at ck_hs's load of up to
+ * 1/2. So the entries table stores each entry's pointer with 16 bits of its
+ * hash in the top bits, which user-space addresses leave zero on Linux
+ * (below 2^47 unless a mapping asks for more, which malloc never does), and
+ * entry_cmp rejects a slot whose tag differs without reading the entry.
+ * The tag is never zero, so an untagged pointer (a key from the writer)
+ * always gets the full comparison. Every pointer that ck_hs hands back goes
+ * through entry_untag. */
+#if UINTPTR_MAX == UINT64_MAX
+#define ENTRY_TAG_SHIFT 48
+static inline uintptr_t entry_tag(unsigned long h)
+{
+	return ((uintptr_t)(h >> ENTRY_TAG_SHIFT) | 1u) << ENTRY_TAG_SHIFT;
+}
+static inline uintptr_t entry_tag_of(const void *p)
+{
+	return (uintptr_t)p >> ENTRY_TAG_SHIFT;
+}
+static inline const struct rb_entry *entry_untag(const void *p)
+{
+	return (const struct rb_entry *)((uintptr_t)p &
+					 (((uintptr_t)1 << ENTRY_TAG_SHIFT) - 1));
+}
+#else /* no spare pointer bits: no tags, every probe compares */
+static inline uintptr_t entry_tag(unsigned long h)
+{
+	(void)h;
+	return 0;
+}
+static inline uintptr_t entry_tag_of(const void *p)
+{
+	(void)p;
+	return 0;
+}
+static inline const struct rb_entry *entry_untag(const void *p)
+{
+	return p;
+}
+#endif
+
+/* p with its hash tag; NULL when p's own top bits are in use. */
+static inline void *entry_tagged(const struct rb_entry *p, unsigned long h)
+{
+	if (entry_tag_of(p))
+		return NULL;
+	return (void *)((uintptr_t)p | entry_tag(h));
+}
+
 static unsigned long entry_hash(const void *o, unsigned long seed)
 {
-	const struct rb_entry *e = o;
+	const struct rb_entry *e = entry_untag(o);
 	return entry_hash_key(e->prog, e->vers, e->netid, e->netid_len, seed);
 }
 
 static bool entry_cmp(const void *a, const void *b)
 {
-	const struct rb_entry *x = a, *y = b;
+	uintptr_t ta = entry_tag_of(a), tb = entry_tag_of(b);
+	if (ta && tb && ta != tb)
+		return false; /* hashes differ: no need to read the entry */
+	const struct rb_entry *x = entry_untag(a), *y = entry_untag(b);
 	/* ck_hs compares candidates before the lookup returns one. */
-	RB_TSAN_ACQUIRE(a);
-	RB_TSAN_ACQUIRE(b);
+	RB_TSAN_ACQUIRE(x);
+	RB_TSAN_ACQUIRE(y);
 	return x->prog == y->prog && x->vers == y->vers &&
 	       netid_eq(x->netid, x->netid_len, y->netid, y->netid_len);
 }
@@ -315,7 +369,8 @@ const struct rb_entry *rb_lookup(const struct rb_registry *reg, uint32_t prog,
 	/* ck_hs_get does not modify the table; its prototype is not const. */
 	ck_hs_t *hs = (ck_hs_t *)(uintptr_t)&reg->entries;
 	unsigned long h = entry_hash_key(prog, vers, netid, netid_len, hs->seed);
-	const struct rb_entry *e = ck_hs_get(hs, h, &key);
+	const void *k = entry_tagged(&key, h);
+	const struct rb_entry *e = entry_untag(ck_hs_get(hs, h, k ? k : &key));
 	if (e)
 		RB_TSAN_ACQUIRE(e);
 	return e;
@@ -567,7 +622,8 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	 * publishes with a store fence (and so does CK_LIST). */
 	RB_TSAN_RELEASE(e);
 	unsigned long h = entry_hash(e, reg->entries.seed);
-	if (!ck_hs_put(&reg->entries, h, e)) {
+	void *te = entry_tagged(e, h);
+	if (!te || !ck_hs_put(&reg->entries, h, te)) {
 		tls_writer = NULL;
 		owner_add(reg, owner, -1);
 		free(e);
@@ -576,7 +632,7 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	}
 	if (!progset_publish(reg, np, ps, prog)) {
 		/* Readers may already have seen e: retire it through the epoch. */
-		ck_hs_remove(&reg->entries, h, e);
+		ck_hs_remove(&reg->entries, h, te);
 		ck_epoch_call(reg->writer, &e->epoch, entry_free);
 		tls_writer = NULL;
 		owner_add(reg, owner, -1);
@@ -643,7 +699,8 @@ int rb_registry_unset(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 			continue;
 		if (reg->obs.removed)
 			reg->obs.removed(reg->obs.arg, e);
-		ck_hs_remove(&reg->entries, entry_hash(e, reg->entries.seed), e);
+		unsigned long h = entry_hash(e, reg->entries.seed);
+		ck_hs_remove(&reg->entries, h, entry_tagged(e, h));
 		reg->entries_removed++;
 		order_remove(reg, e);
 		owner_add(reg, rb_entry_owner(e), -1);

@@ -36,3 +36,7 @@ set_tests_properties(test_sockdiag PROPERTIES SKIP_RETURN_CODE 77)
 # UDP reply batches (net/udp_batch.c) over loopback sockets.
 rb_test(test_udp_batch unit/test_udp_batch.c)
 target_link_libraries(test_udp_batch PRIVATE rb_net)
+
+# The registry's keyed table at 200,000 keys: lookups, misses, netid case,
+# removal with a rebuild (registry.c keeps hash tags in its pointers).
+rb_test(test_registry unit/test_registry.c)

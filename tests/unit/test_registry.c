@@ -1,0 +1,155 @@
+/* The registry's keyed table at a size where probes collide: 200,000
+ * registrations, then lookups of every key, of keys that differ from
+ * registered ones in one field, in netid case, and of keys never
+ * registered; removal of most of them (which makes the table rebuild);
+ * lookups again. The entries table keeps hash tags in the pointer bits
+ * (registry.c): a wrong tag must never hide an entry, and a matching tag
+ * must never stand in for the full comparison. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "registry/registry.h"
+
+#define N 200000u
+#define PROG0 0x20000000u
+
+static const char *netid_of(uint32_t i)
+{
+	static const char *const n[] = { "udp", "tcp", "udp6", "tcp6" };
+	return n[i % 4];
+}
+
+static void uaddr_of(uint32_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "127.0.0.1.%u.%u", (i >> 8) & 255, i & 255);
+}
+
+/* Key i: programs PROG0 .. PROG0 + N/8, two versions, four netids. */
+static uint32_t prog_of(uint32_t i)
+{
+	return PROG0 + i / 8;
+}
+static uint32_t vers_of(uint32_t i)
+{
+	return 1 + (i / 4) % 2;
+}
+
+static const struct rb_entry *find(struct rb_registry *reg, uint32_t i)
+{
+	const char *n = netid_of(i);
+	return rb_lookup(reg, prog_of(i), vers_of(i), n, strlen(n));
+}
+
+static unsigned check_all(struct rb_registry *reg, uint32_t from, uint32_t to,
+			  uint32_t removed_below)
+{
+	unsigned wrong = 0;
+	char want[64];
+	for (uint32_t i = from; i < to; i++) {
+		const struct rb_entry *e = find(reg, i);
+		if (i < removed_below) {
+			wrong += e != NULL;
+			continue;
+		}
+		uaddr_of(i, want, sizeof(want));
+		if (!e || e->prog != prog_of(i) || e->vers != vers_of(i) ||
+		    strcmp(rb_entry_uaddr(e), want) != 0)
+			wrong++;
+	}
+	return wrong;
+}
+
+static void run(void)
+{
+	struct rb_registry *reg;
+	CHECK_EQ_U(rb_registry_new(&reg), 0);
+	struct rb_reader *r = rb_registry_reader(reg);
+	CHECK(r != NULL);
+
+	char ua[64];
+	unsigned failed = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		uaddr_of(i, ua, sizeof(ua));
+		failed += rb_registry_set(reg, prog_of(i), vers_of(i), netid_of(i),
+					  ua, "superuser") != RB_SET_ADDED;
+	}
+	CHECK_EQ_U(failed, 0);
+	CHECK_EQ_U(rb_registry_count(reg), N);
+
+	rb_reader_begin(r);
+	CHECK_EQ_U(check_all(reg, 0, N, 0), 0);
+
+	/* One field off: the other version number, a program past the
+	 * range, a netid of the same length but another name. */
+	unsigned found = 0;
+	for (uint32_t i = 0; i < N; i += 7) {
+		found += rb_lookup(reg, prog_of(i), vers_of(i) + 2, netid_of(i),
+				   strlen(netid_of(i))) != NULL;
+		found += rb_lookup(reg, prog_of(i) + N, vers_of(i), netid_of(i),
+				   strlen(netid_of(i))) != NULL;
+		found += rb_lookup(reg, prog_of(i), vers_of(i), "xdp", 3) != NULL;
+	}
+	CHECK_EQ_U(found, 0);
+
+	/* Netids compare case-insensitively: "TCP6" finds "tcp6". */
+	const struct rb_entry *e = rb_lookup(reg, prog_of(3), vers_of(3), "TCP6", 4);
+	CHECK(e != NULL && e == find(reg, 3));
+	e = rb_lookup(reg, prog_of(1), vers_of(1), "Tcp", 3);
+	CHECK(e != NULL && e == find(reg, 1));
+
+	/* The version fallback goes through the same table first. */
+	e = rb_lookup_any_version(reg, prog_of(0), 9, "udp", 3);
+	CHECK(e != NULL && e->prog == prog_of(0));
+	rb_reader_end(r);
+
+	/* A second SET of a key: same uaddr TRUE, another uaddr refused. */
+	uaddr_of(5, ua, sizeof(ua));
+	CHECK_EQ_U(rb_registry_set(reg, prog_of(5), vers_of(5), netid_of(5), ua, "superuser"),
+		   RB_SET_SAME);
+	CHECK(rb_registry_set(reg, prog_of(5), vers_of(5), netid_of(5), "127.0.0.1.9.9",
+			      "superuser") == -EEXIST);
+
+	/* Remove the first 3/4 (far more tombstones than live entries: the
+	 * table is rebuilt on the way), then look everything up again. */
+	const uint32_t cut = N / 4 * 3;
+	unsigned removed_total = 0;
+	for (uint32_t i = 0; i < cut; i++) {
+		unsigned removed = 0;
+		if (rb_registry_unset(reg, prog_of(i), vers_of(i), netid_of(i), NULL,
+				      &removed) == 0)
+			removed_total += removed;
+	}
+	CHECK_EQ_U(removed_total, cut);
+	CHECK_EQ_U(rb_registry_count(reg), N - cut);
+	rb_registry_reclaim(reg);
+
+	rb_reader_begin(r);
+	CHECK_EQ_U(check_all(reg, 0, N, cut), 0);
+	rb_reader_end(r);
+
+	/* Registered again after removal: found with the new address. */
+	for (uint32_t i = 0; i < 1000; i++) {
+		snprintf(ua, sizeof(ua), "127.0.0.2.%u.%u", (i >> 8) & 255, i & 255);
+		CHECK_EQ_U(rb_registry_set(reg, prog_of(i), vers_of(i), netid_of(i), ua,
+					   "superuser"),
+			   RB_SET_ADDED);
+	}
+	rb_reader_begin(r);
+	unsigned wrong = 0;
+	for (uint32_t i = 0; i < 1000; i++) {
+		snprintf(ua, sizeof(ua), "127.0.0.2.%u.%u", (i >> 8) & 255, i & 255);
+		e = find(reg, i);
+		wrong += !e || strcmp(rb_entry_uaddr(e), ua) != 0;
+	}
+	CHECK_EQ_U(wrong, 0);
+	rb_reader_end(r);
+
+	rb_reader_release(r);
+	rb_registry_synchronize(reg);
+	rb_registry_free(reg);
+}
+
+RB_TEST_MAIN(run())
