@@ -61,6 +61,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rpcwire.h"
+#include "verdict.h"
+
 #define ST_NONE (-1)
 #define ST_CLOSED (-3)
 #define ST_RPC_MISMATCH 200
@@ -78,14 +81,9 @@ static uint32_t xid_seq = 0xa7000000u;
 __attribute__((format(printf, 2, 3))) static void check(int ok, const char *fmt, ...)
 {
 	va_list ap;
-	printf("%s: ", ok ? "PASS" : "FAIL");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	failures += vd_vcheck(ok, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
 }
 
 __attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...)
@@ -106,119 +104,59 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-static long now_ms(void)
-{
-	return (long)(now_us() / 1000);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* ---- calls ---- */
 
-struct msg {
-	uint8_t b[1024];
-	size_t n;
-};
-
-static void m32(struct msg *m, uint32_t v)
-{
-	put32(m->b + m->n, v);
-	m->n += 4;
-}
-
-static void mstr(struct msg *m, const char *s)
-{
-	size_t l = strlen(s);
-	m32(m, (uint32_t)l);
-	memcpy(m->b + m->n, s, l);
-	memset(m->b + m->n + l, 0, (4 - l % 4) % 4);
-	m->n += l + (4 - l % 4) % 4;
-}
-
 /* An AUTH_NONE call header (40 bytes). */
-static void hdr(struct msg *m, uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc)
+static void hdr(struct rw_msg *m, uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc)
 {
-	m->n = 0;
-	m32(m, xid);
-	m32(m, 0);
-	m32(m, 2);
-	m32(m, prog);
-	m32(m, vers);
-	m32(m, proc);
-	m32(m, 0), m32(m, 0);
-	m32(m, 0), m32(m, 0);
+	m->n = rw_call_hdr(m->b, xid, prog, vers, proc);
 }
 
-static void getport(struct msg *m, uint32_t xid, uint32_t prog)
+static void getport(struct rw_msg *m, uint32_t xid, uint32_t prog)
 {
 	hdr(m, xid, 100000, 2, 3);
-	m32(m, prog);
-	m32(m, 2);
-	m32(m, 17);
-	m32(m, 0);
+	rw_msg32(m, prog);
+	rw_msg32(m, 2);
+	rw_msg32(m, 17);
+	rw_msg32(m, 0);
 }
 
 /* v3/v4 GETADDR-style arguments: an rpcb. */
-static void rpcb_call(struct msg *m, uint32_t xid, uint32_t vers, uint32_t proc, uint32_t prog,
+static void rpcb_call(struct rw_msg *m, uint32_t xid, uint32_t vers, uint32_t proc, uint32_t prog,
 		      uint32_t pv, const char *netid, const char *addr, const char *owner)
 {
 	hdr(m, xid, 100000, vers, proc);
-	m32(m, prog);
-	m32(m, pv);
-	mstr(m, netid);
-	mstr(m, addr);
-	mstr(m, owner);
+	rw_msg32(m, prog);
+	rw_msg32(m, pv);
+	rw_msg_str(m, netid);
+	rw_msg_str(m, addr);
+	rw_msg_str(m, owner);
 }
 
-static void rpcbomb(struct msg *m, uint32_t xid)
+static void rpcbomb(struct rw_msg *m, uint32_t xid)
 {
 	hdr(m, xid, 100000, 4, 9);
-	m32(m, 100000);
-	m32(m, 4);
-	mstr(m, "udp");
-	m32(m, 1000000); /* r_addr: 1,000,000 bytes, none follow */
+	rw_msg32(m, 100000);
+	rw_msg32(m, 4);
+	rw_msg_str(m, "udp");
+	rw_msg32(m, 1000000); /* r_addr: 1,000,000 bytes, none follow */
 }
 
 /* Accept status (0..5), ST_AUTH + auth_stat, ST_RPC_MISMATCH, or ST_NONE
  * (not a reply to xid). */
 static int classify(const uint8_t *r, size_t n, uint32_t xid)
 {
-	if (n < 12 || get32(r) != xid || get32(r + 4) != 1)
+	if (n < 12 || rw_get32(r) != xid || rw_get32(r + 4) != 1)
 		return ST_NONE;
-	if (get32(r + 8) == 1) {
-		if (n >= 16 && get32(r + 12) == 0)
+	if (rw_get32(r + 8) == 1) {
+		if (n >= 16 && rw_get32(r + 12) == 0)
 			return ST_RPC_MISMATCH;
-		if (n >= 20 && get32(r + 12) == 1)
-			return ST_AUTH + (int)get32(r + 16);
+		if (n >= 20 && rw_get32(r + 12) == 1)
+			return ST_AUTH + (int)rw_get32(r + 16);
 		return ST_NONE;
 	}
-	if (n < 24)
-		return ST_NONE;
-	uint32_t vlen = get32(r + 16);
-	if (vlen > 400)
-		return ST_NONE;
-	size_t o = 20 + ((vlen + 3) & ~3u);
-	if (o + 4 > n)
-		return ST_NONE;
-	return (int)get32(r + o);
+	uint32_t st;
+	return rw_accepted(r, n, &st, NULL) ? ST_NONE : (int)st;
 }
 
 static const char *stname(int st)
@@ -285,24 +223,9 @@ static int mk_tcp(void)
 	return mk_sock(SOCK_STREAM, 0, 0);
 }
 
-static int wait_fd(int fd, short ev, long ms)
-{
-	struct pollfd p = {.fd = fd, .events = ev};
-	long deadline = now_ms() + ms;
-	for (;;) {
-		long left = deadline - now_ms();
-		if (left < 0)
-			left = 0;
-		int r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		return r > 0;
-	}
-}
-
 /* One UDP call: status; the reply (up to cap bytes) in r, its size in *rn,
  * the round trip in *lat_us. */
-static int udp_call(int fd, const struct msg *m, long ms, uint8_t *r, size_t cap, size_t *rn,
+static int udp_call(int fd, const struct rw_msg *m, long ms, uint8_t *r, size_t cap, size_t *rn,
 		    long long *lat_us)
 {
 	uint8_t tmp[9000];
@@ -310,130 +233,38 @@ static int udp_call(int fd, const struct msg *m, long ms, uint8_t *r, size_t cap
 		r = tmp;
 		cap = sizeof(tmp);
 	}
-	uint32_t xid = get32(m->b);
+	uint32_t xid = rw_get32(m->b);
 	long long t0 = now_us();
-	if (send(fd, m->b, m->n, 0) < 0)
+	ssize_t k = rw_udp_call(fd, m->b, m->n, xid, rw_now_ms() + ms, r, cap);
+	int st = k < 0 ? ST_NONE : classify(r, (size_t)k, xid);
+	if (st == ST_NONE)
 		return ST_NONE;
-	long deadline = now_ms() + ms;
-	for (;;) {
-		long left = deadline - now_ms();
-		if (left <= 0 || !wait_fd(fd, POLLIN, left))
-			return ST_NONE;
-		ssize_t k = recv(fd, r, cap, MSG_DONTWAIT);
-		if (k < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return ST_NONE;
-		}
-		int st = classify(r, (size_t)k, xid);
-		if (st == ST_NONE)
-			continue; /* a late reply to an earlier call */
-		if (rn)
-			*rn = (size_t)k;
-		if (lat_us)
-			*lat_us = now_us() - t0;
-		return st;
-	}
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n, long ms)
-{
-	long deadline = now_ms() + ms;
-	while (n) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-			continue;
-		}
-		if (k < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		long left = deadline - now_ms();
-		if (left <= 0 || !wait_fd(fd, POLLOUT, left))
-			return -1;
-	}
-	return 0;
+	if (rn)
+		*rn = (size_t)k;
+	if (lat_us)
+		*lat_us = now_us() - t0;
+	return st;
 }
 
 /* A record-marked call on a stream; reads one whole reply record (up to
  * cap bytes kept; *rn its full size). */
-static int tcp_call(int fd, const struct msg *m, long ms, uint8_t *r, size_t cap, size_t *rn)
+static int tcp_call(int fd, const struct rw_msg *m, long ms, uint8_t *r, size_t cap, size_t *rn)
 {
-	uint8_t rec[1100], hb[4];
 	uint8_t tmp[512];
+	size_t total = 0;
 	if (!r) {
 		r = tmp;
 		cap = sizeof(tmp);
 	}
-	put32(rec, 0x80000000u | (uint32_t)m->n);
-	memcpy(rec + 4, m->b, m->n);
-	if (write_all(fd, rec, m->n + 4, ms))
+	long deadline = rw_now_ms() + ms;
+	if (rw_send_record(fd, m->b, m->n, deadline))
 		return ST_CLOSED;
-	long deadline = now_ms() + ms;
-	size_t total = 0, have_hdr = 0, frag_left = 0;
-	int last = 0;
-	for (;;) {
-		long left = deadline - now_ms();
-		if (left <= 0 || !wait_fd(fd, POLLIN, left))
-			return ST_NONE;
-		uint8_t buf[16384];
-		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (k == 0)
-			return ST_CLOSED;
-		if (k < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return ST_CLOSED;
-		}
-		for (ssize_t i = 0; i < k; i++) {
-			if (frag_left == 0 && !last) {
-				hb[have_hdr++] = buf[i];
-				if (have_hdr == 4) {
-					uint32_t h = get32(hb);
-					frag_left = h & 0x7fffffffu;
-					last = (h & 0x80000000u) != 0;
-					have_hdr = 0;
-				}
-				continue;
-			}
-			if (frag_left) {
-				if (total < cap)
-					r[total] = buf[i];
-				total++;
-				frag_left--;
-			}
-		}
-		if (last && frag_left == 0 && have_hdr == 0) {
-			if (rn)
-				*rn = total;
-			return classify(r, total < cap ? total : cap, get32(m->b));
-		}
-	}
-}
-
-/* Waits (bounded) until the peer ends fd: EOF or reset. 1 if it did; the
- * bytes read before in *got. */
-static int wait_closed(int fd, long ms, size_t *got)
-{
-	uint8_t buf[65536];
-	long deadline = now_ms() + ms;
-	size_t total = 0;
-	for (;;) {
-		long left = deadline - now_ms();
-		if (left <= 0 || !wait_fd(fd, POLLIN, left)) {
-			if (got)
-				*got = total;
-			return 0;
-		}
-		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
-			if (got)
-				*got = total;
-			return 1;
-		}
-		if (k > 0)
-			total += (size_t)k;
-	}
+	int e = rw_read_record(fd, r, cap, &total, deadline);
+	if (e)
+		return e == -ETIMEDOUT ? ST_NONE : ST_CLOSED;
+	if (rn)
+		*rn = total;
+	return classify(r, total < cap ? total : cap, rw_get32(m->b));
 }
 
 /* The TCP state of fd (TCP_ESTABLISHED while the peer has not ended it). */
@@ -450,19 +281,7 @@ static int tcp_state(int fd)
 
 static long rss_kb(void)
 {
-	char path[64], line[256];
-	long kb = -1;
-	if (server_pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", server_pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return vd_rss_kb(server_pid);
 }
 
 static long fd_count(void)
@@ -486,11 +305,8 @@ static long fd_count(void)
 /* utime + stime of the whole process, in ms (-1 when unknown). */
 static long cpu_ms(void)
 {
-	char path[64], buf[1024];
-	if (server_pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", server_pid);
-	FILE *f = fopen(path, "r");
+	char buf[1024];
+	FILE *f = vd_proc_open(server_pid, "stat");
 	if (!f)
 		return -1;
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -553,11 +369,81 @@ static void raise_nofile(rlim_t want)
 	}
 }
 
+/* ---- windowed UDP floods ---- */
+
+/* A flood of n calls on one UDP socket, `window` in flight, call i under
+ * xid base + i: the shape rpcbomb, unknown and window share. */
+struct flood {
+	long n, window, limit_ms;
+	uint32_t base;
+	/* builds call i in m */
+	void (*call)(void *ctx, struct rw_msg *m, uint32_t xid, long i);
+	/* after each send (sent calls so far); may be NULL */
+	void (*sent)(void *ctx, long sent);
+	/* the first reply (k bytes) to the call under xid */
+	void (*reply)(void *ctx, const uint8_t *r, size_t k, uint32_t xid);
+	void *ctx;
+};
+
+struct flood_count {
+	long sent, got, lost;
+};
+
+/* Sends while fewer than the window are out. */
+static void flood_send(const struct flood *f, int fd, struct flood_count *c)
+{
+	struct rw_msg m;
+	while (c->sent < f->n && c->sent - c->got - c->lost < f->window) {
+		f->call(f->ctx, &m, f->base + (uint32_t)c->sent, c->sent);
+		if (send(fd, m.b, m.n, 0) < 0)
+			c->lost++;
+		c->sent++;
+		if (f->sent)
+			f->sent(f->ctx, c->sent);
+	}
+}
+
+/* Takes in every reply waiting; the first to each call is counted. */
+static void flood_recv(const struct flood *f, int fd, uint8_t *seen, struct flood_count *c)
+{
+	uint8_t r[9000];
+	for (;;) {
+		ssize_t k = recv(fd, r, sizeof(r), MSG_DONTWAIT);
+		if (k < 0)
+			break;
+		if (k < 4)
+			continue;
+		uint32_t i = rw_get32(r) - f->base;
+		if (i >= (uint32_t)c->sent || seen[i])
+			continue;
+		seen[i] = 1;
+		c->got++;
+		f->reply(f->ctx, r, (size_t)k, f->base + i);
+	}
+}
+
+/* Runs the flood until every call is answered or lost (nothing for 1 s:
+ * the rest is lost), or limit_ms. seen: n bytes, zeroed. */
+static struct flood_count flood_run(const struct flood *f, int fd, uint8_t *seen)
+{
+	struct flood_count c = {0, 0, 0};
+	long deadline = rw_now_ms() + f->limit_ms;
+	while ((c.sent < f->n || c.got + c.lost < c.sent) && rw_now_ms() < deadline) {
+		flood_send(f, fd, &c);
+		if (!rw_wait_fd(fd, POLLIN, rw_now_ms() + 1000)) {
+			c.lost = c.sent - c.got;
+			continue;
+		}
+		flood_recv(f, fd, seen, &c);
+	}
+	return c;
+}
+
 /* ---- checks ---- */
 
 static void cmd_null(void)
 {
-	struct msg m;
+	struct rw_msg m;
 	long long lat = 0;
 	int fd = mk_udp();
 	hdr(&m, ++xid_seq, 100000, 2, 0);
@@ -576,67 +462,64 @@ static void cmd_null(void)
 	      dst, stname(st), now_us() - t0);
 }
 
+struct bomb_ctx {
+	int sfd;
+	long garbage, other, badsize, samples, sample_ok;
+};
+
+static void bomb_call(void *ctx, struct rw_msg *m, uint32_t xid, long i)
+{
+	(void)ctx;
+	(void)i;
+	rpcbomb(m, xid);
+}
+
+/* Every 1,000th: the sample, one bomb alone on its own socket. */
+static void bomb_sent(void *ctx, long sent)
+{
+	struct bomb_ctx *b = ctx;
+	struct rw_msg m;
+	if (sent % 1000)
+		return;
+	rpcbomb(&m, ++xid_seq);
+	b->samples++;
+	if (udp_call(b->sfd, &m, 1000, NULL, 0, NULL, NULL) == GARBAGE_ARGS)
+		b->sample_ok++;
+}
+
+static void bomb_reply(void *ctx, const uint8_t *r, size_t k, uint32_t xid)
+{
+	struct bomb_ctx *b = ctx;
+	if (classify(r, k, xid) == GARBAGE_ARGS)
+		b->garbage++;
+	else
+		b->other++;
+	if (k != 24)
+		b->badsize++;
+}
+
 static void cmd_rpcbomb(long n)
 {
-	enum { WINDOW = 32 };
 	uint8_t *seen = calloc((size_t)n, 1);
-	int fd = mk_udp(), sfd = mk_udp();
-	if (!seen || fd < 0 || sfd < 0) {
+	int fd = mk_udp();
+	struct bomb_ctx b = {.sfd = mk_udp()};
+	if (!seen || fd < 0 || b.sfd < 0) {
 		check(0, "rpcbomb: setup");
 		return;
 	}
-	const uint32_t base = 0xb0000000u;
-	long sent = 0, got = 0, lost = 0, garbage = 0, other = 0, badsize = 0;
-	long samples = 0, sample_ok = 0;
-	long t0 = now_ms(), deadline = t0 + 60000;
-	struct msg m;
-	uint8_t r[9000];
-	while ((sent < n || got + lost < sent) && now_ms() < deadline) {
-		while (sent < n && sent - got - lost < WINDOW) {
-			rpcbomb(&m, base + (uint32_t)sent);
-			if (send(fd, m.b, m.n, 0) < 0)
-				lost++;
-			sent++;
-			if (sent % 1000 == 0) {
-				/* the sample: one bomb alone on its own socket */
-				rpcbomb(&m, ++xid_seq);
-				samples++;
-				if (udp_call(sfd, &m, 1000, NULL, 0, NULL, NULL) == GARBAGE_ARGS)
-					sample_ok++;
-			}
-		}
-		if (!wait_fd(fd, POLLIN, 1000)) {
-			lost = sent - got; /* nothing for 1 s: the rest is lost */
-			continue;
-		}
-		for (;;) {
-			ssize_t k = recv(fd, r, sizeof(r), MSG_DONTWAIT);
-			if (k < 0)
-				break;
-			if (k < 4)
-				continue;
-			uint32_t i = get32(r) - base;
-			if (i >= (uint32_t)sent || seen[i])
-				continue;
-			seen[i] = 1;
-			got++;
-			if (classify(r, (size_t)k, base + i) == GARBAGE_ARGS)
-				garbage++;
-			else
-				other++;
-			if (k != 24)
-				badsize++;
-		}
-	}
-	long ms = now_ms() - t0;
-	check(sent == n && garbage == n,
+	const struct flood f = {n, 32, 60000, 0xb0000000u, bomb_call, bomb_sent, bomb_reply, &b};
+	long t0 = rw_now_ms();
+	struct flood_count c = flood_run(&f, fd, seen);
+	long ms = rw_now_ms() - t0;
+	check(c.sent == n && b.garbage == n,
 	      "rpcbomb: %ld of %ld UDP bombs (60 bytes, r_addr claiming 1,000,000) answered GARBAGE_ARGS (%ld other, %ld unanswered) in %ld ms",
-	      garbage, n, other, sent - got, ms);
-	check(badsize == 0, "rpcbomb: every reply is 24 bytes (%ld were not)", badsize);
-	check(samples > 0 && sample_ok == samples,
-	      "rpcbomb: sample of %ld bombs sent alone: %ld answered GARBAGE_ARGS", samples, sample_ok);
+	      b.garbage, n, b.other, c.sent - c.got, ms);
+	check(b.badsize == 0, "rpcbomb: every reply is 24 bytes (%ld were not)", b.badsize);
+	check(b.samples > 0 && b.sample_ok == b.samples,
+	      "rpcbomb: sample of %ld bombs sent alone: %ld answered GARBAGE_ARGS", b.samples,
+	      b.sample_ok);
 	close(fd);
-	close(sfd);
+	close(b.sfd);
 	free(seen);
 }
 
@@ -661,7 +544,7 @@ static void cmd_tcprandom(int conns, long kb)
 		have += (size_t)k;
 	}
 	close(u);
-	long t0 = now_ms();
+	long t0 = rw_now_ms();
 	int opened = 0;
 	for (int i = 0; i < conns; i++) {
 		fd[i] = mk_sock(SOCK_STREAM, 1, 0);
@@ -681,19 +564,19 @@ static void cmd_tcprandom(int conns, long kb)
 		for (size_t j = 0; j < bytes; j++)
 			b[j] = rnd[(j + (size_t)i * 7919) % bytes] ^ (uint8_t)(i * 31);
 		if (i % 4 == 1)
-			put32(b, 0x80000000u | 8996u);
+			rw_put32(b, 0x80000000u | 8996u);
 		if (i % 4 == 2) {
-			put32(b, 0x80000000u | 8996u);
-			put32(b + 8, 0); /* CALL */
-			put32(b + 12, 2);
-			put32(b + 16, 100000);
-			put32(b + 20, 2 + (uint32_t)i % 3);
+			rw_put32(b, 0x80000000u | 8996u);
+			rw_put32(b + 8, 0); /* CALL */
+			rw_put32(b + 12, 2);
+			rw_put32(b + 16, 100000);
+			rw_put32(b + 20, 2 + (uint32_t)i % 3);
 		}
 	}
 	int open_n = opened, dropped = 0;
 	size_t replies = 0, max_in = 0;
 	long deadline = t0 + 5000;
-	while (open_n > 0 && now_ms() < deadline) {
+	while (open_n > 0 && rw_now_ms() < deadline) {
 		struct pollfd pf[256];
 		int map[256], np = 0;
 		for (int i = 0; i < conns && np < 256; i++) {
@@ -727,7 +610,7 @@ static void cmd_tcprandom(int conns, long kb)
 					gone = 1;
 			}
 			if (gone) {
-				closed_at[i] = now_ms();
+				closed_at[i] = rw_now_ms();
 				in[i] = off[i];
 				if (off[i] > max_in)
 					max_in = off[i];
@@ -761,23 +644,24 @@ static void cmd_bighdr(int n)
 	long worst = 0;
 	size_t cont_max = 0;
 	memset(b, 0, sizeof(b));
-	long end = now_ms() + 20000;
-	for (int i = 0; i < n && now_ms() < end; i++) {
+	long end = rw_now_ms() + 20000;
+	for (int i = 0; i < n && rw_now_ms() < end; i++) {
 		int fd = mk_tcp();
 		if (fd < 0)
 			continue;
-		put32(b, 0x7fffffffu); /* not the last fragment, 2^31-1 bytes */
+		rw_put32(b, 0x7fffffffu); /* not the last fragment, 2^31-1 bytes */
 		/* some send a call header after it */
 		size_t len = i % 2 ? 64 : 4;
 		if (i % 2) {
-			put32(b + 4, 0x1234u);
-			put32(b + 12, 2);
-			put32(b + 16, 100000);
+			rw_put32(b + 4, 0x1234u);
+			rw_put32(b + 12, 2);
+			rw_put32(b + 16, 100000);
 		}
-		long t0 = now_ms();
+		long t0 = rw_now_ms();
 		size_t got = 0;
-		int closed = write_all(fd, b, len, 1000) == 0 ? wait_closed(fd, 1000, &got) : 1;
-		long ms = now_ms() - t0;
+		int closed = rw_write_all(fd, b, len, t0 + 1000) == 0 ?
+				     rw_wait_closed(fd, rw_now_ms() + 1000, &got) : 1;
+		long ms = rw_now_ms() - t0;
 		if (closed)
 			dropped++;
 		if (got)
@@ -793,30 +677,30 @@ static void cmd_bighdr(int n)
 	 * the kernel's socket buffers hold before the reset. */
 	for (int i = 0; i < 5; i++) {
 		int fd = mk_sock(SOCK_STREAM, 1, 0);
-		if (fd < 0 || !wait_fd(fd, POLLOUT, 1000)) {
+		if (fd < 0 || !rw_wait_fd(fd, POLLOUT, rw_now_ms() + 1000)) {
 			if (fd >= 0)
 				close(fd);
 			continue;
 		}
 		cont_n++;
-		put32(b, 0x7fffffffu);
+		rw_put32(b, 0x7fffffffu);
 		size_t sent = 0;
-		long t0 = now_ms();
+		long t0 = rw_now_ms();
 		int gone = 0;
-		while (!gone && now_ms() - t0 < 2000 && sent < (64u << 20)) {
+		while (!gone && rw_now_ms() - t0 < 2000 && sent < (64u << 20)) {
 			ssize_t k = send(fd, b, sizeof(b), MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (k > 0) {
 				sent += (size_t)k;
-				put32(b, 0);
+				rw_put32(b, 0);
 			} else if (k < 0 && errno != EAGAIN && errno != EINTR) {
 				gone = 1;
 			} else {
-				wait_fd(fd, POLLOUT, 20);
+				rw_wait_fd(fd, POLLOUT, rw_now_ms() + 20);
 			}
 			if (tcp_state(fd) != TCP_ESTABLISHED)
 				gone = 1;
 		}
-		if (gone && now_ms() - t0 <= 1000)
+		if (gone && rw_now_ms() - t0 <= 1000)
 			cont_dropped++;
 		if (sent > cont_max)
 			cont_max = sent;
@@ -838,10 +722,10 @@ static int latency(int n, long long *p50, long long *p99, long long *pmax)
 {
 	long long *lat = calloc((size_t)n, sizeof(long long));
 	int fd = mk_udp(), ok = 0, missed = 0;
-	long deadline = now_ms() + 20000;
-	struct msg m;
+	long deadline = rw_now_ms() + 20000;
+	struct rw_msg m;
 	for (int i = 0; i < n && fd >= 0; i++) {
-		if (now_ms() > deadline) {
+		if (rw_now_ms() > deadline) {
 			missed += n - i; /* out of time: the rest count as missed */
 			break;
 		}
@@ -876,14 +760,14 @@ static void cmd_idle(int n)
 	     NLAT, b50, b99, bmax, missed0);
 	int *fds = malloc((size_t)n * sizeof(int));
 	long rss0 = rss_kb(), fds0 = fd_count();
-	long t0 = now_ms();
+	long t0 = rw_now_ms();
 	int opened = 0, served = 0;
-	struct msg m;
+	struct rw_msg m;
 	/* one at a time: connect, one NULL answered (so the server holds it
 	 * as its connection, not just the kernel's backlog) */
 	for (int i = 0; i < n; i++) {
 		fds[i] = -1;
-		if (now_ms() - t0 > 60000)
+		if (rw_now_ms() - t0 > 60000)
 			continue;
 		fds[i] = mk_tcp();
 		if (fds[i] < 0)
@@ -893,7 +777,7 @@ static void cmd_idle(int n)
 		if (tcp_call(fds[i], &m, 2000, NULL, 0, NULL) == SUCCESS)
 			served++;
 	}
-	long open_ms = now_ms() - t0;
+	long open_ms = rw_now_ms() - t0;
 	long rss1 = rss_kb(), fds1 = fd_count();
 	check(opened == n && served == n,
 	      "idle: %d of %d TCP connections opened, %d served a NULL and held (%ld ms)", opened, n,
@@ -916,8 +800,8 @@ static void cmd_idle(int n)
 	      n, best99, b99, missed0, missed1);
 	/* the held ones are still served (none reaped early): every 100th */
 	int still = 0, tried = 0;
-	long sample_end = now_ms() + 10000;
-	for (int i = 0; i < n && now_ms() < sample_end; i += 100) {
+	long sample_end = rw_now_ms() + 10000;
+	for (int i = 0; i < n && rw_now_ms() < sample_end; i += 100) {
 		if (fds[i] < 0)
 			continue;
 		tried++;
@@ -932,48 +816,48 @@ static void cmd_idle(int n)
 			close(fds[i]);
 	free(fds);
 	/* the server notices the closes (bounded) */
-	long deadline = now_ms() + 5000;
-	while (fd_count() > fds0 + 16 && now_ms() < deadline)
-		sleep_ms(20);
+	long deadline = rw_now_ms() + 5000;
+	while (fd_count() > fds0 + 16 && rw_now_ms() < deadline)
+		rw_sleep_ms(20);
 	note("idle: server fds after the close: %ld", fd_count());
 }
 
 static void cmd_maxconn(int cap, int extra)
 {
 	int *fds = malloc((size_t)cap * sizeof(int));
-	struct msg m;
+	struct rw_msg m;
 	int served = 0;
 	raise_nofile((rlim_t)cap + 1024);
-	long open_end = now_ms() + 20000;
+	long open_end = rw_now_ms() + 20000;
 	for (int i = 0; i < cap; i++) {
-		fds[i] = now_ms() < open_end ? mk_tcp() : -1;
+		fds[i] = rw_now_ms() < open_end ? mk_tcp() : -1;
 		hdr(&m, 0x2c000000u + (uint32_t)i, 100000, 2, 0);
 		if (fds[i] >= 0 && tcp_call(fds[i], &m, 2000, NULL, 0, NULL) == SUCCESS)
 			served++;
 	}
 	check(served == cap, "maxconn: %d of %d connections (the cap) served", served, cap);
-	long c0 = cpu_ms(), t0 = now_ms(), worst = 0;
+	long c0 = cpu_ms(), t0 = rw_now_ms(), worst = 0;
 	int refused = 0, replied = 0, udp_ok = 0, udp_n = 0;
 	int u = mk_udp();
-	for (int i = 0; i < extra && now_ms() - t0 < 20000; i++) {
+	for (int i = 0; i < extra && rw_now_ms() - t0 < 20000; i++) {
 		int fd = mk_tcp();
 		if (fd < 0)
 			continue;
-		long t1 = now_ms();
+		long t1 = rw_now_ms();
 		size_t got = 0;
 		hdr(&m, 0x2d000000u + (uint32_t)i, 100000, 2, 0);
 		uint8_t rec[64];
-		put32(rec, 0x80000000u | (uint32_t)m.n);
+		rw_put32(rec, 0x80000000u | (uint32_t)m.n);
 		memcpy(rec + 4, m.b, m.n);
 		(void)send(fd, rec, m.n + 4, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (wait_closed(fd, 1000, &got))
+		if (rw_wait_closed(fd, rw_now_ms() + 1000, &got))
 			refused++;
 		if (got)
 			replied++;
-		if (now_ms() - t1 > worst)
-			worst = now_ms() - t1;
+		if (rw_now_ms() - t1 > worst)
+			worst = rw_now_ms() - t1;
 		close(fd);
-		sleep_ms(5); /* spread over a second or more: CPU is counted in 10 ms ticks */
+		rw_sleep_ms(5); /* spread over a second or more: CPU is counted in 10 ms ticks */
 		if (i % 10 == 0) {
 			udp_n++;
 			hdr(&m, ++xid_seq, 100000, 2, 0);
@@ -981,14 +865,14 @@ static void cmd_maxconn(int cap, int extra)
 				udp_ok++;
 		}
 	}
-	long burst_ms = now_ms() - t0, c1 = cpu_ms();
+	long burst_ms = rw_now_ms() - t0, c1 = cpu_ms();
 	check(refused == extra && replied == 0,
 	      "maxconn: %d of %d connections over the cap accepted and closed at once (slowest %ld ms), %d got a reply",
 	      refused, extra, worst, replied);
 	check(udp_ok == udp_n, "maxconn: %d of %d UDP NULLs answered while at the cap", udp_ok, udp_n);
 	/* at the cap, doing nothing: the server must not spin */
-	sleep_ms(1000);
-	long c2 = cpu_ms(), idle_ms = now_ms() - t0 - burst_ms;
+	rw_sleep_ms(1000);
+	long c2 = cpu_ms(), idle_ms = rw_now_ms() - t0 - burst_ms;
 	note("maxconn: server CPU %ld ms over the %ld ms of refusals, %ld ms over %ld ms at the cap idle",
 	     c1 - c0, burst_ms, c2 - c1, idle_ms);
 	if (c0 >= 0)
@@ -996,8 +880,8 @@ static void cmd_maxconn(int cap, int extra)
 		      "maxconn: no spin: server CPU %ld ms in %ld ms of refusals (bound 25%%), %ld ms in %ld ms idle at the cap (bound 10%%)",
 		      c1 - c0, burst_ms, c2 - c1, idle_ms);
 	int still = 0;
-	long still_end = now_ms() + 10000;
-	for (int i = 0; i < cap && now_ms() < still_end; i++) {
+	long still_end = rw_now_ms() + 10000;
+	for (int i = 0; i < cap && rw_now_ms() < still_end; i++) {
 		hdr(&m, 0x2e000000u + (uint32_t)i, 100000, 4, 0);
 		if (fds[i] >= 0 && tcp_call(fds[i], &m, 1000, NULL, 0, NULL) == SUCCESS)
 			still++;
@@ -1011,15 +895,15 @@ static void cmd_maxconn(int cap, int extra)
 	/* below the cap again: a new connection is served (bounded wait for
 	 * the server to see the closes) */
 	int ok = 0;
-	long deadline = now_ms() + 3000;
-	while (!ok && now_ms() < deadline) {
+	long deadline = rw_now_ms() + 3000;
+	while (!ok && rw_now_ms() < deadline) {
 		int fd = mk_tcp();
 		hdr(&m, ++xid_seq, 100000, 4, 0);
 		ok = fd >= 0 && tcp_call(fd, &m, 1000, NULL, 0, NULL) == SUCCESS;
 		if (fd >= 0)
 			close(fd);
 		if (!ok)
-			sleep_ms(50);
+			rw_sleep_ms(50);
 	}
 	check(ok, "maxconn: below the cap again, a new connection is served");
 }
@@ -1027,11 +911,11 @@ static void cmd_maxconn(int cap, int extra)
 static void cmd_pipeline(long bound_ms)
 {
 	uint8_t rec[64 * 48];
-	struct msg m;
+	struct rw_msg m;
 	size_t rl = 0;
 	for (int i = 0; i < 64; i++) {
 		hdr(&m, 0x2a000000u + (uint32_t)i, 100000, 3, 4); /* DUMP v3 */
-		put32(rec + rl, 0x80000000u | (uint32_t)m.n);
+		rw_put32(rec + rl, 0x80000000u | (uint32_t)m.n);
 		memcpy(rec + rl + 4, m.b, m.n);
 		rl += m.n + 4;
 	}
@@ -1040,13 +924,13 @@ static void cmd_pipeline(long bound_ms)
 		check(0, "pipeline: connect");
 		return;
 	}
-	long t0 = now_ms(), blocked_at = -1, closed_at = -1;
+	long t0 = rw_now_ms(), blocked_at = -1, closed_at = -1;
 	size_t written = 0;
 	int lookups = 0, missed = 0;
 	long long maxlat = 0, slow_udp = 0, slow_tcp = 0;
 	long slow_at = 0;
-	while (closed_at < 0 && now_ms() - t0 < 15000) {
-		if (blocked_at < 0 || now_ms() - blocked_at < 200) {
+	while (closed_at < 0 && rw_now_ms() - t0 < 15000) {
+		if (blocked_at < 0 || rw_now_ms() - blocked_at < 200) {
 			for (int j = 0; j < 8; j++) {
 				ssize_t k = send(a, rec, rl, MSG_NOSIGNAL | MSG_DONTWAIT);
 				if (k > 0) {
@@ -1054,12 +938,12 @@ static void cmd_pipeline(long bound_ms)
 					continue;
 				}
 				if (blocked_at < 0)
-					blocked_at = now_ms();
+					blocked_at = rw_now_ms();
 				break;
 			}
 		}
 		if (tcp_state(a) != TCP_ESTABLISHED) {
-			closed_at = now_ms();
+			closed_at = rw_now_ms();
 			break;
 		}
 		/* the other client: a UDP and a TCP lookup, each within 1 s */
@@ -1078,7 +962,7 @@ static void cmd_pipeline(long bound_ms)
 			slow_tcp = now_us() - l1;
 			slow_at = l0 / 1000 - t0;
 		}
-		sleep_ms(2);
+		rw_sleep_ms(2);
 	}
 	if (blocked_at < 0)
 		blocked_at = closed_at;
@@ -1099,7 +983,7 @@ static void cmd_pipeline(long bound_ms)
 }
 
 /* A lookup of program prog: GETPORT, v3 GETADDR or v4 GETADDR by kind % 3. */
-static void unknown_call(struct msg *m, uint32_t xid, uint32_t prog, long kind)
+static void unknown_call(struct rw_msg *m, uint32_t xid, uint32_t prog, long kind)
 {
 	switch (kind % 3) {
 	case 0:
@@ -1125,12 +1009,12 @@ static struct cost lookup_cost(int reps, int n, uint32_t *next, int *missed)
 {
 	struct cost best = {-1, -1};
 	int fd = mk_udp();
-	long deadline = now_ms() + 20000;
-	struct msg m;
+	long deadline = rw_now_ms() + 20000;
+	struct rw_msg m;
 	for (int r = 0; r < reps && fd >= 0; r++) {
 		long long c0 = cpu_ns(), t0 = now_us();
 		for (int i = 0; i < n; i++) {
-			if (now_ms() > deadline) {
+			if (rw_now_ms() > deadline) {
 				*missed += n - i;
 				break;
 			}
@@ -1153,7 +1037,7 @@ static struct cost lookup_cost(int reps, int n, uint32_t *next, int *missed)
 static long getstat_size(void)
 {
 	static uint8_t r[1 << 20];
-	struct msg m;
+	struct rw_msg m;
 	size_t rn = 0;
 	int fd = mk_tcp();
 	hdr(&m, ++xid_seq, 100000, 4, 12);
@@ -1161,6 +1045,21 @@ static long getstat_size(void)
 	if (fd >= 0)
 		close(fd);
 	return st == SUCCESS ? (long)rn : -1;
+}
+
+/* Flood call i: a lookup of the distinct unknown program 0x30000000 + i. */
+static void unknown_flood_call(void *ctx, struct rw_msg *m, uint32_t xid, long i)
+{
+	(void)ctx;
+	unknown_call(m, xid, 0x30000000u + (uint32_t)i, i);
+}
+
+/* port 0 / an empty address: 4 zero bytes after SUCCESS */
+static void unknown_flood_reply(void *ctx, const uint8_t *r, size_t k, uint32_t xid)
+{
+	long *ok = ctx;
+	if (classify(r, k, xid) == SUCCESS && k == 28 && rw_get32(r + 24) == 0)
+		(*ok)++;
 }
 
 static void cmd_unknown(long n)
@@ -1175,41 +1074,15 @@ static void cmd_unknown(long n)
 	/* the flood: n distinct programs, WINDOW in flight */
 	int fd = mk_udp();
 	uint8_t *seen = calloc((size_t)n, 1);
-	const uint32_t base = 0xc0000000u;
-	long sent = 0, got = 0, lost = 0, ok = 0, t0 = now_ms(), deadline = t0 + 60000;
-	struct msg m;
-	uint8_t r[9000];
-	while (fd >= 0 && seen && (sent < n || got + lost < sent) && now_ms() < deadline) {
-		while (sent < n && sent - got - lost < WINDOW) {
-			unknown_call(&m, base + (uint32_t)sent, 0x30000000u + (uint32_t)sent, sent);
-			if (send(fd, m.b, m.n, 0) < 0)
-				lost++;
-			sent++;
-		}
-		if (!wait_fd(fd, POLLIN, 1000)) {
-			lost = sent - got;
-			continue;
-		}
-		for (;;) {
-			ssize_t k = recv(fd, r, sizeof(r), MSG_DONTWAIT);
-			if (k < 0)
-				break;
-			if (k < 4)
-				continue;
-			uint32_t i = get32(r) - base;
-			if (i >= (uint32_t)sent || seen[i])
-				continue;
-			seen[i] = 1;
-			got++;
-			/* port 0 / an empty address: 4 zero bytes after SUCCESS */
-			if (classify(r, (size_t)k, base + i) == SUCCESS && k == 28 &&
-			    get32(r + 24) == 0)
-				ok++;
-		}
-	}
-	long flood_ms = now_ms() - t0;
+	long ok = 0, t0 = rw_now_ms();
+	const struct flood f = {n, WINDOW, 60000, 0xc0000000u, unknown_flood_call, NULL,
+				unknown_flood_reply, &ok};
+	struct flood_count c = {0, 0, 0};
+	if (fd >= 0 && seen)
+		c = flood_run(&f, fd, seen);
+	long flood_ms = rw_now_ms() - t0;
 	check(ok == n, "unknown: %ld of %ld lookups of distinct unknown programs answered 'not registered' (%ld unanswered) in %ld ms",
-	      ok, n, sent - got, flood_ms);
+	      ok, n, c.sent - c.got, flood_ms);
 	if (fd >= 0)
 		close(fd);
 	free(seen);
@@ -1254,7 +1127,7 @@ static void cmd_amp(const char *expect)
 	memset(pad, 'p', 200);
 	pad[200] = '\0';
 	for (int c = 0;; c++) {
-		struct msg m;
+		struct rw_msg m;
 		uint32_t x = ++xid_seq;
 		const char *name;
 		int guarded = 0, want = -2; /* -2: any reply no larger than the call */
@@ -1308,17 +1181,17 @@ static void cmd_amp(const char *expect)
 		case 15:
 			name = "UADDR2TADDR v3";
 			hdr(&m, x, 100000, 3, 7);
-			mstr(&m, "198.18.0.1.0.111");
+			rw_msg_str(&m, "198.18.0.1.0.111");
 			want = SUCCESS;
 			break;
 		case 16:
 			name = "TADDR2UADDR v3";
 			hdr(&m, x, 100000, 3, 8);
-			m32(&m, 16);
-			m32(&m, 16);
-			m32(&m, 0x0002006f);
-			m32(&m, 0xc6120001);
-			m32(&m, 0), m32(&m, 0);
+			rw_msg32(&m, 16);
+			rw_msg32(&m, 16);
+			rw_msg32(&m, 0x0002006f);
+			rw_msg32(&m, 0xc6120001);
+			rw_msg32(&m, 0), rw_msg32(&m, 0);
 			want = SUCCESS;
 			break;
 		case 17: name = "PROC 99 v4"; hdr(&m, x, 100000, 4, 99); want = PROC_UNAVAIL; break;
@@ -1327,7 +1200,7 @@ static void cmd_amp(const char *expect)
 		case 20:
 			name = "rpcvers 3";
 			hdr(&m, x, 100000, 2, 0);
-			put32(m.b + 8, 3);
+			rw_put32(m.b + 8, 3);
 			want = ST_RPC_MISMATCH;
 			break;
 		case 21: name = "rpcbomb"; rpcbomb(&m, x); want = GARBAGE_ARGS; break;
@@ -1386,7 +1259,7 @@ static void cmd_dumptcp(void)
 {
 	static uint8_t r[1 << 20];
 	for (uint32_t v = 2; v <= 4; v++) {
-		struct msg m;
+		struct rw_msg m;
 		size_t rn = 0;
 		int fd = mk_tcp();
 		hdr(&m, ++xid_seq, 100000, v, 4);
@@ -1397,14 +1270,14 @@ static void cmd_dumptcp(void)
 		int entries = 0;
 		if (st == SUCCESS && rn > 28) {
 			size_t o = 24;
-			while (o + 4 <= rn && get32(r + o) == 1) {
+			while (o + 4 <= rn && rw_get32(r + o) == 1) {
 				entries++;
 				if (v == 2) {
 					o += 4 + 16;
 				} else {
 					o += 4 + 8;
 					for (int s = 0; s < 3 && o + 4 <= rn; s++)
-						o += 4 + ((get32(r + o) + 3) & ~3u);
+						o += 4 + ((rw_get32(r + o) + 3) & ~3u);
 				}
 			}
 		}
@@ -1425,9 +1298,9 @@ static void cmd_rrl(long n, long lo, long hi)
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	const uint32_t base = 0xd0000000u;
 	uint8_t *seen = calloc((size_t)n, 1);
-	struct msg m;
+	struct rw_msg m;
 	uint8_t r[9000];
-	long answered = 0, t0 = now_ms();
+	long answered = 0, t0 = rw_now_ms();
 	/* paced a little (20 datagrams, then 100 us) so that the kernel's
 	 * buffers, not the limiter, never decide */
 	for (long i = 0; i < n; i++) {
@@ -1438,19 +1311,19 @@ static void cmd_rrl(long n, long lo, long hi)
 			nanosleep(&ts, NULL);
 		}
 		while (recv(fd, r, sizeof(r), MSG_DONTWAIT) >= 4) {
-			uint32_t k = get32(r) - base;
+			uint32_t k = rw_get32(r) - base;
 			if (k < (uint32_t)n && !seen[k] && classify(r, 28, base + k) == SUCCESS) {
 				seen[k] = 1;
 				answered++;
 			}
 		}
 	}
-	long send_ms = now_ms() - t0, drain_end = now_ms() + 3000;
-	while (now_ms() < drain_end && wait_fd(fd, POLLIN, 300)) {
+	long send_ms = rw_now_ms() - t0, drain_end = rw_now_ms() + 3000;
+	while (rw_now_ms() < drain_end && rw_wait_fd(fd, POLLIN, rw_now_ms() + 300)) {
 		ssize_t k = recv(fd, r, sizeof(r), MSG_DONTWAIT);
 		if (k < 4)
 			continue;
-		uint32_t i = get32(r) - base;
+		uint32_t i = rw_get32(r) - base;
 		if (i < (uint32_t)n && !seen[i] && classify(r, (size_t)k, base + i) == SUCCESS) {
 			seen[i] = 1;
 			answered++;
@@ -1460,50 +1333,37 @@ static void cmd_rrl(long n, long lo, long hi)
 	      "rrl: %ld of %ld GETPORTs sent in %ld ms from %s answered (bound %ld..%ld)", answered, n,
 	      send_ms, src ? src : "the default source", lo, hi);
 	free(seen);
-	sleep_ms(1100);
+	rw_sleep_ms(1100);
 	getport(&m, ++xid_seq, 100000);
 	int st = udp_call(fd, &m, 1000, NULL, 0, NULL, NULL);
 	check(st == SUCCESS, "rrl: 1.1 s later the source is answered again: %s", stname(st));
 	close(fd);
 }
 
+static void window_call(void *ctx, struct rw_msg *m, uint32_t xid, long i)
+{
+	(void)ctx;
+	(void)i;
+	getport(m, xid, 100000);
+}
+
+static void window_reply(void *ctx, const uint8_t *r, size_t k, uint32_t xid)
+{
+	long *ok = ctx;
+	if (classify(r, k, xid) == SUCCESS)
+		(*ok)++;
+}
+
 static void cmd_window(long n)
 {
-	enum { WINDOW = 32 };
 	int fd = mk_udp();
 	uint8_t *seen = calloc((size_t)n, 1);
-	const uint32_t base = 0xe0000000u;
-	long sent = 0, got = 0, lost = 0, ok = 0, t0 = now_ms();
-	struct msg m;
-	uint8_t r[9000];
-	while (fd >= 0 && seen && (sent < n || got + lost < sent) && now_ms() - t0 < 30000) {
-		while (sent < n && sent - got - lost < WINDOW) {
-			getport(&m, base + (uint32_t)sent, 100000);
-			if (send(fd, m.b, m.n, 0) < 0)
-				lost++;
-			sent++;
-		}
-		if (!wait_fd(fd, POLLIN, 1000)) {
-			lost = sent - got;
-			continue;
-		}
-		for (;;) {
-			ssize_t k = recv(fd, r, sizeof(r), MSG_DONTWAIT);
-			if (k < 0)
-				break;
-			if (k < 4)
-				continue;
-			uint32_t i = get32(r) - base;
-			if (i >= (uint32_t)sent || seen[i])
-				continue;
-			seen[i] = 1;
-			got++;
-			if (classify(r, (size_t)k, base + i) == SUCCESS)
-				ok++;
-		}
-	}
+	long ok = 0, t0 = rw_now_ms();
+	const struct flood f = {n, 32, 30000, 0xe0000000u, window_call, NULL, window_reply, &ok};
+	if (fd >= 0 && seen)
+		flood_run(&f, fd, seen);
 	check(ok == n, "window: %ld of %ld GETPORTs from %s answered (%ld ms)", ok, n,
-	      src ? src : "the default source", now_ms() - t0);
+	      src ? src : "the default source", rw_now_ms() - t0);
 	if (fd >= 0)
 		close(fd);
 	free(seen);
@@ -1515,18 +1375,18 @@ static void cmd_window(long n)
  * connections, so that every worker sees some (SO_REUSEPORT). */
 static void cmd_warm(void)
 {
-	struct msg m;
+	struct rw_msg m;
 	uint8_t r[9000];
 	int udp_ok = 0, tcp_ok = 0;
-	long deadline = now_ms() + 5000;
-	for (int s = 0; s < 8 && now_ms() < deadline; s++) {
+	long deadline = rw_now_ms() + 5000;
+	for (int s = 0; s < 8 && rw_now_ms() < deadline; s++) {
 		int fd = mk_udp();
 		for (int round = 0; round < 8 && fd >= 0; round++) {
 			for (int i = 0; i < 48; i++) {
 				getport(&m, ++xid_seq, 100000);
 				send(fd, m.b, m.n, 0);
 			}
-			for (int i = 0; i < 48 && wait_fd(fd, POLLIN, 500); i++)
+			for (int i = 0; i < 48 && rw_wait_fd(fd, POLLIN, rw_now_ms() + 500); i++)
 				if (recv(fd, r, sizeof(r), MSG_DONTWAIT) > 0)
 					udp_ok++;
 		}

@@ -14,6 +14,7 @@
 #   owner   a local unprivileged user: --owner-quota, --port-policy
 
 rb_e2e_helper(rb_e2e_attack e2e/attack_tool.c)
+target_link_libraries(rb_e2e_attack PRIVATE rb_e2e_rpcwire rb_e2e_verdict)
 
 foreach(_be uring epoll)
   set(_srv "$<TARGET_FILE:ringbind> -f -w --backend ${_be}")

@@ -62,6 +62,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rpcwire.h"
+
 #define KEY_BASE 0x2c000000u   /* churn keys */
 #define BENCH_BASE 0x2d000000u /* bench keys */
 #define LOAD_BASE 0x2e000000u  /* load keys */
@@ -74,13 +76,6 @@ static char sock_path[108] = "/run/rpcbind.sock";
 
 /* ---- time, XDR ---- */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -88,42 +83,10 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* An AUTH_NONE call to 100000/vers/proc (40 bytes). */
 static size_t call_hdr(unsigned char *p, uint32_t xid, uint32_t vers, uint32_t proc)
 {
-	const uint32_t w[10] = {xid, 0, 2, 100000, vers, proc, 0, 0, 0, 0};
-	for (int i = 0; i < 10; i++)
-		put32(p + 4 * i, w[i]);
-	return 40;
-}
-
-static size_t put_str(unsigned char *p, const char *s)
-{
-	size_t n = strlen(s), pad = (4 - n % 4) % 4;
-	put32(p, (uint32_t)n);
-	memcpy(p + 4, s, n);
-	memset(p + 4 + n, 0, pad);
-	return 4 + n + pad;
+	return rw_call_hdr(p, xid, RW_PMAP_PROG, vers, proc);
 }
 
 /* PMAP v2 SET (proc 1) / UNSET (proc 2). */
@@ -131,10 +94,10 @@ static size_t pmap_call(unsigned char *p, uint32_t xid, uint32_t proc, uint32_t 
 			uint32_t vers, uint32_t prot, uint32_t prt)
 {
 	size_t n = call_hdr(p, xid, 2, proc);
-	put32(p + n, prog);
-	put32(p + n + 4, vers);
-	put32(p + n + 8, prot);
-	put32(p + n + 12, prt);
+	rw_put32(p + n, prog);
+	rw_put32(p + n + 4, vers);
+	rw_put32(p + n + 8, prot);
+	rw_put32(p + n + 12, prt);
 	return n + 16;
 }
 
@@ -143,12 +106,12 @@ static size_t rpcb_call(unsigned char *p, uint32_t xid, uint32_t proc, uint32_t 
 			uint32_t vers, const char *netid, const char *addr)
 {
 	size_t n = call_hdr(p, xid, 3, proc);
-	put32(p + n, prog);
-	put32(p + n + 4, vers);
+	rw_put32(p + n, prog);
+	rw_put32(p + n + 4, vers);
 	n += 8;
-	n += put_str(p + n, netid);
-	n += put_str(p + n, addr);
-	n += put_str(p + n, "");
+	n += rw_put_str(p + n, netid);
+	n += rw_put_str(p + n, addr);
+	n += rw_put_str(p + n, "");
 	return n;
 }
 
@@ -157,52 +120,16 @@ static void uaddr_of(char *out, size_t cap, const char *host, unsigned prt)
 	snprintf(out, cap, "%s.%u.%u", host, prt >> 8, prt & 255);
 }
 
-/* Accept status of a reply to xid (*body: offset of the results), -1 when
- * it is not one, -2 when denied. */
-static int reply_stat(const unsigned char *r, size_t n, uint32_t xid, size_t *body)
-{
-	if (n < 24 || get32(r) != xid || get32(r + 4) != 1)
-		return -1;
-	if (get32(r + 8) != 0)
-		return -2;
-	uint32_t vlen = get32(r + 16);
-	if (vlen > 400)
-		return -1;
-	size_t o = 20 + vlen + (4 - vlen % 4) % 4;
-	if (o + 4 > n)
-		return -1;
-	if (body)
-		*body = o + 4;
-	return (int)get32(r + o);
-}
-
 /* A bool reply: 1 TRUE, 0 FALSE, -1 anything else. */
 static int bool_reply(const unsigned char *r, size_t n, uint32_t xid)
 {
 	size_t b;
-	if (reply_stat(r, n, xid, &b) != 0 || b + 4 > n)
+	if (rw_reply_stat(r, n, xid, &b) != 0 || b + 4 > n)
 		return -1;
-	return get32(r + b) ? 1 : 0;
+	return rw_get32(r + b) ? 1 : 0;
 }
 
 /* ---- sockets ---- */
-
-static int wait_fd(int fd, short ev, long deadline)
-{
-	for (;;) {
-		long left = deadline - now_ms();
-		if (left < 0)
-			left = 0;
-		struct pollfd p = {.fd = fd, .events = ev};
-		int r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR) {
-			if (now_ms() >= deadline)
-				return 0;
-			continue;
-		}
-		return r > 0;
-	}
-}
 
 static int local_connect(void)
 {
@@ -262,23 +189,6 @@ static int udp_open(unsigned sport)
 	return fd;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n, long deadline)
-{
-	while (n) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-			continue;
-		}
-		if (k < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		if (!wait_fd(fd, POLLOUT, deadline))
-			return -1;
-	}
-	return 0;
-}
-
 /* A record-marked stream with a read buffer (replies may be pipelined). */
 struct stream {
 	int fd;
@@ -327,7 +237,7 @@ static int stream_take(struct stream *s)
 	for (;;) {
 		if (s->have - off < 4)
 			return 0;
-		uint32_t h = get32(s->in + off);
+		uint32_t h = rw_get32(s->in + off);
 		size_t len = h & 0x7fffffffu;
 		if (total + len > REC_MAX)
 			return -1;
@@ -342,7 +252,7 @@ static int stream_take(struct stream *s)
 		return -1;
 	size_t o = 0, w = 0;
 	for (;;) {
-		uint32_t h = get32(s->in + o);
+		uint32_t h = rw_get32(s->in + o);
 		size_t len = h & 0x7fffffffu;
 		memcpy(s->rec + w, s->in + o + 4, len);
 		w += len;
@@ -367,7 +277,7 @@ static int stream_read(struct stream *s, long deadline)
 			return 1;
 		if (grow(&s->in, &s->cap, s->have + 65536))
 			return 0;
-		if (!wait_fd(s->fd, POLLIN, deadline))
+		if (!rw_wait_fd(s->fd, POLLIN, deadline))
 			return -1;
 		ssize_t k = recv(s->fd, s->in + s->have, s->cap - s->have, MSG_DONTWAIT);
 		if (k == 0)
@@ -383,26 +293,21 @@ static int stream_read(struct stream *s, long deadline)
 
 static int stream_send(struct stream *s, const unsigned char *msg, size_t n, long deadline)
 {
-	unsigned char rec[1024];
-	if (n + 4 > sizeof(rec))
-		return -1;
-	put32(rec, 0x80000000u | (uint32_t)n);
-	memcpy(rec + 4, msg, n);
-	return write_all(s->fd, rec, n + 4, deadline);
+	return rw_send_record(s->fd, msg, n, deadline);
 }
 
 /* One call on a stream: the reply's record in s->rec: 1, 0 closed, -1 timeout. */
 static int stream_call(struct stream *s, const unsigned char *msg, size_t n, uint32_t xid,
 		       long timeout)
 {
-	long deadline = now_ms() + timeout;
+	long deadline = rw_now_ms() + timeout;
 	if (stream_send(s, msg, n, deadline))
 		return 0;
 	for (;;) {
 		int r = stream_read(s, deadline);
 		if (r <= 0)
 			return r;
-		if (s->rlen >= 4 && get32(s->rec) == xid)
+		if (s->rlen >= 4 && rw_get32(s->rec) == xid)
 			return 1;
 	}
 }
@@ -411,22 +316,8 @@ static int stream_call(struct stream *s, const unsigned char *msg, size_t n, uin
 static long udp_call(int fd, const unsigned char *msg, size_t n, uint32_t xid, long timeout,
 		     unsigned char *buf, size_t cap)
 {
-	long deadline = now_ms() + timeout;
-	if (send(fd, msg, n, 0) < 0)
-		return -1;
-	for (;;) {
-		if (!wait_fd(fd, POLLIN, deadline))
-			return -1;
-		ssize_t k = recv(fd, buf, cap, MSG_DONTWAIT);
-		if (k < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -1; /* ECONNREFUSED: nothing listened */
-		}
-		if ((size_t)k >= 4 && get32(buf) == xid)
-			return k;
-		/* a late reply to an earlier call */
-	}
+	ssize_t k = rw_udp_call(fd, msg, n, xid, rw_now_ms() + timeout, buf, cap);
+	return k < 0 ? -1 : (long)k;
 }
 
 static uint32_t xid_base; /* set once in main, before any thread */
@@ -453,7 +344,7 @@ static int get_str(const unsigned char *r, size_t n, size_t *o, char *out, size_
 {
 	if (*o + 4 > n)
 		return -1;
-	uint32_t len = get32(r + *o);
+	uint32_t len = rw_get32(r + *o);
 	size_t pad = (4 - len % 4) % 4;
 	if (len > n - *o - 4 || *o + 4 + len + pad > n)
 		return -1;
@@ -478,7 +369,7 @@ static int do_dump(int tcp, struct dump *d, long timeout)
 	stream_init(&s, fd);
 	int r = stream_call(&s, m, n, xid, timeout);
 	size_t o;
-	if (r != 1 || reply_stat(s.rec, s.rlen, xid, &o) != 0) {
+	if (r != 1 || rw_reply_stat(s.rec, s.rlen, xid, &o) != 0) {
 		stream_close(&s);
 		return -1;
 	}
@@ -487,7 +378,7 @@ static int do_dump(int tcp, struct dump *d, long timeout)
 	for (;;) {
 		if (o + 4 > len)
 			goto bad;
-		uint32_t more = get32(p + o);
+		uint32_t more = rw_get32(p + o);
 		o += 4;
 		if (!more)
 			break;
@@ -502,8 +393,8 @@ static int do_dump(int tcp, struct dump *d, long timeout)
 		struct entry *e = &d->e[d->n];
 		if (o + 8 > len)
 			goto bad;
-		e->prog = get32(p + o);
-		e->vers = get32(p + o + 4);
+		e->prog = rw_get32(p + o);
+		e->vers = rw_get32(p + o + 4);
 		o += 8;
 		if (get_str(p, len, &o, e->netid, sizeof(e->netid)) ||
 		    get_str(p, len, &o, e->addr, sizeof(e->addr)) ||
@@ -589,7 +480,7 @@ static void on_stop(int sig)
 
 static int stopping(void)
 {
-	return atomic_load(&stop_flag) || now_ms() >= G.deadline;
+	return atomic_load(&stop_flag) || rw_now_ms() >= G.deadline;
 }
 
 struct worker {
@@ -622,7 +513,7 @@ static int recover(struct worker *w)
 			if (w->s.fd < 0) {
 				int fd = local_connect();
 				if (fd < 0) {
-					sleep_ms(2);
+					rw_sleep_ms(2);
 					continue;
 				}
 				stream_init(&w->s, fd);
@@ -630,12 +521,12 @@ static int recover(struct worker *w)
 			if (stream_call(&w->s, m, n, xid, 200) == 1)
 				return 0;
 			stream_close(&w->s);
-			sleep_ms(2);
+			rw_sleep_ms(2);
 		} else {
 			long k = udp_call(w->ufd, m, n, xid, 100, r, sizeof(r));
-			if (k > 0 && reply_stat(r, (size_t)k, xid, NULL) == 0)
+			if (k > 0 && rw_reply_stat(r, (size_t)k, xid, NULL) == 0)
 				return 0;
-			sleep_ms(2);
+			rw_sleep_ms(2);
 		}
 	}
 	return -1;
@@ -691,7 +582,7 @@ static void *churn_thread(void *arg)
 	char addr[64];
 	while (!stopping()) {
 		pthread_rwlock_rdlock(&G.pause);
-		long t = now_ms();
+		long t = rw_now_ms();
 		pthread_mutex_lock(&G.mu);
 		unsigned start = rnd(&w->seed) % G.nkeys, k = G.nkeys, nq = 0;
 		for (unsigned i = 0; i < G.nkeys; i++) {
@@ -706,7 +597,7 @@ static void *churn_thread(void *arg)
 		if (k == G.nkeys) {
 			pthread_mutex_unlock(&G.mu);
 			pthread_rwlock_unlock(&G.pause);
-			sleep_ms(1);
+			rw_sleep_ms(1);
 			continue;
 		}
 		struct key *kk = &G.keys[k];
@@ -749,7 +640,7 @@ static void *churn_thread(void *arg)
 				ans = bool_reply(r, (size_t)got, xid);
 		}
 
-		t = now_ms();
+		t = rw_now_ms();
 		pthread_mutex_lock(&G.mu);
 		G.calls++;
 		const char *res;
@@ -796,21 +687,21 @@ static void *churn_thread(void *arg)
 		pthread_rwlock_unlock(&G.pause);
 
 		pthread_mutex_lock(&G.mu);
-		int due = G.check_every_ms > 0 && now_ms() - G.last_check_ms >= G.check_every_ms;
+		int due = G.check_every_ms > 0 && rw_now_ms() - G.last_check_ms >= G.check_every_ms;
 		pthread_mutex_unlock(&G.mu);
 		if (ans >= 0 && due) {
 			pthread_rwlock_wrlock(&G.pause);
 			pthread_mutex_lock(&G.mu);
-			int need = now_ms() - G.last_check_ms >= G.check_every_ms;
+			int need = rw_now_ms() - G.last_check_ms >= G.check_every_ms;
 			if (need)
-				G.last_check_ms = now_ms();
+				G.last_check_ms = rw_now_ms();
 			pthread_mutex_unlock(&G.mu);
 			if (need)
 				check_model("periodic");
 			pthread_rwlock_unlock(&G.pause);
 		}
 		if (ans < 0) {
-			long failed_at = now_ms();
+			long failed_at = rw_now_ms();
 			if (recover(w) != 0)
 				break;
 			pthread_rwlock_wrlock(&G.pause);
@@ -818,7 +709,7 @@ static void *churn_thread(void *arg)
 			G.recoveries++;
 			int need = G.last_check_ms < failed_at;
 			if (need)
-				G.last_check_ms = now_ms();
+				G.last_check_ms = rw_now_ms();
 			pthread_mutex_unlock(&G.mu);
 			if (need)
 				check_model("after a restart");
@@ -855,7 +746,7 @@ static int cmd_churn(const char *logpath, unsigned nkeys, int nlocal, int nudp, 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	G.t0 = now_ms();
+	G.t0 = rw_now_ms();
 	G.deadline = G.t0 + dur_ms;
 
 	struct worker w[THREADS_MAX];
@@ -889,9 +780,9 @@ static int cmd_churn(const char *logpath, unsigned nkeys, int nlocal, int nudp, 
 	for (int i = 0; i < nw; i++)
 		pthread_join(th[i], NULL);
 	/* A last comparison if the server is up. */
-	G.last_check_ms = now_ms();
+	G.last_check_ms = rw_now_ms();
 	check_model("at the end");
-	long el = now_ms() - G.t0;
+	long el = rw_now_ms() - G.t0;
 	fclose(G.log);
 	printf("churn: %ld ms, %lu calls (%.0f/s), %lu TRUE, %lu FALSE, %lu no reply, %lu other; "
 	       "%lu unexpected answers; %lu recoveries; %lu model checks (%lu keys compared, "
@@ -1062,16 +953,16 @@ static void *pipe_stream(void *arg)
 	xbase += (uint32_t)j->id << 24;
 	unsigned char *out = malloc((size_t)j->window * 520);
 	unsigned long sent = 0;
-	long deadline = now_ms() + 10000;
+	long deadline = rw_now_ms() + 10000;
 	while (j->done < j->ops) {
 		size_t olen = 0;
 		while (sent < j->ops && sent - j->done < j->window) {
 			size_t n = job_call(j, sent, xbase + (uint32_t)sent, out + olen + 4);
-			put32(out + olen, 0x80000000u | (uint32_t)n);
+			rw_put32(out + olen, 0x80000000u | (uint32_t)n);
 			olen += 4 + n;
 			sent++;
 		}
-		if (olen && write_all(s.fd, out, olen, now_ms() + 10000)) {
+		if (olen && rw_write_all(s.fd, out, olen, rw_now_ms() + 10000)) {
 			j->error = EPIPE;
 			break;
 		}
@@ -1080,12 +971,12 @@ static void *pipe_stream(void *arg)
 			j->error = r == 0 ? ECONNRESET : ETIMEDOUT;
 			break;
 		}
-		deadline = now_ms() + 10000;
-		uint32_t x = s.rlen >= 4 ? get32(s.rec) : 0;
+		deadline = rw_now_ms() + 10000;
+		uint32_t x = s.rlen >= 4 ? rw_get32(s.rec) : 0;
 		job_answer(j, s.rec, s.rlen, x);
 		/* take every other complete record already buffered */
 		while (stream_take(&s) == 1) {
-			x = s.rlen >= 4 ? get32(s.rec) : 0;
+			x = s.rlen >= 4 ? rw_get32(s.rec) : 0;
 			job_answer(j, s.rec, s.rlen, x);
 		}
 	}
@@ -1116,13 +1007,13 @@ static void *pipe_udp(void *arg)
 				break;
 			busy[sent % j->window] = 1;
 			slot_call[sent % j->window] = sent;
-			sent_at[sent % j->window] = now_ms();
+			sent_at[sent % j->window] = rw_now_ms();
 			outstanding++;
 			sent++;
 		}
-		if (!wait_fd(fd, POLLIN, now_ms() + 200)) {
+		if (!rw_wait_fd(fd, POLLIN, rw_now_ms() + 200)) {
 			/* expire calls without an answer for 1 s: lost */
-			long t = now_ms();
+			long t = rw_now_ms();
 			for (unsigned i = 0; i < j->window; i++)
 				if (busy[i] && t - sent_at[i] > 1000) {
 					busy[i] = 0;
@@ -1138,7 +1029,7 @@ static void *pipe_udp(void *arg)
 				break;
 			if (k < 4)
 				continue;
-			uint32_t x = get32(r);
+			uint32_t x = rw_get32(r);
 			unsigned long c = (unsigned long)(x - xbase);
 			if (c >= sent || !busy[c % j->window] || slot_call[c % j->window] != c)
 				continue;

@@ -12,6 +12,15 @@ set(RB_E2E_DIR ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
 set(RB_E2E_RPCBIND "/usr/sbin/rpcbind -f -w" CACHE STRING
     "Reference server command line for the end-to-end tests")
 
+# The helpers share rpcwire.c (raw RPC calls: XDR words, call headers, reply
+# decoding, record marking, bounded socket I/O) and verdict.c (PASS/FAIL
+# lines), each a small library built once; the two libtirpc test services
+# also compile in tinysvc.c (their common part).
+add_library(rb_e2e_rpcwire STATIC e2e/rpcwire.c)
+rb_target_defaults(rb_e2e_rpcwire)
+add_library(rb_e2e_verdict STATIC e2e/verdict.c)
+rb_target_defaults(rb_e2e_verdict)
+
 function(rb_e2e_helper name)
   add_executable(${name} ${ARGN})
   rb_target_defaults(${name})
@@ -19,11 +28,14 @@ function(rb_e2e_helper name)
 endfunction()
 
 rb_e2e_helper(rb_e2e_rawcall e2e/rawcall.c)
+target_link_libraries(rb_e2e_rawcall PRIVATE rb_e2e_rpcwire)
 rb_e2e_helper(rb_e2e_notify e2e/notify.c)
 rb_e2e_helper(rb_e2e_stress e2e/stress.c)
+target_link_libraries(rb_e2e_stress PRIVATE rb_e2e_rpcwire rb_e2e_verdict)
 rb_e2e_helper(rb_e2e_holdport e2e/holdport.c)
 if(TIRPC_FOUND)
   rb_e2e_helper(rb_e2e_rpcb_client e2e/rpcb_client.c)
+  target_link_libraries(rb_e2e_rpcb_client PRIVATE rb_e2e_rpcwire rb_e2e_verdict)
   target_link_libraries(rb_e2e_rpcb_client PRIVATE PkgConfig::TIRPC)
 endif()
 
@@ -80,6 +92,7 @@ rb_e2e_test(e2e_diff_rpcbind    diff    "${RB_E2E_RPCBIND}" 130 e2e_ref)
 # with rb_e2e_churn (SET/UNSET churn with a log and a model, DUMP, verify,
 # pipelined bench and load).
 rb_e2e_helper(rb_e2e_churn e2e/churn.c)
+target_link_libraries(rb_e2e_churn PRIVATE rb_e2e_rpcwire)
 target_link_libraries(rb_e2e_churn PRIVATE Threads::Threads)
 foreach(_be uring epoll)
   # >= 100 SIGKILLs at random moments under SET/UNSET churn (60 s budget).

@@ -6,9 +6,11 @@
 #   ctest -L forward
 
 if(TIRPC_FOUND)
-  rb_e2e_helper(rb_e2e_fwd_service e2e/fwd_service.c)
+  rb_e2e_helper(rb_e2e_fwd_service e2e/fwd_service.c e2e/tinysvc.c)
+  target_link_libraries(rb_e2e_fwd_service PRIVATE rb_e2e_rpcwire)
   target_link_libraries(rb_e2e_fwd_service PRIVATE PkgConfig::TIRPC)
   rb_e2e_helper(rb_e2e_fwd_client e2e/fwd_client.c)
+  target_link_libraries(rb_e2e_fwd_client PRIVATE rb_e2e_rpcwire)
   target_link_libraries(rb_e2e_fwd_client PRIVATE PkgConfig::TIRPC)
   foreach(_be uring epoll)
     rb_e2e_test(e2e_callit_${_be} callit

@@ -41,6 +41,8 @@
 #include <rpc/pmap_clnt.h>
 #include <rpc/rpcb_clnt.h>
 
+#include "rpcwire.h"
+
 #define MAXW 64
 
 struct opts {
@@ -53,33 +55,6 @@ struct opts {
 	long flood;
 };
 
-struct mbuf {
-	uint8_t b[9000];
-	size_t n;
-};
-
-static void p32(struct mbuf *m, uint32_t v)
-{
-	if (m->n + 4 > sizeof(m->b))
-		return;
-	m->b[m->n++] = (uint8_t)(v >> 24);
-	m->b[m->n++] = (uint8_t)(v >> 16);
-	m->b[m->n++] = (uint8_t)(v >> 8);
-	m->b[m->n++] = (uint8_t)v;
-}
-
-static uint32_t g32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: rb_e2e_fwd_client [-6] [-c] [-s SRC] [-d DST] [-p PORT] [-t MS] "
@@ -89,42 +64,42 @@ static void usage(void)
 
 /* The remote call: header to the port mapper, then {prog, vers, proc,
  * opaque args}. */
-static void build(struct mbuf *m, const struct opts *o, uint32_t xid, uint32_t vers,
+static void build(struct rw_msg *m, const struct opts *o, uint32_t xid, uint32_t vers,
 		  uint32_t proc, uint32_t rprog, uint32_t rvers, uint32_t rproc,
 		  const uint32_t *w, int nw)
 {
 	m->n = 0;
-	p32(m, xid);
-	p32(m, 0);
-	p32(m, 2);
-	p32(m, 100000);
-	p32(m, vers);
-	p32(m, proc);
+	rw_msg32(m, xid);
+	rw_msg32(m, 0);
+	rw_msg32(m, 2);
+	rw_msg32(m, 100000);
+	rw_msg32(m, vers);
+	rw_msg32(m, proc);
 	if (o->uid >= 0) {
 		static const char mach[] = "fwdtest"; /* 7 bytes + 1 pad */
-		p32(m, 1);
-		p32(m, 4 + 4 + 8 + 4 + 4 + 4 + 4);
-		p32(m, 0x5eed);
-		p32(m, 7);
+		rw_msg32(m, 1);
+		rw_msg32(m, 4 + 4 + 8 + 4 + 4 + 4 + 4);
+		rw_msg32(m, 0x5eed);
+		rw_msg32(m, 7);
 		memcpy(m->b + m->n, mach, 7);
 		m->b[m->n + 7] = 0;
 		m->n += 8;
-		p32(m, (uint32_t)o->uid);
-		p32(m, (uint32_t)o->uid);
-		p32(m, 1);
-		p32(m, (uint32_t)o->uid);
+		rw_msg32(m, (uint32_t)o->uid);
+		rw_msg32(m, (uint32_t)o->uid);
+		rw_msg32(m, 1);
+		rw_msg32(m, (uint32_t)o->uid);
 	} else {
-		p32(m, 0);
-		p32(m, 0);
+		rw_msg32(m, 0);
+		rw_msg32(m, 0);
 	}
-	p32(m, 0);
-	p32(m, 0);
-	p32(m, rprog);
-	p32(m, rvers);
-	p32(m, rproc);
-	p32(m, (uint32_t)(nw * 4));
+	rw_msg32(m, 0);
+	rw_msg32(m, 0);
+	rw_msg32(m, rprog);
+	rw_msg32(m, rvers);
+	rw_msg32(m, rproc);
+	rw_msg32(m, (uint32_t)(nw * 4));
 	for (int i = 0; i < nw; i++)
-		p32(m, w[i]);
+		rw_msg32(m, w[i]);
 }
 
 static int make_addr(const struct opts *o, const char *a, unsigned port,
@@ -171,15 +146,15 @@ static void print_reply(const uint8_t *r, size_t n, uint32_t vers)
 {
 	static const char *acc[] = { "SUCCESS", "PROG_UNAVAIL", "PROG_MISMATCH", "PROC_UNAVAIL",
 				     "GARBAGE_ARGS", "SYSTEM_ERR" };
-	if (n < 12 || g32(r + 4) != 1) {
+	if (n < 12 || rw_get32(r + 4) != 1) {
 		printf("BADREPLY");
 		return;
 	}
-	if (g32(r + 8) == 1) {
-		if (n >= 20 && g32(r + 12) == 1)
-			printf("AUTH_ERROR:%u", g32(r + 16));
-		else if (n >= 24 && g32(r + 12) == 0)
-			printf("RPC_MISMATCH:%u:%u", g32(r + 16), g32(r + 20));
+	if (rw_get32(r + 8) == 1) {
+		if (n >= 20 && rw_get32(r + 12) == 1)
+			printf("AUTH_ERROR:%u", rw_get32(r + 16));
+		else if (n >= 24 && rw_get32(r + 12) == 0)
+			printf("RPC_MISMATCH:%u:%u", rw_get32(r + 16), rw_get32(r + 20));
 		else
 			printf("BADREPLY");
 		return;
@@ -188,15 +163,15 @@ static void print_reply(const uint8_t *r, size_t n, uint32_t vers)
 		printf("BADREPLY");
 		return;
 	}
-	size_t o = 16 + ((g32(r + 16) + 3u) & ~3u) + 4; /* past the verifier */
+	size_t o = 16 + ((rw_get32(r + 16) + 3u) & ~3u) + 4; /* past the verifier */
 	if (o + 4 > n) {
 		printf("BADREPLY");
 		return;
 	}
-	uint32_t st = g32(r + o);
+	uint32_t st = rw_get32(r + o);
 	o += 4;
 	if (st == 2 && o + 8 <= n) {
-		printf("PROG_MISMATCH:%u:%u", g32(r + o), g32(r + o + 4));
+		printf("PROG_MISMATCH:%u:%u", rw_get32(r + o), rw_get32(r + o + 4));
 		return;
 	}
 	if (st != 0) {
@@ -208,14 +183,14 @@ static void print_reply(const uint8_t *r, size_t n, uint32_t vers)
 			printf("BADREPLY");
 			return;
 		}
-		printf("SUCCESS port=%u", g32(r + o));
+		printf("SUCCESS port=%u", rw_get32(r + o));
 		o += 4;
 	} else {
 		if (o + 4 > n) {
 			printf("BADREPLY");
 			return;
 		}
-		uint32_t l = g32(r + o);
+		uint32_t l = rw_get32(r + o);
 		o += 4;
 		if (l > n - o) {
 			printf("BADREPLY");
@@ -228,7 +203,7 @@ static void print_reply(const uint8_t *r, size_t n, uint32_t vers)
 		printf(" BADREPLY");
 		return;
 	}
-	uint32_t l = g32(r + o);
+	uint32_t l = rw_get32(r + o);
 	o += 4;
 	if (l > n - o) {
 		printf(" BADREPLY");
@@ -269,7 +244,7 @@ static int raw_call(const struct opts *o, uint32_t vers, uint32_t proc, uint32_t
 	}
 	int rcv = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	static struct mbuf m;
+	static struct rw_msg m;
 	static uint8_t r[65536];
 	long n = o->flood > 0 ? o->flood : 1, replies = 0;
 	for (long i = 0; i < n; i++) {
@@ -284,9 +259,9 @@ static int raw_call(const struct opts *o, uint32_t vers, uint32_t proc, uint32_t
 		if (o->flood > 0 && i % 64 == 63)
 			usleep(1000);
 	}
-	long deadline = now_ms() + o->timeout_ms;
+	long deadline = rw_now_ms() + o->timeout_ms;
 	for (;;) {
-		long left = deadline - now_ms();
+		long left = deadline - rw_now_ms();
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
 			break;
@@ -299,7 +274,7 @@ static int raw_call(const struct opts *o, uint32_t vers, uint32_t proc, uint32_t
 			replies++;
 			continue;
 		}
-		if (k < 4 || g32(r) != o->xid)
+		if (k < 4 || rw_get32(r) != o->xid)
 			continue;
 		printf("FROM ");
 		print_uaddr(&from);

@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,38 +37,12 @@
 #include <rpc/rpc.h>
 #include <rpc/rpcb_clnt.h>
 
+#include "rpcwire.h"
+#include "tinysvc.h"
+
 #define BIG_MAX 60000u
 
-static rpcprog_t g_prog;
-static rpcvers_t g_vers;
-static volatile sig_atomic_t g_stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
-
 /* ---- libtirpc mode ---- */
-
-struct add_args {
-	u_int a, b;
-};
-
-static bool_t xdr_add_args(XDR *x, struct add_args *p)
-{
-	return xdr_u_int(x, &p->a) && xdr_u_int(x, &p->b);
-}
-
-struct big_res {
-	u_int n;
-	char *p;
-};
-
-static bool_t xdr_big_res(XDR *x, struct big_res *r)
-{
-	return xdr_bytes(x, &r->p, &r->n, BIG_MAX);
-}
 
 struct who_res {
 	u_int flavor, uid;
@@ -82,59 +55,30 @@ static bool_t xdr_who_res(XDR *x, struct who_res *r)
 	       xdr_string(x, &r->caller, 256);
 }
 
-/* xdr_void with the xdrproc_t signature (no function-type cast needed). */
-static bool_t xdr_nothing(XDR *xdrs, ...)
+/* 3 WHO: the caller's credential flavor, AUTH_SYS uid and address. */
+static void serve_who(struct svc_req *rq, SVCXPRT *xp)
 {
-	(void)xdrs;
-	return TRUE;
+	struct who_res r = { rq->rq_cred.oa_flavor, 0xffffffffu, NULL };
+	if (rq->rq_cred.oa_flavor == AUTH_SYS && rq->rq_clntcred)
+		r.uid = ((struct authunix_parms *)rq->rq_clntcred)->aup_uid;
+	struct netconfig *nc = getnetconfigent(xp->xp_netid);
+	r.caller = nc ? taddr2uaddr(nc, svc_getrpccaller(xp)) : NULL;
+	if (nc)
+		freenetconfigent(nc);
+	if (!r.caller)
+		r.caller = strdup("?");
+	svc_sendreply(xp, (xdrproc_t)xdr_who_res, (caddr_t)&r);
+	free(r.caller);
 }
 
 static void dispatch(struct svc_req *rq, SVCXPRT *xp)
 {
+	if (tsvc_common(rq, xp, BIG_MAX))
+		return;
 	switch (rq->rq_proc) {
-	case 0:
-		svc_sendreply(xp, xdr_nothing, NULL);
+	case 3:
+		serve_who(rq, xp);
 		return;
-	case 1: {
-		struct add_args a = { 0, 0 };
-		if (!svc_getargs(xp, (xdrproc_t)xdr_add_args, (caddr_t)&a)) {
-			svcerr_decode(xp);
-			return;
-		}
-		u_int sum = a.a + a.b;
-		svc_sendreply(xp, (xdrproc_t)xdr_u_int, (caddr_t)&sum);
-		return;
-	}
-	case 2: {
-		u_int n = 0;
-		if (!svc_getargs(xp, (xdrproc_t)xdr_u_int, (caddr_t)&n) || n > BIG_MAX) {
-			svcerr_decode(xp);
-			return;
-		}
-		struct big_res r = { n, malloc(n ? n : 1) };
-		if (!r.p) {
-			svcerr_systemerr(xp);
-			return;
-		}
-		memset(r.p, 0xab, n);
-		svc_sendreply(xp, (xdrproc_t)xdr_big_res, (caddr_t)&r);
-		free(r.p);
-		return;
-	}
-	case 3: {
-		struct who_res r = { rq->rq_cred.oa_flavor, 0xffffffffu, NULL };
-		if (rq->rq_cred.oa_flavor == AUTH_SYS && rq->rq_clntcred)
-			r.uid = ((struct authunix_parms *)rq->rq_clntcred)->aup_uid;
-		struct netconfig *nc = getnetconfigent(xp->xp_netid);
-		r.caller = nc ? taddr2uaddr(nc, svc_getrpccaller(xp)) : NULL;
-		if (nc)
-			freenetconfigent(nc);
-		if (!r.caller)
-			r.caller = strdup("?");
-		svc_sendreply(xp, (xdrproc_t)xdr_who_res, (caddr_t)&r);
-		free(r.caller);
-		return;
-	}
 	case 4:
 		svcerr_systemerr(xp);
 		return;
@@ -146,100 +90,20 @@ static void dispatch(struct svc_req *rq, SVCXPRT *xp)
 	}
 }
 
-/* The port an svc transport listens on. */
-static unsigned xprt_port(SVCXPRT *xp)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	if (getsockname(xp->xp_fd, (struct sockaddr *)&ss, &sl) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-static int run_tirpc(void)
-{
-	unsigned port[2] = { 0, 0 };
-	const char *netids[2] = { "udp", "udp6" };
-	/* Nothing left over from an earlier run of ours. */
-	for (int i = 0; i < 2; i++) {
-		struct netconfig *nc = getnetconfigent(netids[i]);
-		if (nc) {
-			rpcb_unset(g_prog, g_vers, nc);
-			freenetconfigent(nc);
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		struct netconfig *nc = getnetconfigent(netids[i]);
-		if (!nc)
-			continue;
-		/* svc_tp_create registers (prog, vers, netid) with rpcb_set. */
-		SVCXPRT *xp = svc_tp_create(dispatch, g_prog, g_vers, nc);
-		if (xp)
-			port[i] = xprt_port(xp);
-		else if (i == 0) {
-			fprintf(stderr, "fwd_service: svc_tp_create(udp) failed\n");
-			return 1;
-		}
-		freenetconfigent(nc);
-	}
-	printf("READY %u %u\n", port[0], port[1]);
-	fflush(stdout);
-	/* svc_run until SIGTERM: poll with a short timeout to see g_stop. */
-	while (!g_stop) {
-		int n = svc_max_pollfd;
-		struct pollfd *pf = calloc((size_t)(n ? n : 1), sizeof(*pf));
-		if (!pf)
-			return 1;
-		memcpy(pf, svc_pollfd, (size_t)n * sizeof(*pf));
-		int r = poll(pf, (nfds_t)n, 200);
-		if (r > 0)
-			svc_getreq_poll(pf, r);
-		free(pf);
-	}
-	for (int i = 0; i < 2; i++) {
-		struct netconfig *nc = getnetconfigent(netids[i]);
-		if (nc) {
-			rpcb_unset(g_prog, g_vers, nc);
-			freenetconfigent(nc);
-		}
-	}
-	return 0;
-}
+static const char *const udp_netids[2] = { "udp", "udp6" };
 
 /* ---- raw mode ---- */
 
-struct wbuf {
-	uint8_t b[65536];
-	size_t n;
-};
-
-static void w32(struct wbuf *w, uint32_t v)
-{
-	if (w->n + 4 > sizeof(w->b))
-		return;
-	w->b[w->n++] = (uint8_t)(v >> 24);
-	w->b[w->n++] = (uint8_t)(v >> 16);
-	w->b[w->n++] = (uint8_t)(v >> 8);
-	w->b[w->n++] = (uint8_t)v;
-}
-
-static uint32_t r32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Accepted reply head: xid, REPLY, MSG_ACCEPTED, verf AUTH_NONE, stat. */
-static void accepted(struct wbuf *w, uint32_t xid, uint32_t stat)
+static void accepted(struct rw_msg *w, uint32_t xid, uint32_t stat)
 {
 	w->n = 0;
-	w32(w, xid);
-	w32(w, 1);
-	w32(w, 0);
-	w32(w, 0);
-	w32(w, 0);
-	w32(w, stat);
+	rw_msg32(w, xid);
+	rw_msg32(w, 1);
+	rw_msg32(w, 0);
+	rw_msg32(w, 0);
+	rw_msg32(w, 0);
+	rw_msg32(w, stat);
 }
 
 static int raw_socket(int af, unsigned *port)
@@ -263,17 +127,14 @@ static int raw_socket(int af, unsigned *port)
 		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sl = sizeof(*a);
 	}
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || !(*port = tsvc_port(fd))) {
 		close(fd);
 		return -1;
 	}
-	*port = af == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-			       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
 
-static int raw_register(const char *netid, int fd)
+static int raw_register(rpcprog_t prog, rpcvers_t vers, const char *netid, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -283,26 +144,16 @@ static int raw_register(const char *netid, int fd)
 	if (!nc)
 		return -1;
 	struct netbuf nb = { .maxlen = sl, .len = sl, .buf = &ss };
-	rpcb_unset(g_prog, g_vers, nc);
-	int ok = rpcb_set(g_prog, g_vers, nc, &nb);
+	rpcb_unset(prog, vers, nc);
+	int ok = rpcb_set(prog, vers, nc, &nb);
 	freenetconfigent(nc);
 	return ok ? 0 : -1;
 }
 
-static void raw_answer(int fd, int other, const uint8_t *m, size_t n,
-		       const struct sockaddr *from, socklen_t fl)
+/* Prints "CALL xid=X proc=N cred=F from=UADDR len=L" for a call. */
+static void print_call(uint32_t xid, uint32_t proc, uint32_t flavor, const struct sockaddr *from,
+		       size_t n)
 {
-	static struct wbuf w;
-	if (n < 24 || r32(m + 4) != 0)
-		return;
-	uint32_t xid = r32(m), proc = r32(m + 20);
-	/* Skip the credential and the verifier to the arguments. */
-	size_t pos = 24;
-	uint32_t flavor = n >= pos + 8 ? r32(m + pos) : 0;
-	for (int i = 0; i < 2 && pos + 8 <= n; i++)
-		pos += 8 + ((r32(m + pos + 4) + 3u) & ~3u);
-	const uint8_t *args = pos <= n ? m + pos : m + n;
-	size_t alen = pos <= n ? n - pos : 0;
 	char who[INET6_ADDRSTRLEN] = "?";
 	unsigned wport = 0;
 	if (from->sa_family == AF_INET6) {
@@ -317,11 +168,29 @@ static void raw_answer(int fd, int other, const uint8_t *m, size_t n,
 	printf("CALL xid=%08x proc=%u cred=%u from=%s.%u.%u len=%zu\n", xid, proc, flavor, who,
 	       wport >> 8, wport & 255, n);
 	fflush(stdout);
+}
+
+static void raw_answer(int fd, int other, const uint8_t *m, size_t n,
+		       const struct sockaddr *from, socklen_t fl)
+{
+	static struct rw_msg w;
+	if (n < 24 || rw_get32(m + 4) != 0)
+		return;
+	uint32_t xid = rw_get32(m), proc = rw_get32(m + 20);
+	/* Skip the credential and the verifier to the arguments. */
+	size_t pos = 24;
+	uint32_t flavor = n >= pos + 8 ? rw_get32(m + pos) : 0;
+	for (int i = 0; i < 2 && pos + 8 <= n; i++)
+		pos += 8 + ((rw_get32(m + pos + 4) + 3u) & ~3u);
+	const uint8_t *args = pos <= n ? m + pos : m + n;
+	size_t alen = pos <= n ? n - pos : 0;
+	uint32_t sum = alen >= 8 ? rw_get32(args) + rw_get32(args + 4) : 0;
+	print_call(xid, proc, flavor, from, n);
 	int out = fd;
 	switch (proc) {
 	case 1:
 		accepted(&w, xid, 0);
-		w32(&w, alen >= 8 ? r32(args) + r32(args + 4) : 0);
+		rw_msg32(&w, sum);
 		break;
 	case 2:
 		accepted(&w, xid, 0);
@@ -329,15 +198,15 @@ static void raw_answer(int fd, int other, const uint8_t *m, size_t n,
 		break;
 	case 3:
 		accepted(&w, xid, 0);
-		w32(&w, alen >= 8 ? r32(args) + r32(args + 4) : 0);
+		rw_msg32(&w, sum);
 		out = other;
 		break;
 	case 4:
 		accepted(&w, xid ^ 0x80000000u, 0);
-		w32(&w, alen >= 8 ? r32(args) + r32(args + 4) : 0);
+		rw_msg32(&w, sum);
 		break;
 	case 5: {
-		uint32_t k = alen >= 4 ? r32(args) : 0;
+		uint32_t k = alen >= 4 ? rw_get32(args) : 0;
 		accepted(&w, xid, 0);
 		if (k > sizeof(w.b) - w.n)
 			k = (uint32_t)(sizeof(w.b) - w.n);
@@ -349,16 +218,16 @@ static void raw_answer(int fd, int other, const uint8_t *m, size_t n,
 		return;
 	case 7:
 		accepted(&w, xid, 2);
-		w32(&w, 1);
-		w32(&w, 3);
+		rw_msg32(&w, 1);
+		rw_msg32(&w, 3);
 		break;
 	case 8:
 		w.n = 0;
-		w32(&w, xid);
-		w32(&w, 1);
-		w32(&w, 1); /* MSG_DENIED */
-		w32(&w, 1); /* AUTH_ERROR */
-		w32(&w, 5); /* TOOWEAK */
+		rw_msg32(&w, xid);
+		rw_msg32(&w, 1);
+		rw_msg32(&w, 1); /* MSG_DENIED */
+		rw_msg32(&w, 1); /* AUTH_ERROR */
+		rw_msg32(&w, 5); /* TOOWEAK */
 		break;
 	default:
 		accepted(&w, xid, 3);
@@ -368,7 +237,21 @@ static void raw_answer(int fd, int other, const uint8_t *m, size_t n,
 		sendto(out, w.b, w.n, 0, from, fl);
 }
 
-static int run_raw(void)
+/* Answers every datagram waiting on fd (other: the OTHERPORT socket). */
+static void raw_drain(int fd, int other)
+{
+	static uint8_t m[65536];
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, m, sizeof(m), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			break;
+		raw_answer(fd, other, m, (size_t)n, (struct sockaddr *)&from, fl);
+	}
+}
+
+static int run_raw(rpcprog_t prog, rpcvers_t vers)
 {
 	unsigned port[2] = { 0, 0 }, oport;
 	int fd[2], other[2];
@@ -376,42 +259,24 @@ static int run_raw(void)
 	other[0] = raw_socket(AF_INET, &oport);
 	fd[1] = raw_socket(AF_INET6, &port[1]);
 	other[1] = raw_socket(AF_INET6, &oport);
-	if (fd[0] < 0 || raw_register("udp", fd[0]) < 0) {
+	if (fd[0] < 0 || raw_register(prog, vers, "udp", fd[0]) < 0) {
 		fprintf(stderr, "fwd_service: cannot register the raw service on udp\n");
 		return 1;
 	}
-	if (fd[1] >= 0 && raw_register("udp6", fd[1]) < 0)
+	if (fd[1] >= 0 && raw_register(prog, vers, "udp6", fd[1]) < 0)
 		port[1] = 0;
 	printf("READY %u %u\n", port[0], port[1]);
 	fflush(stdout);
-	static uint8_t m[65536];
-	while (!g_stop) {
+	while (!tsvc_stopping()) {
 		struct pollfd pf[2] = { { .fd = fd[0], .events = POLLIN },
 					{ .fd = fd[1], .events = POLLIN } };
 		if (poll(pf, 2, 200) <= 0)
 			continue;
-		for (int i = 0; i < 2; i++) {
-			if (fd[i] < 0 || !(pf[i].revents & POLLIN))
-				continue;
-			for (;;) {
-				struct sockaddr_storage from;
-				socklen_t fl = sizeof(from);
-				ssize_t n = recvfrom(fd[i], m, sizeof(m), MSG_DONTWAIT,
-						     (struct sockaddr *)&from, &fl);
-				if (n < 0)
-					break;
-				raw_answer(fd[i], other[i], m, (size_t)n, (struct sockaddr *)&from, fl);
-			}
-		}
+		for (int i = 0; i < 2; i++)
+			if (fd[i] >= 0 && (pf[i].revents & POLLIN))
+				raw_drain(fd[i], other[i]);
 	}
-	const char *netids[2] = { "udp", "udp6" };
-	for (int i = 0; i < 2; i++) {
-		struct netconfig *nc = getnetconfigent(netids[i]);
-		if (nc) {
-			rpcb_unset(g_prog, g_vers, nc);
-			freenetconfigent(nc);
-		}
-	}
+	tsvc_unset(prog, vers, udp_netids);
 	return 0;
 }
 
@@ -421,17 +286,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s tirpc|raw PROG VERS\n", argv[0]);
 		return 2;
 	}
-	g_prog = strtoul(argv[2], NULL, 0);
-	g_vers = strtoul(argv[3], NULL, 0);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	rpcprog_t prog = strtoul(argv[2], NULL, 0);
+	rpcvers_t vers = strtoul(argv[3], NULL, 0);
+	tsvc_catch_term();
 	if (strcmp(argv[1], "tirpc") == 0)
-		return run_tirpc();
+		return tsvc_serve(prog, vers, udp_netids, dispatch, "fwd_service");
 	if (strcmp(argv[1], "raw") == 0)
-		return run_raw();
+		return run_raw(prog, vers);
 	fprintf(stderr, "usage: %s tirpc|raw PROG VERS\n", argv[0]);
 	return 2;
 }

@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rpcwire.h"
+
 #define MSG_MAX (2u << 20)       /* largest call we build */
 #define REPLY_MAX (16u << 20)    /* largest reply we accept on a stream */
 
@@ -450,19 +452,12 @@ static int parse_target(const char *spec, struct target *t, long port, long time
 	return 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Reads exactly n bytes before the deadline: n, 0 at EOF/error, -1 on timeout. */
 static long read_full(int fd, unsigned char *p, size_t n, long deadline)
 {
 	size_t got = 0;
 	while (got < n) {
-		long left = deadline - now_ms();
+		long left = deadline - rw_now_ms();
 		if (left <= 0)
 			return -1;
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -481,29 +476,10 @@ static long read_full(int fd, unsigned char *p, size_t n, long deadline)
 	return (long)n;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static void print_hex(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		printf("%02x", p[i]);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static void print_result(const char *label, const unsigned char *r, size_t n)
@@ -511,29 +487,29 @@ static void print_result(const char *label, const unsigned char *r, size_t n)
 	static const char *const acc[] = {"SUCCESS", "PROG_UNAVAIL", "PROG_MISMATCH",
 					  "PROC_UNAVAIL", "GARBAGE_ARGS", "SYSTEM_ERR"};
 	printf("%s ", label);
-	if (n < 12 || get32(r + 4) != 1) {
+	if (n < 12 || rw_get32(r + 4) != 1) {
 		printf("BADREPLY");
-	} else if (get32(r + 8) == 1) {
-		if (n >= 16 && get32(r + 12) == 0 && n >= 24)
-			printf("RPC_MISMATCH:%u:%u", get32(r + 16), get32(r + 20));
-		else if (n >= 20 && get32(r + 12) == 1)
-			printf("AUTH_ERROR:%u", get32(r + 16));
+	} else if (rw_get32(r + 8) == 1) {
+		if (n >= 16 && rw_get32(r + 12) == 0 && n >= 24)
+			printf("RPC_MISMATCH:%u:%u", rw_get32(r + 16), rw_get32(r + 20));
+		else if (n >= 20 && rw_get32(r + 12) == 1)
+			printf("AUTH_ERROR:%u", rw_get32(r + 16));
 		else
 			printf("BADREPLY");
-	} else if (get32(r + 8) == 0 && n >= 20) {
-		size_t vlen = get32(r + 16);
+	} else if (rw_get32(r + 8) == 0 && n >= 20) {
+		size_t vlen = rw_get32(r + 16);
 		size_t o = 20 + vlen + (4 - vlen % 4) % 4;
 		if (vlen > n || o + 4 > n) {
 			printf("BADREPLY");
 		} else {
-			uint32_t st = get32(r + o);
+			uint32_t st = rw_get32(r + o);
 			if (st > 5) {
 				printf("ACCEPT_STAT:%u", st);
 			} else if (st == 0) {
 				printf("SUCCESS:");
 				print_hex(r + o + 4, n - o - 4);
 			} else if (st == 2 && o + 12 <= n) {
-				printf("PROG_MISMATCH:%u:%u", get32(r + o + 4), get32(r + o + 8));
+				printf("PROG_MISMATCH:%u:%u", rw_get32(r + o + 4), rw_get32(r + o + 8));
 			} else {
 				printf("%s", acc[st]);
 			}
@@ -643,9 +619,9 @@ static void do_call(const char *label, const struct target *t, const struct buf 
 			printf("%s ERROR:send:%s -\n", label, strerror(errno));
 			goto out_udp;
 		}
-		deadline = now_ms() + t->timeout_ms;
+		deadline = rw_now_ms() + t->timeout_ms;
 		for (;;) {
-			long left = deadline - now_ms();
+			long left = deadline - rw_now_ms();
 			struct pollfd pfd = {.fd = fd, .events = POLLIN};
 			if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
 				printf("%s NOREPLY -\n", label);
@@ -672,7 +648,7 @@ static void do_call(const char *label, const struct target *t, const struct buf 
 	/* stream: record marking unless raw */
 	int sent_ok;
 	if (t->raw) {
-		sent_ok = write_all(fd, msg->p, msg->len) == 0;
+		sent_ok = rw_send_all(fd, msg->p, msg->len) == 0;
 	} else {
 		size_t frag = t->frag > 0 ? (size_t)t->frag : msg->len;
 		size_t off = 0;
@@ -682,7 +658,7 @@ static void do_call(const char *label, const struct target *t, const struct buf 
 			uint32_t h = (uint32_t)k | (off + k == msg->len ? 0x80000000u : 0);
 			unsigned char hb[4] = {(unsigned char)(h >> 24), (unsigned char)(h >> 16),
 					       (unsigned char)(h >> 8), (unsigned char)h};
-			if (write_all(fd, hb, 4) || write_all(fd, msg->p + off, k)) {
+			if (rw_send_all(fd, hb, 4) || rw_send_all(fd, msg->p + off, k)) {
 				sent_ok = 0;
 				break;
 			}
@@ -690,7 +666,7 @@ static void do_call(const char *label, const struct target *t, const struct buf 
 		} while (off < msg->len);
 	}
 	(void)sent_ok; /* a refused write shows up as CLOSED below */
-	deadline = now_ms() + t->timeout_ms;
+	deadline = rw_now_ms() + t->timeout_ms;
 	struct buf r = {0};
 	for (;;) {
 		unsigned char hb[4];
@@ -702,7 +678,7 @@ static void do_call(const char *label, const struct target *t, const struct buf 
 				printf("%s %s -\n", label, k == 0 ? "CLOSED" : "NOREPLY");
 			break;
 		}
-		uint32_t h = get32(hb);
+		uint32_t h = rw_get32(hb);
 		size_t len = h & 0x7fffffffu;
 		if (r.len + len > REPLY_MAX) {
 			printf("%s ERROR:reply_too_big -\n", label);

@@ -31,6 +31,9 @@
 #include <rpc/rpcb_clnt.h>
 #include <rpc/rpcb_prot.h>
 
+#include "rpcwire.h"
+#include "verdict.h"
+
 #define PA 0x20000201u /* pmap_* */
 #define PB 0x20000202u /* rpcb_* as root over the local socket */
 #define PC 0x20000203u /* loopback callers */
@@ -43,14 +46,25 @@ static int failures;
 __attribute__((format(printf, 2, 3))) static void check(int ok, const char *fmt, ...)
 {
 	va_list ap;
-	printf("%s: ", ok ? "PASS" : "FAIL");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	failures += vd_vcheck(ok, fmt, ap);
 	va_end(ap);
-	printf("\n");
+}
+
+/* The end of a forked child: its failures are its exit status. */
+static void child_exit(void)
+{
 	fflush(stdout);
-	if (!ok)
-		failures++;
+	_exit(failures > 100 ? 100 : failures);
+}
+
+/* Waits for the child (what: its name) and counts its failures. */
+static void child_wait(pid_t pid, const char *what)
+{
+	int st = 0;
+	check(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st), "%s child ran", what);
+	if (WIFEXITED(st))
+		failures += WEXITSTATUS(st);
 }
 
 static struct netconfig *nconf(const char *netid)
@@ -61,16 +75,6 @@ static struct netconfig *nconf(const char *netid)
 		exit(100);
 	}
 	return n;
-}
-
-static struct sockaddr_in lo4(unsigned port)
-{
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
 }
 
 static const struct timeval tmo = {3, 0};
@@ -166,25 +170,25 @@ static int pmaplist_has(struct pmaplist *l, unsigned prog, unsigned vers, unsign
 
 static void test_pmap(void)
 {
-	struct sockaddr_in a = lo4(111);
+	struct sockaddr_in a = rw_lo4(111);
 	check(pmap_set(PA, 1, IPPROTO_UDP, 3001), "pmap_set(PA, 1, udp, 3001)");
 	check(pmap_set(PA, 1, IPPROTO_TCP, 3002), "pmap_set(PA, 1, tcp, 3002)");
 	check(pmap_set(PA, 1, IPPROTO_UDP, 3001), "pmap_set again, same port: TRUE");
 	check(!pmap_set(PA, 1, IPPROTO_UDP, 3003), "pmap_set with another port: FALSE");
-	a = lo4(111);
+	a = rw_lo4(111);
 	unsigned short p = pmap_getport(&a, PA, 1, IPPROTO_UDP);
 	check(p == 3001, "pmap_getport(PA, 1, udp) = %u, expected 3001", p);
-	a = lo4(111);
+	a = rw_lo4(111);
 	p = pmap_getport(&a, PA, 1, IPPROTO_TCP);
 	check(p == 3002, "pmap_getport(PA, 1, tcp) = %u, expected 3002", p);
-	a = lo4(111);
+	a = rw_lo4(111);
 	p = pmap_getport(&a, PMAPPROG, PMAPVERS, IPPROTO_UDP);
 	check(p == 111, "pmap_getport(100000, 2, udp) = %u, expected 111", p);
-	a = lo4(111);
+	a = rw_lo4(111);
 	p = pmap_getport(&a, PE, 1, IPPROTO_UDP);
 	check(p == 0, "pmap_getport(unregistered) = %u, expected 0", p);
 
-	a = lo4(111);
+	a = rw_lo4(111);
 	struct pmaplist *l = pmap_getmaps(&a);
 	check(l != NULL, "pmap_getmaps returned a list");
 	check(pmaplist_has(l, PA, 1, IPPROTO_UDP, 3001), "pmap_getmaps has (PA, 1, udp, 3001)");
@@ -197,10 +201,10 @@ static void test_pmap(void)
 
 	expect_entry(PA, 1, "udp", "0.0.0.0.11.185", "superuser", "pmap_set as root");
 	check(pmap_unset(PA, 1), "pmap_unset(PA, 1)");
-	a = lo4(111);
+	a = rw_lo4(111);
 	p = pmap_getport(&a, PA, 1, IPPROTO_UDP);
 	check(p == 0, "pmap_getport after pmap_unset = %u, expected 0", p);
-	a = lo4(111);
+	a = rw_lo4(111);
 	p = pmap_getport(&a, PA, 1, IPPROTO_TCP);
 	check(p == 0, "pmap_getport(tcp) after pmap_unset = %u, expected 0", p);
 	check(pmap_unset(PA, 1), "pmap_unset of nothing: TRUE");
@@ -208,7 +212,7 @@ static void test_pmap(void)
 
 static void expect_sin(const struct netbuf *nb, const char *addr, unsigned port, const char *what)
 {
-	struct sockaddr_in want = lo4(port);
+	struct sockaddr_in want = rw_lo4(port);
 	inet_pton(AF_INET, addr, &want.sin_addr);
 	const struct sockaddr_in *got = nb->buf;
 	check(nb->len >= sizeof(struct sockaddr_in) && got->sin_family == AF_INET &&
@@ -288,7 +292,7 @@ static void test_rpcb_local(void)
 static CLIENT *loop_client(int stream, unsigned vers, int reserved)
 {
 	int fd = socket(AF_INET, stream ? SOCK_STREAM : SOCK_DGRAM, 0);
-	struct sockaddr_in me = lo4(0), srv = lo4(111);
+	struct sockaddr_in me = rw_lo4(0), srv = rw_lo4(111);
 	socklen_t len = sizeof(me);
 	if (fd < 0)
 		return NULL;
@@ -411,13 +415,9 @@ static void test_nonroot_local(void)
 		check(rpcb_set(PD, 3, udp, b), "uid 65534: rpcb_set(PD, 3, udp)");
 		free_netbuf(b);
 		check(rpcb_unset(PD, 3, udp), "uid 65534: rpcb_unset of its own entry: TRUE");
-		fflush(stdout);
-		_exit(failures > 100 ? 100 : failures);
+		child_exit();
 	}
-	int st = 0;
-	check(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st), "non-root child ran");
-	if (WIFEXITED(st))
-		failures += WEXITSTATUS(st);
+	child_wait(pid, "non-root");
 	expect_entry(PD, 1, "udp", "0.0.0.0.14.1", "65534", "registered by uid 65534");
 	expect_entry(PD, 2, "udp", "0.0.0.0.14.2", "superuser", "superuser entry kept");
 	expect_entry(PD, 3, "udp", NULL, NULL, "uid 65534 removed its own");
@@ -484,7 +484,7 @@ static void test_misc(void)
 	check(t >= now - 5 && t <= now + 5, "rpcb_gettime: %lld, local clock %lld", (long long)t,
 	      (long long)now);
 
-	struct sockaddr_in sin = lo4(111);
+	struct sockaddr_in sin = rw_lo4(111);
 	struct netbuf nb = {.maxlen = sizeof(sin), .len = sizeof(sin), .buf = &sin};
 	conversions("127.0.0.1", "udp", &nb, "127.0.0.1.0.111", "127.0.0.1.2.3");
 	struct sockaddr_in6 sin6;
@@ -537,7 +537,7 @@ static void test_no_local_socket(void)
 		/* libtirpc picks the loopback transport itself (tcp6 in 1.3.3)
 		 * and the server reads addresses in that transport's family:
 		 * exactly one of the two conversions must work. */
-		struct sockaddr_in sin = lo4(111);
+		struct sockaddr_in sin = rw_lo4(111);
 		struct netbuf nb = {.maxlen = sizeof(sin), .len = sizeof(sin), .buf = &sin};
 		struct sockaddr_in6 sin6;
 		memset(&sin6, 0, sizeof(sin6));
@@ -576,13 +576,9 @@ static void test_no_local_socket(void)
 		check(!rpcb_unset(PF, 1, udp),
 		      "no local socket: uid 65534 rpcb_unset of a superuser entry: FALSE");
 		freenetconfigent(udp);
-		fflush(stdout);
-		_exit(failures > 100 ? 100 : failures);
+		child_exit();
 	}
-	int st = 0;
-	check(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st), "no-local-socket child ran");
-	if (WIFEXITED(st))
-		failures += WEXITSTATUS(st);
+	child_wait(pid, "no-local-socket");
 	expect_entry(PF, 1, "udp", "0.0.0.0.15.1", "superuser", "loopback SET from a reserved port");
 	expect_entry(PF, 2, "udp", "0.0.0.0.15.2", "unknown", "loopback SET by uid 65534");
 	check(rpcb_unset(PF, 1, NULL) && rpcb_unset(PF, 2, NULL), "root cleans up PF");

@@ -30,6 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rpcwire.h"
+#include "verdict.h"
+
 static int failures;
 static unsigned port = 111;
 static long server_pid = -1;
@@ -38,53 +41,25 @@ static uint32_t xid_seq = 0x51000000u;
 __attribute__((format(printf, 2, 3))) static void check(int ok, const char *fmt, ...)
 {
 	va_list ap;
-	printf("%s: ", ok ? "PASS" : "FAIL");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	failures += vd_vcheck(ok, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* An AUTH_NONE call header for 100000/vers/proc; returns its length (40). */
 static size_t call_hdr(unsigned char *p, uint32_t xid, uint32_t vers, uint32_t proc)
 {
-	uint32_t w[10] = {xid, 0, 2, 100000, vers, proc, 0, 0, 0, 0};
-	for (int i = 0; i < 10; i++)
-		put32(p + 4 * i, w[i]);
-	return 40;
+	return rw_call_hdr(p, xid, RW_PMAP_PROG, vers, proc);
 }
 
 /* PMAP GETPORT of (100000, 2, udp): 56 bytes; the answer is 111. */
 static size_t getport_call(unsigned char *p, uint32_t xid)
 {
 	size_t n = call_hdr(p, xid, 2, 3);
-	put32(p + n, 100000);
-	put32(p + n + 4, 2);
-	put32(p + n + 8, 17);
-	put32(p + n + 12, 0);
+	rw_put32(p + n, 100000);
+	rw_put32(p + n + 4, 2);
+	rw_put32(p + n + 8, 17);
+	rw_put32(p + n + 12, 0);
 	return n + 16;
 }
 
@@ -93,43 +68,18 @@ static size_t getport_call(unsigned char *p, uint32_t xid)
 static size_t rpcbomb_call(unsigned char *p, uint32_t xid)
 {
 	size_t n = call_hdr(p, xid, 4, 9);
-	put32(p + n, 100000);
-	put32(p + n + 4, 4);
-	put32(p + n + 8, 3);
+	rw_put32(p + n, 100000);
+	rw_put32(p + n + 4, 4);
+	rw_put32(p + n + 8, 3);
 	memcpy(p + n + 12, "udp\0", 4);
-	put32(p + n + 16, 1000000);
+	rw_put32(p + n + 16, 1000000);
 	return n + 20;
-}
-
-/* Accept status of a reply to xid, or -1 (not a matching accepted reply),
- * -2 for MSG_DENIED. */
-static int reply_stat(const unsigned char *r, size_t n, uint32_t xid)
-{
-	if (n < 24 || get32(r) != xid || get32(r + 4) != 1)
-		return -1;
-	if (get32(r + 8) != 0)
-		return -2;
-	uint32_t vlen = get32(r + 16);
-	size_t o = 20 + vlen + (4 - vlen % 4) % 4;
-	if (vlen > 400 || o + 4 > n)
-		return -1;
-	return (int)get32(r + o);
-}
-
-static struct sockaddr_in lo4(unsigned p)
-{
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)p);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
 }
 
 static int udp_socket(void)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = lo4(port);
+	struct sockaddr_in a = rw_lo4(port);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		close(fd);
 		return -1;
@@ -141,7 +91,7 @@ static int udp_socket(void)
 static int tcp_connect_buf(int nonblock, int rcvbuf)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
-	struct sockaddr_in a = lo4(port);
+	struct sockaddr_in a = rw_lo4(port);
 	if (fd < 0)
 		return -1;
 	if (rcvbuf > 0)
@@ -172,131 +122,36 @@ static int local_connect(void)
 	return fd;
 }
 
-static int wait_fd(int fd, short ev, long ms)
-{
-	struct pollfd p = {.fd = fd, .events = ev};
-	long deadline = now_ms() + ms;
-	for (;;) {
-		long left = deadline - now_ms();
-		if (left < 0)
-			left = 0;
-		int r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		return r > 0;
-	}
-}
-
 /* One UDP call; the reply's accept status, -1 on none within ms. Sets
  * *lat to the round trip in ms. */
 static int udp_call(int fd, const unsigned char *msg, size_t n, uint32_t xid, long ms, long *lat)
 {
 	unsigned char r[9000];
-	long t0 = now_ms();
-	if (send(fd, msg, n, 0) < 0)
-		return -1;
-	long deadline = t0 + ms;
-	for (;;) {
-		long left = deadline - now_ms();
-		if (left <= 0 || !wait_fd(fd, POLLIN, left))
-			return -1;
-		ssize_t k = recv(fd, r, sizeof(r), 0);
-		if (k < 0)
-			return -1;
-		int st = reply_stat(r, (size_t)k, xid);
-		if (st == -1)
-			continue; /* a late reply to an earlier call */
-		if (lat)
-			*lat = now_ms() - t0;
-		return st;
-	}
-}
-
-static int write_all(int fd, const unsigned char *p, size_t n, long ms)
-{
-	long deadline = now_ms() + ms;
-	while (n) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-			continue;
-		}
-		if (k < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		long left = deadline - now_ms();
-		if (left <= 0 || !wait_fd(fd, POLLOUT, left))
-			return -1;
-	}
-	return 0;
+	long t0 = rw_now_ms();
+	ssize_t k = rw_udp_call(fd, msg, n, xid, t0 + ms, r, sizeof(r));
+	int st = k < 0 ? -1 : rw_reply_stat(r, (size_t)k, xid, NULL);
+	if (st != -1 && lat)
+		*lat = rw_now_ms() - t0;
+	return st;
 }
 
 /* Reads one record within ms: accept status for xid, -1 none/timeout, -3 EOF. */
 static int read_reply(int fd, uint32_t xid, long ms)
 {
 	unsigned char buf[65536];
-	size_t have = 0;
-	long deadline = now_ms() + ms;
-	for (;;) {
-		if (have >= 4) {
-			uint32_t h = get32(buf);
-			size_t len = h & 0x7fffffffu;
-			if (len > sizeof(buf) - 4)
-				return -1;
-			if (have >= 4 + len)
-				return reply_stat(buf + 4, len, xid);
-		}
-		long left = deadline - now_ms();
-		if (left <= 0 || !wait_fd(fd, POLLIN, left))
-			return -1;
-		ssize_t k = recv(fd, buf + have, sizeof(buf) - have, MSG_DONTWAIT);
-		if (k == 0)
-			return -3;
-		if (k < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -3; /* reset */
-		}
-		have += (size_t)k;
-	}
+	size_t len = 0;
+	int e = rw_read_record(fd, buf, sizeof(buf), &len, rw_now_ms() + ms);
+	if (e)
+		return e == -ETIMEDOUT ? -1 : -3;
+	return len > sizeof(buf) ? -1 : rw_reply_stat(buf, len, xid, NULL);
 }
 
 /* A stream call (record-marked) on fd: accept status, or <0. */
 static int stream_call(int fd, const unsigned char *msg, size_t n, uint32_t xid, long ms)
 {
-	unsigned char rec[512];
-	if (n + 4 > sizeof(rec))
-		return -1;
-	put32(rec, 0x80000000u | (uint32_t)n);
-	memcpy(rec + 4, msg, n);
-	if (write_all(fd, rec, n + 4, ms))
+	if (rw_send_record(fd, msg, n, rw_now_ms() + ms))
 		return -3;
 	return read_reply(fd, xid, ms);
-}
-
-/* Waits for the peer to close fd (EOF or reset), discarding data. 1 if it
- * did within ms; *got counts bytes read before. */
-static int wait_closed(int fd, long ms, size_t *got)
-{
-	unsigned char buf[65536];
-	long deadline = now_ms() + ms;
-	size_t total = 0;
-	for (;;) {
-		long left = deadline - now_ms();
-		if (left <= 0 || !wait_fd(fd, POLLIN, left)) {
-			if (got)
-				*got = total;
-			return 0;
-		}
-		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
-			if (got)
-				*got = total;
-			return 1;
-		}
-		if (k > 0)
-			total += (size_t)k;
-	}
 }
 
 /* The server still answers: UDP and TCP (new connection) NULL within 1 s. */
@@ -321,19 +176,7 @@ static void liveness(const char *after)
 
 static long rss_kb(void)
 {
-	char path[64], line[256];
-	long kb = -1;
-	if (server_pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", server_pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return vd_rss_kb(server_pid);
 }
 
 /* UDP lookups: n GETPORTs, each answered within 1 s; returns misses. */
@@ -360,7 +203,7 @@ static void test_idle(void)
 	static int fds[NTCP], lfds[NLOCAL];
 	unsigned char m[64], rec[128];
 	int opened = 0, answered = 0, lopened = 0;
-	long t0 = now_ms();
+	long t0 = rw_now_ms();
 
 	for (int i = 0; i < NTCP; i++) {
 		fds[i] = tcp_connect(1);
@@ -369,27 +212,28 @@ static void test_idle(void)
 	}
 	/* every connection: connected, and served once (so the server holds it
 	 * as a connection, not just the kernel's backlog) */
-	for (int i = 0; i < NTCP && now_ms() - t0 < 20000; i++) {
-		if (fds[i] < 0 || !wait_fd(fds[i], POLLOUT, 2000))
+	for (int i = 0; i < NTCP && rw_now_ms() - t0 < 20000; i++) {
+		if (fds[i] < 0 || !rw_wait_fd(fds[i], POLLOUT, rw_now_ms() + 2000))
 			continue;
 		uint32_t x = 0x1d000000u + (uint32_t)i;
 		size_t n = call_hdr(m, x, 2, 0);
-		put32(rec, 0x80000000u | (uint32_t)n);
+		rw_put32(rec, 0x80000000u | (uint32_t)n);
 		memcpy(rec + 4, m, n);
-		if (write_all(fds[i], rec, n + 4, 1000) == 0 && read_reply(fds[i], x, 2000) == 0)
+		if (rw_write_all(fds[i], rec, n + 4, rw_now_ms() + 1000) == 0 &&
+		    read_reply(fds[i], x, 2000) == 0)
 			answered++;
 	}
 	check(opened == NTCP && answered == NTCP,
 	      "idle: %d of %d TCP connections opened, %d served a NULL (%ld ms)", opened, NTCP,
-	      answered, now_ms() - t0);
+	      answered, rw_now_ms() - t0);
 	/* the first NPARTIAL now hold a partial record: a header and half a call */
 	for (int i = 0; i < NPARTIAL; i++) {
 		if (fds[i] < 0)
 			continue;
 		size_t n = getport_call(m, 0x1e000000u + (uint32_t)i);
-		put32(rec, 0x80000000u | (uint32_t)n);
+		rw_put32(rec, 0x80000000u | (uint32_t)n);
 		memcpy(rec + 4, m, n);
-		write_all(fds[i], rec, 4 + n / 2, 1000);
+		rw_write_all(fds[i], rec, 4 + n / 2, rw_now_ms() + 1000);
 	}
 	for (int i = 0; i < NLOCAL; i++) {
 		lfds[i] = local_connect();
@@ -433,7 +277,8 @@ static void test_idle(void)
 			continue;
 		x = 0x1e000000u + (uint32_t)i;
 		n = getport_call(m, x);
-		if (write_all(fds[i], m + n / 2, n - n / 2, 1000) == 0 && read_reply(fds[i], x, 1000) == 0)
+		if (rw_write_all(fds[i], m + n / 2, n - n / 2, rw_now_ms() + 1000) == 0 &&
+		    read_reply(fds[i], x, 1000) == 0)
 			done++;
 	}
 	check(done == NPARTIAL, "idle: %d of %d partial records completed later were answered", done,
@@ -459,24 +304,24 @@ static void test_pipeline(void)
 	size_t rl = 0;
 	for (int i = 0; i < 64; i++) {
 		size_t n = call_hdr(m, 0x2a000000u + (uint32_t)i, 3, 4);
-		put32(rec + rl, 0x80000000u | (uint32_t)n);
+		rw_put32(rec + rl, 0x80000000u | (uint32_t)n);
 		memcpy(rec + rl + 4, m, n);
 		rl += n + 4;
 	}
 	int u = udp_socket();
-	long t0 = now_ms(), blocked_at = -1, maxlat = 0, lat;
+	long t0 = rw_now_ms(), blocked_at = -1, maxlat = 0, lat;
 	size_t written = 0;
 	int missed = 0;
-	for (int i = 0; i < NLOOKUPS && now_ms() - t0 < 30000; i++) {
+	for (int i = 0; i < NLOOKUPS && rw_now_ms() - t0 < 30000; i++) {
 		/* the pipelining client writes until the server stops reading */
 		if (blocked_at < 0) {
 			ssize_t k = send(a, rec, rl, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (k > 0)
 				written += (size_t)k;
 			else if (k < 0 && errno == EAGAIN)
-				blocked_at = now_ms();
+				blocked_at = rw_now_ms();
 			else if (k < 0)
-				blocked_at = now_ms(); /* dropped already */
+				blocked_at = rw_now_ms(); /* dropped already */
 		}
 		uint32_t x = ++xid_seq;
 		size_t n = getport_call(m, x);
@@ -487,12 +332,12 @@ static void test_pipeline(void)
 			maxlat = lat;
 	}
 	/* keep writing (bounded) until the server stops reading from it */
-	while (blocked_at < 0 && now_ms() - t0 < 30000 && written < (64u << 20)) {
+	while (blocked_at < 0 && rw_now_ms() - t0 < 30000 && written < (64u << 20)) {
 		ssize_t k = send(a, rec, rl, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (k > 0)
 			written += (size_t)k;
 		else
-			blocked_at = now_ms();
+			blocked_at = rw_now_ms();
 	}
 	check(missed == 0,
 	      "pipeline: %d UDP lookups while a client pipelines %zu bytes of calls unread: %d unanswered within 1 s, slowest %ld ms",
@@ -510,10 +355,10 @@ static void test_pipeline(void)
 	/* RB_CONN_BLOCKED_TIMEOUT_MS (5 s): the server drops a client that
 	 * leaves its replies unread; wait 6 s, then expect the end of it. */
 	if (blocked_at >= 0) {
-		while (now_ms() - blocked_at < 6000)
-			wait_fd(u, 0, 100);
+		while (rw_now_ms() - blocked_at < 6000)
+			rw_wait_fd(u, 0, rw_now_ms() + 100);
 		size_t got = 0;
-		int closed = wait_closed(a, 8000, &got);
+		int closed = rw_wait_closed(a, rw_now_ms() + 8000, &got);
 		check(closed, "pipeline: the server dropped the non-reading client (RB_CONN_BLOCKED_TIMEOUT_MS), %zu reply bytes were pending",
 		      got);
 	}
@@ -532,9 +377,10 @@ static void test_bigrecord(void)
 	memset(big, 0, sizeof(big));
 	uint32_t x = ++xid_seq;
 	call_hdr(big + 4, x, 2, 0);
-	put32(big, 0x80000000u | 9000u);
+	rw_put32(big, 0x80000000u | 9000u);
 	fd = tcp_connect(0);
-	check(fd >= 0 && write_all(fd, big, 9004, 2000) == 0 && read_reply(fd, x, 2000) == 0,
+	check(fd >= 0 && rw_write_all(fd, big, 9004, rw_now_ms() + 2000) == 0 &&
+		      read_reply(fd, x, 2000) == 0,
 	      "bigrecord: a 9,000-byte record is served");
 	if (fd >= 0)
 		close(fd);
@@ -542,11 +388,11 @@ static void test_bigrecord(void)
 	/* 9,001 bytes in one fragment */
 	x = ++xid_seq;
 	call_hdr(big + 4, x, 2, 0);
-	put32(big, 0x80000000u | 9001u);
+	rw_put32(big, 0x80000000u | 9001u);
 	fd = tcp_connect(0);
 	if (fd >= 0)
-		write_all(fd, big, 9005, 2000);
-	check(fd >= 0 && wait_closed(fd, 3000, &got) && got == 0,
+		rw_write_all(fd, big, 9005, rw_now_ms() + 2000);
+	check(fd >= 0 && rw_wait_closed(fd, rw_now_ms() + 3000, &got) && got == 0,
 	      "bigrecord: a 9,001-byte record drops the connection, no reply");
 	if (fd >= 0)
 		close(fd);
@@ -554,12 +400,12 @@ static void test_bigrecord(void)
 	/* 5,000 + 5,000 in two fragments */
 	x = ++xid_seq;
 	call_hdr(big + 4, x, 2, 0);
-	put32(big, 5000u);
-	put32(big + 5004, 0x80000000u | 5000u);
+	rw_put32(big, 5000u);
+	rw_put32(big + 5004, 0x80000000u | 5000u);
 	fd = tcp_connect(0);
 	if (fd >= 0)
-		write_all(fd, big, 10008, 2000);
-	check(fd >= 0 && wait_closed(fd, 3000, &got) && got == 0,
+		rw_write_all(fd, big, 10008, rw_now_ms() + 2000);
+	check(fd >= 0 && rw_wait_closed(fd, rw_now_ms() + 3000, &got) && got == 0,
 	      "bigrecord: two fragments adding up to 10,000 bytes drop the connection");
 	if (fd >= 0)
 		close(fd);
@@ -570,10 +416,10 @@ static void test_bigrecord(void)
 		fd = tcp_connect(0);
 		if (fd < 0)
 			continue;
-		put32(m, 0x7fffffffu);
+		rw_put32(m, 0x7fffffffu);
 		memset(m + 4, 0, 60);
-		write_all(fd, m, 64, 1000);
-		int closed = wait_closed(fd, 3000, &got);
+		rw_write_all(fd, m, 64, rw_now_ms() + 1000);
+		int closed = rw_wait_closed(fd, rw_now_ms() + 3000, &got);
 		close(fd);
 		if (!closed) {
 			check(0, "bigrecord: a header claiming 2 GB did not drop the connection");
@@ -589,11 +435,11 @@ static void test_bigrecord(void)
 	/* the same over the local socket */
 	x = ++xid_seq;
 	call_hdr(big + 4, x, 2, 0);
-	put32(big, 0x80000000u | 9001u);
+	rw_put32(big, 0x80000000u | 9001u);
 	fd = local_connect();
 	if (fd >= 0)
-		write_all(fd, big, 9005, 2000);
-	check(fd >= 0 && wait_closed(fd, 3000, &got) && got == 0,
+		rw_write_all(fd, big, 9005, rw_now_ms() + 2000);
+	check(fd >= 0 && rw_wait_closed(fd, rw_now_ms() + 3000, &got) && got == 0,
 	      "bigrecord: a 9,001-byte record on the local socket drops the connection");
 	if (fd >= 0)
 		close(fd);
@@ -622,49 +468,49 @@ static uint32_t rnd(void)
 static void test_random(void)
 {
 	static unsigned char buf[16384];
-	long t0 = now_ms();
+	long t0 = rw_now_ms();
 	int conns = 0;
-	for (int i = 0; i < 200 && now_ms() - t0 < 30000; i++) {
+	for (int i = 0; i < 200 && rw_now_ms() - t0 < 30000; i++) {
 		size_t n = 16 + rnd() % 8192;
 		for (size_t j = 0; j < n; j++)
 			buf[j] = (unsigned char)rnd();
 		if (i % 2 == 0) {
 			/* a plausible record header, then random bytes */
 			uint32_t len = (uint32_t)(n - 4);
-			put32(buf, (rnd() & 1 ? 0x80000000u : 0) | len);
+			rw_put32(buf, (rnd() & 1 ? 0x80000000u : 0) | len);
 			if (i % 4 == 0 && n >= 28) {
-				put32(buf + 8, 0); /* CALL */
-				put32(buf + 12, 2);
-				put32(buf + 16, 100000);
-				put32(buf + 20, 2 + rnd() % 3);
+				rw_put32(buf + 8, 0); /* CALL */
+				rw_put32(buf + 12, 2);
+				rw_put32(buf + 16, 100000);
+				rw_put32(buf + 20, 2 + rnd() % 3);
 			}
 		}
 		int fd = (i % 10 == 9) ? local_connect() : tcp_connect(0);
 		if (fd < 0)
 			continue;
 		conns++;
-		write_all(fd, buf, n, 1000);
+		rw_write_all(fd, buf, n, rw_now_ms() + 1000);
 		/* whatever comes back, within a short bound */
-		wait_closed(fd, i % 10 == 0 ? 100 : 5, NULL);
+		rw_wait_closed(fd, rw_now_ms() + (i % 10 == 0 ? 100 : 5), NULL);
 		close(fd);
 	}
-	check(conns == 200, "random: %d connections sent random bytes (%ld ms)", conns, now_ms() - t0);
+	check(conns == 200, "random: %d connections sent random bytes (%ld ms)", conns, rw_now_ms() - t0);
 	int u = udp_socket();
 	for (int i = 0; i < 2000 && u >= 0; i++) {
 		size_t n = rnd() % 1600;
 		for (size_t j = 0; j < n; j++)
 			buf[j] = (unsigned char)rnd();
 		if (i % 3 == 0 && n >= 24) {
-			put32(buf + 4, 0);
-			put32(buf + 8, 2);
-			put32(buf + 12, 100000);
-			put32(buf + 16, 2 + rnd() % 3);
-			put32(buf + 20, rnd() % 14);
+			rw_put32(buf + 4, 0);
+			rw_put32(buf + 8, 2);
+			rw_put32(buf + 12, 100000);
+			rw_put32(buf + 16, 2 + rnd() % 3);
+			rw_put32(buf + 20, rnd() % 14);
 		}
 		send(u, buf, n, 0);
 		if (i % 100 == 0) {
 			unsigned char r[9000];
-			while (wait_fd(u, POLLIN, 5) && recv(u, r, sizeof(r), MSG_DONTWAIT) > 0)
+			while (rw_wait_fd(u, POLLIN, rw_now_ms() + 5) && recv(u, r, sizeof(r), MSG_DONTWAIT) > 0)
 				;
 		}
 	}
@@ -724,7 +570,7 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	for (int i = optind; i < argc; i++) {
-		long t0 = now_ms();
+		long t0 = rw_now_ms();
 		if (!strcmp(argv[i], "idle"))
 			test_idle();
 		else if (!strcmp(argv[i], "pipeline"))
@@ -739,7 +585,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rb_e2e_stress: unknown check %s\n", argv[i]);
 			return 2;
 		}
-		printf("  .. %s took %ld ms\n", argv[i], now_ms() - t0);
+		printf("  .. %s took %ld ms\n", argv[i], rw_now_ms() - t0);
 	}
 	return failures > 100 ? 100 : failures;
 }

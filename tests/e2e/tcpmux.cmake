@@ -8,7 +8,8 @@
 
 if(TIRPC_FOUND)
   rb_e2e_helper(rb_e2e_tcpmux_client e2e/tcpmux_client.c)
-  rb_e2e_helper(rb_e2e_tcpmux_service e2e/tcpmux_service.c)
+  target_link_libraries(rb_e2e_tcpmux_client PRIVATE rb_e2e_rpcwire)
+  rb_e2e_helper(rb_e2e_tcpmux_service e2e/tcpmux_service.c e2e/tinysvc.c)
   target_link_libraries(rb_e2e_tcpmux_service PRIVATE PkgConfig::TIRPC)
   foreach(_be uring epoll)
     rb_e2e_test(e2e_tcpmux_${_be} tcpmux

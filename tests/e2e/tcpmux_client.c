@@ -44,6 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rpcwire.h"
+
 static const char *g_addr = "127.0.0.1";
 static unsigned g_port = 1;
 static const char *g_src;
@@ -106,21 +108,6 @@ static int mux_connect(void)
 		return -1;
 	}
 	return fd;
-}
-
-static int send_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n) {
-		ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
 }
 
 /* Reads one line (to LF) byte by byte, so nothing after it is taken.
@@ -226,7 +213,7 @@ static int mode_say(const char *text)
 	int fd = mux_connect();
 	if (fd < 0)
 		return 1;
-	if (send_all(fd, buf, n) < 0)
+	if (rw_send_all(fd, buf, n) < 0)
 		puts("SENDFAIL");
 	if (g_shut)
 		shutdown(fd, SHUT_WR);
@@ -237,36 +224,14 @@ static int mode_say(const char *text)
 
 /* ---- RPC over record marking ---- */
 
-static size_t put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	return 4;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A call record: header, AUTH_NONE credential and verifier, args. */
 static size_t build_call(uint8_t *out, uint32_t xid, uint32_t prog, uint32_t vers,
 			 uint32_t proc, const uint32_t *args, unsigned nargs)
 {
-	size_t n = 4;
-	n += put32(out + n, xid);
-	n += put32(out + n, 0); /* CALL */
-	n += put32(out + n, 2);
-	n += put32(out + n, prog);
-	n += put32(out + n, vers);
-	n += put32(out + n, proc);
-	for (int i = 0; i < 4; i++)
-		n += put32(out + n, 0); /* AUTH_NONE cred and verf */
-	for (unsigned i = 0; i < nargs; i++)
-		n += put32(out + n, args[i]);
-	put32(out, 0x80000000u | (uint32_t)(n - 4));
+	size_t n = 4 + rw_call_hdr(out + 4, xid, prog, vers, proc);
+	for (unsigned i = 0; i < nargs; i++, n += 4)
+		rw_put32(out + n, args[i]);
+	rw_put32(out, RW_REC_LAST | (uint32_t)(n - 4));
 	return n;
 }
 
@@ -295,7 +260,7 @@ static int read_reply(int fd, uint32_t xid, uint8_t **buf, size_t *len, const ui
 		uint8_t h[4];
 		if (recv_all(fd, h, 4) < 0)
 			goto fail;
-		uint32_t fl = get32(h) & 0x7fffffffu;
+		uint32_t fl = rw_get32(h) & 0x7fffffffu;
 		if (fl > (8u << 20) || n + fl > (16u << 20))
 			goto fail;
 		if (n + fl > cap) {
@@ -308,20 +273,17 @@ static int read_reply(int fd, uint32_t xid, uint8_t **buf, size_t *len, const ui
 		if (recv_all(fd, b + n, fl) < 0)
 			goto fail;
 		n += fl;
-		if (get32(h) & 0x80000000u)
+		if (rw_get32(h) & 0x80000000u)
 			break;
 	}
-	/* xid, REPLY(1), MSG_ACCEPTED(0), verf flavor, verf len, body, stat */
-	if (n < 24 || get32(b) != xid || get32(b + 4) != 1 || get32(b + 8) != 0)
-		goto fail;
-	uint32_t vl = get32(b + 16);
-	size_t off = 20 + ((vl + 3u) & ~3u);
-	if (vl > 400 || off + 4 > n || get32(b + off) != 0)
+	/* a reply to xid, MSG_ACCEPTED, SUCCESS */
+	size_t body;
+	if (rw_reply_stat(b, n, xid, &body) != 0)
 		goto fail;
 	*buf = b;
 	*len = n;
-	*res = b + off + 4;
-	*reslen = n - off - 4;
+	*res = b + body;
+	*reslen = n - body;
 	return 0;
 fail:
 	free(b);
@@ -341,7 +303,7 @@ static int mode_rpc(const char *name, uint32_t prog, uint32_t vers, bool pipelin
 	size_t n = nl;
 	if (pipelined)
 		n += build_call(msg + nl, 1, prog, vers, 0, NULL, 0);
-	if (send_all(fd, msg, n) < 0 || read_line(fd, line, sizeof(line)) < 0) {
+	if (rw_send_all(fd, msg, n) < 0 || read_line(fd, line, sizeof(line)) < 0) {
 		puts("NOANSWER");
 		close(fd);
 		return 1;
@@ -351,7 +313,7 @@ static int mode_rpc(const char *name, uint32_t prog, uint32_t vers, bool pipelin
 		close(fd);
 		return 1;
 	}
-	if (!pipelined && send_all(fd, msg, build_call(msg, 1, prog, vers, 0, NULL, 0)) < 0)
+	if (!pipelined && rw_send_all(fd, msg, build_call(msg, 1, prog, vers, 0, NULL, 0)) < 0)
 		goto bad;
 	if (read_reply(fd, 1, &rb, &rl, &res, &resl) < 0 || resl != 0) {
 		puts("NULL failed");
@@ -360,20 +322,20 @@ static int mode_rpc(const char *name, uint32_t prog, uint32_t vers, bool pipelin
 	free(rb);
 	puts("NULL ok");
 	uint32_t args[2] = { 40, 2 };
-	if (send_all(fd, msg, build_call(msg, 2, prog, vers, 1, args, 2)) < 0 ||
+	if (rw_send_all(fd, msg, build_call(msg, 2, prog, vers, 1, args, 2)) < 0 ||
 	    read_reply(fd, 2, &rb, &rl, &res, &resl) < 0 || resl != 4) {
 		puts("ADD failed");
 		goto bad;
 	}
-	printf("ADD %u\n", get32(res));
-	uint32_t sum = get32(res);
+	printf("ADD %u\n", rw_get32(res));
+	uint32_t sum = rw_get32(res);
 	free(rb);
 	if (sum != 42)
 		goto bad;
 	uint32_t big = 200000;
-	if (send_all(fd, msg, build_call(msg, 3, prog, vers, 2, &big, 1)) < 0 ||
+	if (rw_send_all(fd, msg, build_call(msg, 3, prog, vers, 2, &big, 1)) < 0 ||
 	    read_reply(fd, 3, &rb, &rl, &res, &resl) < 0 || resl != 4 + big ||
-	    get32(res) != big) {
+	    rw_get32(res) != big) {
 		puts("BIG failed");
 		goto bad;
 	}
@@ -457,7 +419,7 @@ static int mode_many(int n, const char *name, int hold_ms)
 		/* The name and the first message in one write: the message
 		 * waits in the socket until the mux has answered "+". */
 		int l = snprintf(msg, sizeof(msg), "%s\r\nping %d\n", name, i);
-		if (send_all(fd[i], msg, (size_t)l) < 0)
+		if (rw_send_all(fd[i], msg, (size_t)l) < 0)
 			bad++;
 	}
 	for (int i = 0; i < n && !bad; i++) {
@@ -476,7 +438,7 @@ static int mode_many(int n, const char *name, int hold_ms)
 		usleep((useconds_t)hold_ms * 1000);
 	for (int i = 0; i < n && !bad; i++) {
 		int l = snprintf(msg, sizeof(msg), "again %d\n", i);
-		if (send_all(fd[i], msg, (size_t)l) < 0 || read_line(fd[i], line, sizeof(line)) != l - 1) {
+		if (rw_send_all(fd[i], msg, (size_t)l) < 0 || read_line(fd[i], line, sizeof(line)) != l - 1) {
 			printf("connection %d: no echo after the hold\n", i);
 			bad++;
 		}

@@ -15,7 +15,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,143 +24,23 @@
 #include <unistd.h>
 
 #include <rpc/rpc.h>
-#include <rpc/rpcb_clnt.h>
+
+#include "tinysvc.h"
 
 #define BIG_MAX 1000000u
 
-static rpcprog_t g_prog;
-static rpcvers_t g_vers;
-static volatile sig_atomic_t g_stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
-
 /* ---- rpc ---- */
-
-struct add_args {
-	u_int a, b;
-};
-
-static bool_t xdr_add_args(XDR *x, struct add_args *p)
-{
-	return xdr_u_int(x, &p->a) && xdr_u_int(x, &p->b);
-}
-
-struct big_res {
-	u_int n;
-	char *p;
-};
-
-static bool_t xdr_big_res(XDR *x, struct big_res *r)
-{
-	return xdr_bytes(x, &r->p, &r->n, BIG_MAX);
-}
-
-/* xdr_void with the xdrproc_t signature (no function-type cast needed). */
-static bool_t xdr_nothing(XDR *xdrs, ...)
-{
-	(void)xdrs;
-	return TRUE;
-}
 
 static void dispatch(struct svc_req *rq, SVCXPRT *xp)
 {
-	switch (rq->rq_proc) {
-	case 0:
-		svc_sendreply(xp, xdr_nothing, NULL);
-		return;
-	case 1: {
-		struct add_args a = { 0, 0 };
-		if (!svc_getargs(xp, (xdrproc_t)xdr_add_args, (caddr_t)&a)) {
-			svcerr_decode(xp);
-			return;
-		}
-		u_int sum = a.a + a.b;
-		svc_sendreply(xp, (xdrproc_t)xdr_u_int, (caddr_t)&sum);
-		return;
-	}
-	case 2: {
-		u_int n = 0;
-		if (!svc_getargs(xp, (xdrproc_t)xdr_u_int, (caddr_t)&n) || n > BIG_MAX) {
-			svcerr_decode(xp);
-			return;
-		}
-		struct big_res r = { n, malloc(n ? n : 1) };
-		if (!r.p) {
-			svcerr_systemerr(xp);
-			return;
-		}
-		memset(r.p, 0xab, n);
-		svc_sendreply(xp, (xdrproc_t)xdr_big_res, (caddr_t)&r);
-		free(r.p);
-		return;
-	}
-	default:
+	if (!tsvc_common(rq, xp, BIG_MAX))
 		svcerr_noproc(xp);
-		return;
-	}
 }
 
-static unsigned xprt_port(SVCXPRT *xp)
+static int run_rpc(rpcprog_t prog, rpcvers_t vers)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	if (getsockname(xp->xp_fd, (struct sockaddr *)&ss, &sl) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-static void unset_all(const char *const *netids)
-{
-	for (int i = 0; i < 2; i++) {
-		struct netconfig *nc = getnetconfigent(netids[i]);
-		if (nc) {
-			rpcb_unset(g_prog, g_vers, nc);
-			freenetconfigent(nc);
-		}
-	}
-}
-
-static int run_rpc(void)
-{
-	unsigned port[2] = { 0, 0 };
 	static const char *const netids[2] = { "tcp", "tcp6" };
-	unset_all(netids);
-	for (int i = 0; i < 2; i++) {
-		struct netconfig *nc = getnetconfigent(netids[i]);
-		if (!nc)
-			continue;
-		/* svc_tp_create registers (prog, vers, netid) with rpcb_set;
-		 * sendsize/recvsize 0: libtirpc's defaults. */
-		SVCXPRT *xp = svc_tp_create(dispatch, g_prog, g_vers, nc);
-		if (xp)
-			port[i] = xprt_port(xp);
-		else if (i == 0) {
-			fprintf(stderr, "tcpmux_service: svc_tp_create(tcp) failed\n");
-			return 1;
-		}
-		freenetconfigent(nc);
-	}
-	printf("READY %u %u\n", port[0], port[1]);
-	fflush(stdout);
-	while (!g_stop) {
-		int n = svc_max_pollfd;
-		struct pollfd *pf = calloc((size_t)(n ? n : 1), sizeof(*pf));
-		if (!pf)
-			return 1;
-		memcpy(pf, svc_pollfd, (size_t)n * sizeof(*pf));
-		int r = poll(pf, (nfds_t)n, 200);
-		if (r > 0)
-			svc_getreq_poll(pf, r);
-		free(pf);
-	}
-	unset_all(netids);
-	return 0;
+	return tsvc_serve(prog, vers, netids, dispatch, "tcpmux_service");
 }
 
 /* ---- echo ---- */
@@ -187,7 +66,7 @@ static int run_echo(void)
 	fflush(stdout);
 	static char buf[65536];
 	struct epoll_event evs[256];
-	while (!g_stop) {
+	while (!tsvc_stopping()) {
 		int n = epoll_wait(ep, evs, 256, 200);
 		for (int k = 0; k < n; k++) {
 			int fd = evs[k].data.fd;
@@ -215,17 +94,11 @@ static int run_echo(void)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	tsvc_catch_term();
 	signal(SIGPIPE, SIG_IGN);
-	if (argc == 4 && strcmp(argv[1], "rpc") == 0) {
-		g_prog = (rpcprog_t)strtoul(argv[2], NULL, 0);
-		g_vers = (rpcvers_t)strtoul(argv[3], NULL, 0);
-		return run_rpc();
-	}
+	if (argc == 4 && strcmp(argv[1], "rpc") == 0)
+		return run_rpc((rpcprog_t)strtoul(argv[2], NULL, 0),
+			       (rpcvers_t)strtoul(argv[3], NULL, 0));
 	if (argc == 2 && strcmp(argv[1], "echo") == 0)
 		return run_echo();
 	fprintf(stderr, "usage: rb_e2e_tcpmux_service rpc PROG VERS | echo\n");
