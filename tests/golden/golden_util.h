@@ -155,20 +155,20 @@ int gt_rpcb_dump(struct gt *t, const struct rb_xport *x, uint32_t rvers,
 const struct gt_ent *gt_find(const struct gt_ent *ents, int n, uint32_t prog,
 			     uint32_t vers, const char *netid);
 
-/* Expects a reply (not a mutation, not a drop) with exactly these bytes. */
-#define GT_EXPECT(t, x, call, want)                                           \
+/* Expects outcome want_oc (RB_OUT_REPLY or RB_OUT_MUTATE) and a reply of
+ * exactly these bytes. */
+#define GT_EXPECT_AS(t, x, call, want_oc, want)                               \
 	do {                                                                  \
 		gt_call((t), (x), (call));                                    \
-		CHECK_EQ_U((t)->oc, RB_OUT_REPLY);                            \
+		CHECK_EQ_U((t)->oc, (want_oc));                               \
 		CHECK_BYTES((t)->out, (t)->outlen, (want)->b, (want)->n);     \
 	} while (0)
 
+/* Expects a reply (not a mutation, not a drop) with exactly these bytes. */
+#define GT_EXPECT(t, x, call, want) GT_EXPECT_AS(t, x, call, RB_OUT_REPLY, want)
+
 /* Expects a mutation whose reply has exactly these bytes. */
 #define GT_EXPECT_MUT(t, x, call, want)                                       \
-	do {                                                                  \
-		gt_call((t), (x), (call));                                    \
-		CHECK_EQ_U((t)->oc, RB_OUT_MUTATE);                           \
-		CHECK_BYTES((t)->out, (t)->outlen, (want)->b, (want)->n);     \
-	} while (0)
+	GT_EXPECT_AS(t, x, call, RB_OUT_MUTATE, want)
 
 #endif

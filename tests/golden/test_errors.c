@@ -1,7 +1,7 @@
 /* Golden bytes of every error path: unknown program, version and
  * procedure, truncated arguments at every offset, RPC version, credentials,
  * the loopback rule for SET/UNSET, and the rpcbomb. */
-#include "golden_util.h"
+#include "golden_exchange.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,44 +14,36 @@ static void test_prog_vers_proc(void)
 	struct gbuf c, w;
 
 	/* Unknown program: PROG_UNAVAIL. */
-	gb_reset(&c);
-	gb_hex(&c, "0000e001 00000000 00000002 000186a1 00000002 00000000"
-		   "00000000 00000000 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "0000e001 00000001 00000000 00000000 00000000 00000001");
+	gb_new_hex(&c, "0000e001 00000000 00000002 000186a1 00000002 00000000"
+		       "00000000 00000000 00000000 00000000");
+	gb_new_hex(&w, "0000e001 00000001 00000000 00000000 00000000 00000001");
 	GT_EXPECT(t, &lo, &c, &w);
 	GT_EXPECT(t, &tcp, &c, &w);
 	GT_EXPECT(t, &l0, &c, &w);
 	static const uint32_t progs[] = { 0, 1, 100003, 99999, 0xffffffffu };
 	for (unsigned i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		gb_reset(&c);
-		gb_call(&c, 0xe010 + i, progs[i], 2, 3);
+		gb_new_call(&c, 0xe010 + i, progs[i], 2, 3);
 		gb_pmap(&c, 1, 1, 17, 0);
-		gb_reset(&w);
-		gb_reply(&w, 0xe010 + i, RB_PROG_UNAVAIL);
+		gb_new_reply(&w, 0xe010 + i, RB_PROG_UNAVAIL);
 		GT_EXPECT(t, &lo, &c, &w);
 	}
 
 	/* Program 100000, another version: PROG_MISMATCH 2..4. */
-	gb_reset(&c);
-	gb_hex(&c, "0000e002 00000000 00000002 000186a0 00000001 00000000"
-		   "00000000 00000000 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "0000e002 00000001 00000000 00000000 00000000 00000002"
-		   "00000002 00000004");
+	gb_new_hex(&c, "0000e002 00000000 00000002 000186a0 00000001 00000000"
+		       "00000000 00000000 00000000 00000000");
+	gb_new_hex(&w, "0000e002 00000001 00000000 00000000 00000000 00000002"
+		       "00000002 00000004");
 	GT_EXPECT(t, &lo, &c, &w);
 	static const uint32_t vers[] = { 0, 1, 5, 6, 0xffffffffu };
 	for (unsigned i = 0; i < sizeof(vers) / sizeof(vers[0]); i++) {
-		gb_reset(&c);
-		gb_call(&c, 0xe020 + i, RB_PROG_RPCBIND, vers[i], 0);
+		gb_new_call(&c, 0xe020 + i, RB_PROG_RPCBIND, vers[i], 0);
 		gb_reset(&w);
 		gb_reply_prog_mismatch(&w, 0xe020 + i, 2, 4);
 		GT_EXPECT(t, &lo, &c, &w);
 		GT_EXPECT(t, &tcp, &c, &w);
 	}
 	/* ... also for a SET (a mutation must not come back). */
-	gb_reset(&c);
-	gb_call(&c, 0xe030, RB_PROG_RPCBIND, 5, 1);
+	gb_new_call(&c, 0xe030, RB_PROG_RPCBIND, 5, 1);
 	gb_rpcb(&c, 1, 1, "udp", "0.0.0.0.0.1", "");
 	gb_reset(&w);
 	gb_reply_prog_mismatch(&w, 0xe030, 2, 4);
@@ -64,19 +56,15 @@ static void test_prog_vers_proc(void)
 		      { 3, 9 }, { 3, 10 }, { 3, 12 }, { 3, 13 },
 		      { 4, 13 }, { 4, 14 }, { 4, 0x80000000u } };
 	for (unsigned i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
-		gb_reset(&c);
-		gb_call(&c, 0xe040 + i, RB_PROG_RPCBIND, procs[i].vers,
-			procs[i].proc);
-		gb_reset(&w);
-		gb_reply(&w, 0xe040 + i, RB_PROC_UNAVAIL);
+		gb_new_call(&c, 0xe040 + i, RB_PROG_RPCBIND, procs[i].vers,
+			    procs[i].proc);
+		gb_new_reply(&w, 0xe040 + i, RB_PROC_UNAVAIL);
 		GT_EXPECT(t, &lo, &c, &w);
 		GT_EXPECT(t, &l0, &c, &w);
 	}
-	gb_reset(&c);
-	gb_hex(&c, "0000e003 00000000 00000002 000186a0 00000004 0000000d"
-		   "00000000 00000000 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "0000e003 00000001 00000000 00000000 00000000 00000003");
+	gb_new_hex(&c, "0000e003 00000000 00000002 000186a0 00000004 0000000d"
+		       "00000000 00000000 00000000 00000000");
+	gb_new_hex(&w, "0000e003 00000001 00000000 00000000 00000000 00000003");
 	GT_EXPECT(t, &lo, &c, &w);
 	CHECK_EQ_U(rb_registry_count(t->reg), 0);
 	gt_free(t);
@@ -89,59 +77,46 @@ struct targs {
 	struct gbuf args;
 };
 
+/* Appends an entry to a (n of them so far) and returns its empty
+ * argument buffer. */
+static struct gbuf *add_targ(struct targs *a, int *n, uint32_t vers,
+			     uint32_t proc, enum rb_outcome full)
+{
+	struct targs *e = &a[(*n)++];
+	e->vers = vers;
+	e->proc = proc;
+	e->full = full;
+	gb_reset(&e->args);
+	return &e->args;
+}
+
 static void build_targs(struct targs *a, int *n)
 {
 	int i = 0;
 	/* PMAP SET, UNSET, GETPORT */
-	for (uint32_t p = 1; p <= 3; p++) {
-		a[i].vers = 2;
-		a[i].proc = p;
-		a[i].full = p == 3 ? RB_OUT_REPLY : RB_OUT_MUTATE;
-		gb_reset(&a[i].args);
-		gb_pmap(&a[i].args, 100003, 3, 17, 2049);
-		i++;
-	}
+	for (uint32_t p = 1; p <= 3; p++)
+		gb_pmap(add_targ(a, &i, 2, p,
+				 p == 3 ? RB_OUT_REPLY : RB_OUT_MUTATE),
+			100003, 3, 17, 2049);
 	/* v3/v4 SET, UNSET, GETADDR; v4 GETVERSADDR, GETADDRLIST. Strings
 	 * of lengths 3, 11 and 1 so that the sweep also cuts inside the
 	 * padding. */
 	static const uint32_t rp[][2] = { { 3, 1 }, { 3, 2 }, { 3, 3 },
 					  { 4, 1 }, { 4, 2 }, { 4, 3 },
 					  { 4, 9 }, { 4, 11 } };
-	for (unsigned k = 0; k < sizeof(rp) / sizeof(rp[0]); k++) {
-		a[i].vers = rp[k][0];
-		a[i].proc = rp[k][1];
-		a[i].full = rp[k][1] <= 2 ? RB_OUT_MUTATE : RB_OUT_REPLY;
-		gb_reset(&a[i].args);
-		gb_rpcb(&a[i].args, 100003, 3, "udp", "0.0.0.0.8.1", "x");
-		i++;
-	}
+	for (unsigned k = 0; k < sizeof(rp) / sizeof(rp[0]); k++)
+		gb_rpcb(add_targ(a, &i, rp[k][0], rp[k][1],
+				 rp[k][1] <= 2 ? RB_OUT_MUTATE : RB_OUT_REPLY),
+			100003, 3, "udp", "0.0.0.0.8.1", "x");
 	/* UADDR2TADDR (string), TADDR2UADDR (netbuf) in v3 and v4. */
 	for (uint32_t v = 3; v <= 4; v++) {
-		a[i].vers = v;
-		a[i].proc = 7;
-		a[i].full = RB_OUT_REPLY;
-		gb_reset(&a[i].args);
-		gb_str(&a[i].args, "10.0.0.1.8.1");
-		i++;
-		a[i].vers = v;
-		a[i].proc = 7;
-		a[i].full = RB_OUT_REPLY;
-		gb_reset(&a[i].args);
-		gb_str(&a[i].args, "10.0.0.1.8.10"); /* 13: 3 pad bytes */
-		i++;
-		a[i].vers = v;
-		a[i].proc = 8;
-		a[i].full = RB_OUT_REPLY;
-		gb_reset(&a[i].args);
-		gb_hex(&a[i].args, "00000010 00000010 02000801 0a000001"
-				   "00000000 00000000");
-		i++;
-		a[i].vers = v;
-		a[i].proc = 8;
-		a[i].full = RB_OUT_REPLY;
-		gb_reset(&a[i].args);
-		gb_hex(&a[i].args, "00000010 00000005 02000801 0a000000");
-		i++;
+		gb_str(add_targ(a, &i, v, 7, RB_OUT_REPLY), "10.0.0.1.8.1");
+		/* 13: 3 pad bytes */
+		gb_str(add_targ(a, &i, v, 7, RB_OUT_REPLY), "10.0.0.1.8.10");
+		gb_hex(add_targ(a, &i, v, 8, RB_OUT_REPLY),
+		       "00000010 00000010 02000801 0a000001 00000000 00000000");
+		gb_hex(add_targ(a, &i, v, 8, RB_OUT_REPLY),
+		       "00000010 00000005 02000801 0a000000");
 	}
 	*n = i;
 }
@@ -162,17 +137,15 @@ static void test_truncated_args(void)
 	for (int i = 0; i < n; i++) {
 		for (int xi = 0; xi < 3; xi++) {
 			uint32_t xid = 0xe1000000u | (uint32_t)i << 8;
-			gb_reset(&c);
-			gb_call(&c, xid, RB_PROG_RPCBIND, a[i].vers,
-				a[i].proc);
+			gb_new_call(&c, xid, RB_PROG_RPCBIND, a[i].vers,
+				    a[i].proc);
 			size_t head = c.n;
 			gb_raw(&c, a[i].args.b, a[i].args.n);
 			/* The complete call works. */
 			gt_call(t, &xs[xi], &c);
 			CHECK_EQ_U(t->oc, a[i].full);
 			CHECK_EQ_U(gt_accept_stat(t), RB_SUCCESS);
-			gb_reset(&w);
-			gb_reply(&w, xid, RB_GARBAGE_ARGS);
+			gb_new_reply(&w, xid, RB_GARBAGE_ARGS);
 			for (size_t k = 0; k < a[i].args.n; k++) {
 				gt_call_raw(t, &xs[xi], c.b, head + k);
 				rb_check.checks++;
@@ -205,9 +178,8 @@ static void test_truncated_args(void)
 	static const uint32_t rc[][2] = { { 2, 5 }, { 3, 5 }, { 4, 5 },
 					  { 4, 10 } };
 	for (unsigned i = 0; i < 4; i++) {
-		gb_reset(&c);
-		gb_call(&c, 0xe2000000u + i, RB_PROG_RPCBIND, rc[i][0],
-			rc[i][1]);
+		gb_new_call(&c, 0xe2000000u + i, RB_PROG_RPCBIND, rc[i][0],
+			    rc[i][1]);
 		size_t head = c.n;
 		gb_u32(&c, 100099);
 		gb_u32(&c, 1);
@@ -227,8 +199,7 @@ static void test_truncated_args(void)
 	 * verifier: rpcbind is silent (xdr_callmsg fails); core/rpc_msg.c
 	 * deliberately answers AUTH_ERROR BADCRED / BADVERF. Both accepted;
 	 * never anything else. */
-	gb_reset(&c);
-	gb_call(&c, 0xe3000000u, RB_PROG_RPCBIND, 2, 0);
+	gb_new_call(&c, 0xe3000000u, RB_PROG_RPCBIND, 2, 0);
 	for (size_t k = 0; k < c.n; k++) {
 		gt_call_raw(t, &xs[0], c.b, k);
 		if (k < 24) {
@@ -262,11 +233,9 @@ static void test_rpc_mismatch(void)
 	struct rb_xport lo = gx_udp_lo(40000), tcp = gx_tcp_lo(40000);
 	struct gbuf c, w;
 
-	gb_reset(&c);
-	gb_hex(&c, "0000e401 00000000 00000003 000186a0 00000002 00000000"
-		   "00000000 00000000 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "0000e401 00000001 00000001 00000000 00000002 00000002");
+	gb_new_hex(&c, "0000e401 00000000 00000003 000186a0 00000002 00000000"
+		       "00000000 00000000 00000000 00000000");
+	gb_new_hex(&w, "0000e401 00000001 00000001 00000000 00000002 00000002");
 	GT_EXPECT(t, &lo, &c, &w);
 	GT_EXPECT(t, &tcp, &c, &w);
 	static const uint32_t rv[] = { 0, 1, 4, 0xffffffffu };
@@ -280,12 +249,10 @@ static void test_rpc_mismatch(void)
 		GT_EXPECT(t, &lo, &c, &w);
 	}
 	/* A reply message is never answered. */
-	gb_reset(&c);
-	gb_hex(&c, "0000e402 00000001 00000000 00000000 00000000 00000000");
+	gb_new_hex(&c, "0000e402 00000001 00000000 00000000 00000000 00000000");
 	CHECK_EQ_U(gt_call(t, &lo, &c), RB_OUT_DROP);
-	gb_reset(&c);
-	gb_hex(&c, "0000e403 00000002 00000002 000186a0 00000002 00000000"
-		   "00000000 00000000 00000000 00000000");
+	gb_new_hex(&c, "0000e403 00000002 00000002 000186a0 00000002 00000000"
+		       "00000000 00000000 00000000 00000000");
 	CHECK(gt_call(t, &lo, &c) != RB_OUT_MUTATE);
 	if (t->oc == RB_OUT_REPLY)
 		CHECK(gt_accept_stat(t) != RB_SUCCESS);
@@ -301,13 +268,12 @@ static void test_auth(void)
 	struct gbuf c, w, cred;
 
 	/* AUTH_SYS {stamp 1, "host", uid 0, gid 0, gids <>}: accepted. */
-	gb_reset(&cred);
-	gb_hex(&cred, "00000001 00000004 686f7374 00000000 00000000 00000000");
+	gb_new_hex(&cred, "00000001 00000004 686f7374"
+			  " 00000000 00000000 00000000");
 	gb_reset(&c);
 	gb_call_ex(&c, 0xe501, 2, RB_PROG_RPCBIND, 2, 0, 1, cred.b,
 		   (uint32_t)cred.n);
-	gb_reset(&w);
-	gb_reply(&w, 0xe501, 0);
+	gb_new_reply(&w, 0xe501, 0);
 	GT_EXPECT(t, &lo, &c, &w);
 
 	static const struct {
@@ -337,8 +303,7 @@ static void test_auth(void)
 		"00000001 00000100", /* machine name longer than the body */
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		gb_reset(&cred);
-		gb_hex(&cred, bad[i]);
+		gb_new_hex(&cred, bad[i]);
 		gb_reset(&c);
 		gb_call_ex(&c, 0xe520 + i, 2, RB_PROG_RPCBIND, 2, 0, 1,
 			   cred.b, (uint32_t)cred.n);
@@ -373,12 +338,10 @@ static void test_tooweak(void)
 	struct rb_xport u6 = gx_udp6_lo(), tcp = gx_tcp_lo(40000);
 	struct gbuf c, w;
 
-	gb_reset(&c);
-	gb_hex(&c, "0000e601 00000000 00000002 000186a0 00000002 00000001"
-		   "00000000 00000000 00000000 00000000"
-		   "000186a3 00000003 00000011 00000801");
-	gb_reset(&w);
-	gb_hex(&w, "0000e601 00000001 00000001 00000001 00000005");
+	gb_new_hex(&c, "0000e601 00000000 00000002 000186a0 00000002 00000001"
+		       "00000000 00000000 00000000 00000000"
+		       "000186a3 00000003 00000011 00000801");
+	gb_new_hex(&w, "0000e601 00000001 00000001 00000001 00000005");
 	GT_EXPECT(t, &rem, &c, &w);
 	GT_EXPECT(t, &rtcp, &c, &w);
 	GT_EXPECT(t, &lo2, &c, &w);
@@ -390,8 +353,7 @@ static void test_tooweak(void)
 			for (int d = 0; d < 4; d++) {
 				uint32_t xid = 0xe600u + v * 16 + p * 4 +
 					       (uint32_t)d;
-				gb_reset(&c);
-				gb_call(&c, xid, RB_PROG_RPCBIND, v, p);
+				gb_new_call(&c, xid, RB_PROG_RPCBIND, v, p);
 				if (v == 2)
 					gb_pmap(&c, 100003, 3, 17, 2049);
 				else
@@ -417,9 +379,7 @@ static void test_tooweak(void)
 
 	/* Lookups stay open to everyone. */
 	CHECK_EQ_U(gt_getport(t, &rem, 800000, 1, 17), 0);
-	char a[64];
-	CHECK_EQ_U(gt_getaddr(t, &r6, 4, 3, 800000, 1, "", a, sizeof a), 0);
-	CHECK_STR(a, "2001:db8::1.1.1");
+	GT_EXPECT_GETADDR(t, &r6, 4, 3, 800000, 1, "", "2001:db8::1.1.1");
 
 	/* -i: anyone may, as "unknown" (a remote peer is never superuser,
 	 * even from a privileged port). */
@@ -442,34 +402,27 @@ static void test_rpcbomb(void)
 	struct rb_xport rem = gx_udp_remote(), tcp = gx_tcp_lo(40000);
 	struct gbuf c, w;
 
-	gb_reset(&c);
-	gb_hex(&c, "0000e701 00000000 00000002 000186a0 00000004 00000009"
-		   "00000000 00000000 00000000 00000000"
-		   "000186a3 00000003 00000003 75647000 000f4240");
+	gb_new_hex(&c, "0000e701 00000000 00000002 000186a0 00000004 00000009"
+		       "00000000 00000000 00000000 00000000"
+		       "000186a3 00000003 00000003 75647000 000f4240");
 	CHECK_EQ_U(c.n, 60);
-	gb_reset(&w);
-	gb_hex(&w, "0000e701 00000001 00000000 00000000 00000000 00000004");
+	gb_new_hex(&w, "0000e701 00000001 00000000 00000000 00000000 00000004");
 	GT_EXPECT(t, &rem, &c, &w);
 	GT_EXPECT(t, &tcp, &c, &w);
 	/* The same claim in the netid, the owner, and a netbuf. */
-	gb_reset(&c);
-	gb_call(&c, 0xe702, RB_PROG_RPCBIND, 3, 3);
-	gb_hex(&c, "000186a3 00000003 000f4240");
-	gb_reset(&w);
-	gb_reply(&w, 0xe702, RB_GARBAGE_ARGS);
-	GT_EXPECT(t, &rem, &c, &w);
-	gb_reset(&c);
-	gb_call(&c, 0xe703, RB_PROG_RPCBIND, 4, 11);
-	gb_hex(&c, "000186a3 00000003 00000000 00000000 ffffffff");
-	gb_reset(&w);
-	gb_reply(&w, 0xe703, RB_GARBAGE_ARGS);
-	GT_EXPECT(t, &rem, &c, &w);
-	gb_reset(&c);
-	gb_call(&c, 0xe704, RB_PROG_RPCBIND, 4, 8);
-	gb_hex(&c, "ffffffff fffffffc 00000000");
-	gb_reset(&w);
-	gb_reply(&w, 0xe704, RB_GARBAGE_ARGS);
-	GT_EXPECT(t, &rem, &c, &w);
+	static const struct {
+		uint32_t vers, proc;
+		const char *args;
+	} claim[] = { { 3, 3, "000186a3 00000003 000f4240" },
+		      { 4, 11, "000186a3 00000003 00000000 00000000 ffffffff" },
+		      { 4, 8, "ffffffff fffffffc 00000000" } };
+	for (unsigned i = 0; i < sizeof(claim) / sizeof(claim[0]); i++) {
+		gb_new_call(&c, 0xe702 + i, RB_PROG_RPCBIND, claim[i].vers,
+			    claim[i].proc);
+		gb_hex(&c, claim[i].args);
+		gb_new_reply(&w, 0xe702 + i, RB_GARBAGE_ARGS);
+		GT_EXPECT(t, &rem, &c, &w);
+	}
 	gt_free(t);
 }
 

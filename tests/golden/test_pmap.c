@@ -1,6 +1,6 @@
 /* Golden bytes of PMAP v2 (program 100000 version 2): NULL, SET, UNSET,
  * GETPORT, DUMP and CALLIT, through rb_handle_call and the writer path. */
-#include "golden_util.h"
+#include "golden_exchange.h"
 
 #include <string.h>
 
@@ -13,11 +13,9 @@ static void test_null(void)
 	struct gbuf c, w;
 
 	/* The literal call a client puts on the wire. */
-	gb_reset(&c);
-	gb_hex(&c, "00000101 00000000 00000002 000186a0 00000002 00000000"
-		   "00000000 00000000 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "00000101 00000001 00000000 00000000 00000000 00000000");
+	gb_new_hex(&c, "00000101 00000000 00000002 000186a0 00000002 00000000"
+		       "00000000 00000000 00000000 00000000");
+	gb_new_hex(&w, "00000101 00000001 00000000 00000000 00000000 00000000");
 	GT_EXPECT(t, &udp, &c, &w);
 	GT_EXPECT(t, &tcp, &c, &w);
 	struct rb_xport loc = gx_local(0); /* the kernel pings v2 NULL here */
@@ -32,13 +30,11 @@ static void test_set(void)
 	struct gbuf c, w;
 
 	/* SET (200000, 1, udp, 0x1234): literal bytes both ways. */
-	gb_reset(&c);
-	gb_hex(&c, "00001001 00000000 00000002 000186a0 00000002 00000001"
-		   "00000000 00000000 00000000 00000000"
-		   "00030d40 00000001 00000011 00001234");
-	gb_reset(&w);
-	gb_hex(&w, "00001001 00000001 00000000 00000000 00000000 00000000"
-		   "00000001");
+	gb_new_hex(&c, "00001001 00000000 00000002 000186a0 00000002 00000001"
+		       "00000000 00000000 00000000 00000000"
+		       "00030d40 00000001 00000011 00001234");
+	gb_new_hex(&w, "00001001 00000001 00000000 00000000 00000000 00000000"
+		       "00000001");
 	GT_EXPECT_MUT(t, &lo, &c, &w);
 	/* The mutation handed to the writer. */
 	CHECK_EQ_U(t->mut.op, RB_MUT_SET);
@@ -64,12 +60,9 @@ static void test_set(void)
 	CHECK_EQ_U(gt_getport(t, &lo, 200000, 1, 17), 0x1234);
 
 	/* prot 99: FALSE, and nothing stored. */
-	gb_reset(&c);
-	gb_call(&c, 0x1002, P2, 1);
+	gb_new_call(&c, 0x1002, P2, 1);
 	gb_pmap(&c, 200001, 1, 99, 7000);
-	gb_reset(&w);
-	gb_reply(&w, 0x1002, 0);
-	gb_u32(&w, 0);
+	gb_reply_u32(&w, 0x1002, 0);
 	gt_call(t, &lo, &c);
 	CHECK(t->oc == RB_OUT_REPLY || t->oc == RB_OUT_MUTATE);
 	CHECK_BYTES(t->out, t->outlen, w.b, w.n);
@@ -108,13 +101,11 @@ static void test_unset(void)
 				  ""), 1);
 
 	/* UNSET: prot and port ignored; removes udp and tcp of that vers. */
-	gb_reset(&c);
-	gb_hex(&c, "00002001 00000000 00000002 000186a0 00000002 00000002"
-		   "00000000 00000000 00000000 00000000"
-		   "000493e0 00000001 00000063 0000ffff");
-	gb_reset(&w);
-	gb_hex(&w, "00002001 00000001 00000000 00000000 00000000 00000000"
-		   "00000001");
+	gb_new_hex(&c, "00002001 00000000 00000002 000186a0 00000002 00000002"
+		       "00000000 00000000 00000000 00000000"
+		       "000493e0 00000001 00000063 0000ffff");
+	gb_new_hex(&w, "00002001 00000001 00000000 00000000 00000000 00000000"
+		       "00000001");
 	GT_EXPECT_MUT(t, &lo, &c, &w);
 	CHECK_EQ_U(t->mut.op, RB_MUT_UNSET);
 	CHECK(t->mut.pmap);
@@ -170,13 +161,11 @@ static void test_getport(void)
 	CHECK_EQ_U(gt_pmap_change(t, &lo, 1, 100003, 3, 6, 2050), 1);
 
 	/* Hit: literal bytes. */
-	gb_reset(&c);
-	gb_hex(&c, "00003001 00000000 00000002 000186a0 00000002 00000003"
-		   "00000000 00000000 00000000 00000000"
-		   "000186a3 00000003 00000011 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "00003001 00000001 00000000 00000000 00000000 00000000"
-		   "00000801");
+	gb_new_hex(&c, "00003001 00000000 00000002 000186a0 00000002 00000003"
+		       "00000000 00000000 00000000 00000000"
+		       "000186a3 00000003 00000011 00000000");
+	gb_new_hex(&w, "00003001 00000001 00000000 00000000 00000000 00000000"
+		       "00000801");
 	GT_EXPECT(t, &lo, &c, &w);
 	GT_EXPECT(t, &rem, &c, &w); /* lookups are open to anyone */
 
@@ -196,12 +185,9 @@ static void test_getport(void)
 	CHECK_EQ_U(gt_getport(t, &tcp, 100007, 1, 17), 0);
 
 	/* Miss: 0. */
-	gb_reset(&c);
-	gb_call(&c, 0x3002, P2, 3);
+	gb_new_call(&c, 0x3002, P2, 3);
 	gb_pmap(&c, 100004, 1, 17, 0);
-	gb_reset(&w);
-	gb_reply(&w, 0x3002, 0);
-	gb_u32(&w, 0);
+	gb_reply_u32(&w, 0x3002, 0);
 	GT_EXPECT(t, &lo, &c, &w);
 
 	/* Version fallback: the last-registered other version. */
@@ -240,12 +226,10 @@ static void test_dump(void)
 	struct gbuf c, w;
 
 	/* Empty registry: just the terminating FALSE. */
-	gb_reset(&c);
-	gb_hex(&c, "00004001 00000000 00000002 000186a0 00000002 00000004"
-		   "00000000 00000000 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "00004001 00000001 00000000 00000000 00000000 00000000"
-		   "00000000");
+	gb_new_hex(&c, "00004001 00000000 00000002 000186a0 00000002 00000004"
+		       "00000000 00000000 00000000 00000000");
+	gb_new_hex(&w, "00004001 00000001 00000000 00000000 00000000 00000000"
+		       "00000000");
 	GT_EXPECT(t, &lo, &c, &w);
 
 	/* Registration order, mixing v2 and v3 registrations; only netids
@@ -263,13 +247,12 @@ static void test_dump(void)
 	CHECK_EQ_U(gt_rpcb_change(t, &lo, 4, 1, 100021, 4, "udp",
 				  "0.0.0.0.172.236", ""), 1);
 
-	gb_reset(&w);
-	gb_hex(&w, "00004001 00000001 00000000 00000000 00000000 00000000"
-		   "00000001 000186a3 00000003 00000011 00000801"
-		   "00000001 000186a5 00000001 00000006 00004e20"
-		   "00000001 000186a3 00000003 00000006 00000801"
-		   "00000001 000186b5 00000004 00000011 0000acec"
-		   "00000000");
+	gb_new_hex(&w, "00004001 00000001 00000000 00000000 00000000 00000000"
+		       "00000001 000186a3 00000003 00000011 00000801"
+		       "00000001 000186a5 00000001 00000006 00004e20"
+		       "00000001 000186a3 00000003 00000006 00000801"
+		       "00000001 000186b5 00000004 00000011 0000acec"
+		       "00000000");
 	GT_EXPECT(t, &lo, &c, &w);
 	GT_EXPECT(t, &tcp, &c, &w);
 	gt_free(t);
@@ -278,29 +261,14 @@ static void test_dump(void)
 static void test_callit(void)
 {
 	struct gt *t = gt_new();
-	struct rb_xport lo = gx_udp_lo(40000), tcp = gx_tcp_lo(40000);
-	struct rb_xport rem = gx_udp_remote();
+	struct rb_xport lo = gx_udp_lo(40000);
 	struct gbuf c;
 
 	CHECK_EQ_U(gt_pmap_change(t, &lo, 1, 100099, 1, 17, 5000), 1);
-	gb_reset(&c);
-	gb_call(&c, 0x5001, P2, 5);
-	gb_u32(&c, 100099);
-	gb_u32(&c, 1);
-	gb_u32(&c, 0);
-	gb_opaque(&c, NULL, 0);
 	/* Remote calls are off (the default): no reply at all. */
-	CHECK_EQ_U(gt_call(t, &lo, &c), RB_OUT_DROP);
-	CHECK_EQ_U(t->outlen, 0);
-	CHECK_EQ_U(gt_call(t, &rem, &c), RB_OUT_DROP);
-	CHECK_EQ_U(gt_call(t, &tcp, &c), RB_OUT_DROP);
+	GT_EXPECT_RMTCALL_DROPPED(t, 2, 5, 0x5001, 100099);
 	/* Unregistered target and the deny-listed rpcbind itself: silent. */
-	gb_reset(&c);
-	gb_call(&c, 0x5002, P2, 5);
-	gb_u32(&c, RB_PROG_RPCBIND);
-	gb_u32(&c, 2);
-	gb_u32(&c, 4);
-	gb_opaque(&c, "abcde", 5);
+	gb_rmtcall(&c, 0x5002, 2, 5, RB_PROG_RPCBIND, 2, 4, "abcde", 5);
 	CHECK_EQ_U(gt_call(t, &lo, &c), RB_OUT_DROP);
 	gt_free(t);
 }

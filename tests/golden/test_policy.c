@@ -8,7 +8,7 @@
 #include "check.h"
 #include "core/cidr.h"
 #include "core/ratelimit.h"
-#include "golden/golden_util.h"
+#include "golden/golden_exchange.h"
 
 static struct rb_addr ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
@@ -153,8 +153,7 @@ static void test_reflection(void)
 	struct gbuf c;
 	static const uint32_t big[][2] = { { 2, 4 }, { 3, 4 }, { 4, 4 }, { 4, 12 }, { 4, 11 } };
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
-		gb_reset(&c);
-		gb_call(&c, 0x100 + (uint32_t)i, 100000, big[i][0], big[i][1]);
+		gb_new_call(&c, 0x100 + (uint32_t)i, 100000, big[i][0], big[i][1]);
 		if (big[i][1] == 11)
 			gb_rpcb(&c, 300000, 1, "", "", "");
 		CHECK_EQ_U(gt_call(t, &far, &c), RB_OUT_REPLY);
@@ -168,22 +167,19 @@ static void test_reflection(void)
 		CHECK_EQ_U(gt_accept_stat(t), RB_SUCCESS);
 	}
 	/* A lookup whose answer is longer than its call is refused too. */
-	gb_reset(&c);
-	gb_call(&c, 0x200, 100000, 3, 3);
+	gb_new_call(&c, 0x200, 100000, 3, 3);
 	gb_rpcb(&c, 400000, 1, "", "", "");
 	CHECK_EQ_U(gt_call(t, &far, &c), RB_OUT_REPLY);
 	CHECK_EQ_U(gt_accept_stat(t), RB_SYSTEM_ERR);
 	/* A short answer is not. */
-	gb_reset(&c);
-	gb_call(&c, 0x201, 100000, 2, 3);
+	gb_new_call(&c, 0x201, 100000, 2, 3);
 	gb_pmap(&c, 300000, 1, 17, 0);
 	CHECK_EQ_U(gt_call(t, &far, &c), RB_OUT_REPLY);
 	CHECK_EQ_U(gt_accept_stat(t), RB_SUCCESS);
 	CHECK(t->outlen <= c.n);
 	/* --udp-refuse drop: nothing at all. */
 	t->policy.reflect_drop = true;
-	gb_reset(&c);
-	gb_call(&c, 0x202, 100000, 3, 4);
+	gb_new_call(&c, 0x202, 100000, 3, 4);
 	CHECK_EQ_U(gt_call(t, &far, &c), RB_OUT_DROP);
 	gt_free(t);
 }

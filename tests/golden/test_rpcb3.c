@@ -1,6 +1,6 @@
 /* Golden bytes of RPCBIND v3: NULL, SET, UNSET, GETADDR, DUMP, CALLIT,
  * GETTIME, UADDR2TADDR and TADDR2UADDR. */
-#include "golden_util.h"
+#include "golden_exchange.h"
 
 #include <string.h>
 
@@ -11,11 +11,9 @@ static void test_null(void)
 	struct gt *t = gt_new();
 	struct rb_xport lo = gx_udp_lo(40000), l = gx_local(1000);
 	struct gbuf c, w;
-	gb_reset(&c);
-	gb_hex(&c, "00003100 00000000 00000002 000186a0 00000003 00000000"
-		   "00000000 00000000 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "00003100 00000001 00000000 00000000 00000000 00000000");
+	gb_new_hex(&c, "00003100 00000000 00000002 000186a0 00000003 00000000"
+		       "00000000 00000000 00000000 00000000");
+	gb_new_hex(&w, "00003100 00000001 00000000 00000000 00000000 00000000");
 	GT_EXPECT(t, &lo, &c, &w);
 	GT_EXPECT(t, &l, &c, &w);
 	gt_free(t);
@@ -29,16 +27,14 @@ static void test_set(void)
 
 	/* SET {100024, 1, "udp", "0.0.0.0.3.4", "superuser"}: the claimed
 	 * owner is ignored; an unprivileged loopback port is "unknown". */
-	gb_reset(&c);
-	gb_hex(&c, "00003101 00000000 00000002 000186a0 00000003 00000001"
-		   "00000000 00000000 00000000 00000000"
-		   "000186b8 00000001"
-		   "00000003 75647000"
-		   "0000000b 302e302e 302e302e 332e3400"
-		   "00000009 73757065 72757365 72000000");
-	gb_reset(&w);
-	gb_hex(&w, "00003101 00000001 00000000 00000000 00000000 00000000"
-		   "00000001");
+	gb_new_hex(&c, "00003101 00000000 00000002 000186a0 00000003 00000001"
+		       "00000000 00000000 00000000 00000000"
+		       "000186b8 00000001"
+		       "00000003 75647000"
+		       "0000000b 302e302e 302e302e 332e3400"
+		       "00000009 73757065 72757365 72000000");
+	gb_new_hex(&w, "00003101 00000001 00000000 00000000 00000000 00000000"
+		       "00000001");
 	GT_EXPECT_MUT(t, &lo, &c, &w);
 	CHECK_EQ_U(t->mut.op, RB_MUT_SET);
 	CHECK_EQ_U(t->mut.stat_vers, 1);
@@ -54,12 +50,9 @@ static void test_set(void)
 	/* Same uaddr again: TRUE; another uaddr: FALSE. */
 	CHECK_EQ_U(gt_rpcb_change(t, &lo, 3, 1, 100024, 1, "udp",
 				  "0.0.0.0.3.4", ""), 1);
-	gb_reset(&c);
-	gb_call(&c, 0x3102, P3, 1);
-	gb_rpcb(&c, 100024, 1, "udp", "0.0.0.0.3.5", "unknown");
-	gb_reset(&w);
-	gb_reply(&w, 0x3102, 0);
-	gb_u32(&w, 0);
+	gb_rpcb_call(&c, 0x3102, 3, 1, 100024, 1, "udp", "0.0.0.0.3.5",
+		     "unknown");
+	gb_reply_u32(&w, 0x3102, 0);
 	GT_EXPECT_MUT(t, &lo, &c, &w);
 	CHECK(!t->mut_ok);
 
@@ -97,12 +90,8 @@ static void test_unset(void)
 
 	/* Another owner: FALSE, entry kept. The owner string in the call
 	 * ("unknown", which would match) is ignored. */
-	gb_reset(&c);
-	gb_call(&c, 0x3201, P3, 2);
-	gb_rpcb(&c, 600000, 1, "udp", "", "unknown");
-	gb_reset(&w);
-	gb_reply(&w, 0x3201, 0);
-	gb_u32(&w, 0);
+	gb_rpcb_call(&c, 0x3201, 3, 2, 600000, 1, "udp", "", "unknown");
+	gb_reply_u32(&w, 0x3201, 0);
 	GT_EXPECT_MUT(t, &l1000, &c, &w);
 	CHECK_EQ_U(t->mut.op, RB_MUT_UNSET);
 	CHECK_EQ_U(t->mut.stat_vers, 1);
@@ -113,12 +102,8 @@ static void test_unset(void)
 	CHECK_EQ_U(n, 2);
 
 	/* Same owner: TRUE, gone. */
-	gb_reset(&c);
-	gb_call(&c, 0x3202, P3, 2);
-	gb_rpcb(&c, 600000, 1, "udp", "", "1000");
-	gb_reset(&w);
-	gb_reply(&w, 0x3202, 0);
-	gb_u32(&w, 1);
+	gb_rpcb_call(&c, 0x3202, 3, 2, 600000, 1, "udp", "", "1000");
+	gb_reply_u32(&w, 0x3202, 1);
 	GT_EXPECT_MUT(t, &lo, &c, &w);
 	n = gt_rpcb_dump(t, &lo, 3, ents, 16);
 	CHECK_EQ_U(n, 1);
@@ -162,12 +147,8 @@ static void test_unset(void)
 	CHECK_EQ_U(rb_registry_count(t->reg), 1);
 
 	/* Nothing matched: TRUE. */
-	gb_reset(&c);
-	gb_call(&c, 0x3203, P3, 2);
-	gb_rpcb(&c, 699999, 1, "udp", "", "");
-	gb_reset(&w);
-	gb_reply(&w, 0x3203, 0);
-	gb_u32(&w, 1);
+	gb_rpcb_call(&c, 0x3203, 3, 2, 699999, 1, "udp", "", "");
+	gb_reply_u32(&w, 0x3203, 1);
 	GT_EXPECT_MUT(t, &lo, &c, &w);
 	CHECK_EQ_U(gt_rpcb_change(t, &lo, 3, 2, 699999, 1, "", "", ""), 1);
 	gt_free(t);
@@ -182,7 +163,6 @@ static void test_getaddr(void)
 	struct rb_xport u6g = gx_ip(RB_NETID_UDP6, "2001:db8::9", 5000,
 				    "2001:db8::1", 111);
 	struct gbuf c, w;
-	char a[256];
 
 	CHECK_EQ_U(gt_rpcb_change(t, &lo, 3, 1, 100024, 1, "udp",
 				  "0.0.0.0.3.4", ""), 1);
@@ -199,46 +179,31 @@ static void test_getaddr(void)
 
 	/* Wildcard merged with the arrival address; the request's netid
 	 * ("tcp") and owner are ignored: the transport is udp. */
-	gb_reset(&c);
-	gb_hex(&c, "00003301 00000000 00000002 000186a0 00000003 00000003"
-		   "00000000 00000000 00000000 00000000"
-		   "000186b8 00000001"
-		   "00000003 74637000"
-		   "00000000"
-		   "00000003 626f6200");
-	gb_reset(&w);
-	gb_hex(&w, "00003301 00000001 00000000 00000000 00000000 00000000"
-		   "0000000d 3132372e 302e302e 312e332e 34000000");
+	gb_new_hex(&c, "00003301 00000000 00000002 000186a0 00000003 00000003"
+		       "00000000 00000000 00000000 00000000"
+		       "000186b8 00000001"
+		       "00000003 74637000"
+		       "00000000"
+		       "00000003 626f6200");
+	gb_new_hex(&w, "00003301 00000001 00000000 00000000 00000000 00000000"
+		       "0000000d 3132372e 302e302e 312e332e 34000000");
 	GT_EXPECT(t, &lo, &c, &w);
 
-	CHECK_EQ_U(gt_getaddr(t, &tcp, 3, 3, 100024, 1, "udp", a, sizeof a), 0);
-	CHECK_STR(a, "127.0.0.1.3.5");
-	CHECK_EQ_U(gt_getaddr(t, &rem, 3, 3, 100024, 1, "", a, sizeof a), 0);
-	CHECK_STR(a, "10.1.2.1.3.4");
-	CHECK_EQ_U(gt_getaddr(t, &u6, 3, 3, 100024, 1, "udp", a, sizeof a), 0);
-	CHECK_STR(a, "::1.3.6");
-	CHECK_EQ_U(gt_getaddr(t, &u6g, 3, 3, 100024, 1, "", a, sizeof a), 0);
-	CHECK_STR(a, "2001:db8::1.3.6");
+	GT_EXPECT_GETADDR(t, &tcp, 3, 3, 100024, 1, "udp", "127.0.0.1.3.5");
+	GT_EXPECT_GETADDR(t, &rem, 3, 3, 100024, 1, "", "10.1.2.1.3.4");
+	GT_EXPECT_GETADDR(t, &u6, 3, 3, 100024, 1, "udp", "::1.3.6");
+	GT_EXPECT_GETADDR(t, &u6g, 3, 3, 100024, 1, "", "2001:db8::1.3.6");
 	/* Not a wildcard: as registered. */
-	CHECK_EQ_U(gt_getaddr(t, &t6, 3, 3, 100024, 1, "", a, sizeof a), 0);
-	CHECK_STR(a, "2001:db8::5.3.7");
-	CHECK_EQ_U(gt_getaddr(t, &l, 3, 3, 100024, 1, "udp", a, sizeof a), 0);
-	CHECK_STR(a, "/run/statd.sock");
-	CHECK_EQ_U(gt_getaddr(t, &lo, 3, 3, 100025, 1, "", a, sizeof a), 0);
-	CHECK_STR(a, "192.168.7.7.8.8");
-	CHECK_EQ_U(gt_getaddr(t, &rem, 3, 3, 100025, 1, "", a, sizeof a), 0);
-	CHECK_STR(a, "192.168.7.7.8.8");
+	GT_EXPECT_GETADDR(t, &t6, 3, 3, 100024, 1, "", "2001:db8::5.3.7");
+	GT_EXPECT_GETADDR(t, &l, 3, 3, 100024, 1, "udp", "/run/statd.sock");
+	GT_EXPECT_GETADDR(t, &lo, 3, 3, 100025, 1, "", "192.168.7.7.8.8");
+	GT_EXPECT_GETADDR(t, &rem, 3, 3, 100025, 1, "", "192.168.7.7.8.8");
 	/* Registered on udp only: a tcp arrival finds nothing. */
-	CHECK_EQ_U(gt_getaddr(t, &tcp, 3, 3, 100025, 1, "udp", a, sizeof a), 0);
-	CHECK_STR(a, "");
+	GT_EXPECT_GETADDR(t, &tcp, 3, 3, 100025, 1, "udp", "");
 
 	/* Miss: the empty string. */
-	gb_reset(&c);
-	gb_call(&c, 0x3302, P3, 3);
-	gb_rpcb(&c, 100026, 1, "udp", "", "");
-	gb_reset(&w);
-	gb_reply(&w, 0x3302, 0);
-	gb_u32(&w, 0);
+	gb_rpcb_call(&c, 0x3302, 3, 3, 100026, 1, "udp", "", "");
+	gb_reply_u32(&w, 0x3302, 0);
 	GT_EXPECT(t, &lo, &c, &w);
 
 	/* Version fallback: the last-registered other version. */
@@ -248,15 +213,11 @@ static void test_getaddr(void)
 				  "0.0.0.0.0.5", ""), 1);
 	CHECK_EQ_U(gt_rpcb_change(t, &lo, 3, 1, 100026, 3, "udp",
 				  "0.0.0.0.0.3", ""), 1);
-	CHECK_EQ_U(gt_getaddr(t, &lo, 3, 3, 100026, 5, "", a, sizeof a), 0);
-	CHECK_STR(a, "127.0.0.1.0.5");
-	CHECK_EQ_U(gt_getaddr(t, &lo, 3, 3, 100026, 9, "", a, sizeof a), 0);
-	CHECK_STR(a, "127.0.0.1.0.3");
+	GT_EXPECT_GETADDR(t, &lo, 3, 3, 100026, 5, "", "127.0.0.1.0.5");
+	GT_EXPECT_GETADDR(t, &lo, 3, 3, 100026, 9, "", "127.0.0.1.0.3");
 	CHECK_EQ_U(gt_rpcb_change(t, &lo, 3, 2, 100026, 3, "udp", "", ""), 1);
-	CHECK_EQ_U(gt_getaddr(t, &lo, 3, 3, 100026, 9, "", a, sizeof a), 0);
-	CHECK_STR(a, "127.0.0.1.0.5");
-	CHECK_EQ_U(gt_getaddr(t, &tcp, 3, 3, 100026, 9, "", a, sizeof a), 0);
-	CHECK_STR(a, "");
+	GT_EXPECT_GETADDR(t, &lo, 3, 3, 100026, 9, "", "127.0.0.1.0.5");
+	GT_EXPECT_GETADDR(t, &tcp, 3, 3, 100026, 9, "", "");
 	gt_free(t);
 }
 
@@ -267,11 +228,9 @@ static void test_dump(void)
 	struct rb_xport rem = gx_udp_remote();
 	struct gbuf c, w;
 
-	gb_reset(&c);
-	gb_call(&c, 0x3401, P3, 4);
-	gb_reset(&w);
-	gb_hex(&w, "00003401 00000001 00000000 00000000 00000000 00000000"
-		   "00000000");
+	gb_new_call(&c, 0x3401, P3, 4);
+	gb_new_hex(&w, "00003401 00000001 00000000 00000000 00000000 00000000"
+		       "00000000");
 	GT_EXPECT(t, &lo, &c, &w);
 
 	CHECK_EQ_U(gt_rpcb_change(t, &l0, 3, 1, 100003, 3, "tcp",
@@ -283,11 +242,10 @@ static void test_dump(void)
 				  "/run/lockd", ""), 1);
 
 	/* Every entry, every netid, in registration order. */
-	gb_reset(&w);
-	gb_hex(&w, "00003401 00000001 00000000 00000000 00000000 00000000"
-		   "00000001 000186a3 00000003 00000003 74637000"
-		   "0000000b 302e302e 302e302e 382e3100"
-		   "00000009 73757065 72757365 72000000");
+	gb_new_hex(&w, "00003401 00000001 00000000 00000000 00000000 00000000"
+		       "00000001 000186a3 00000003 00000003 74637000"
+		       "0000000b 302e302e 302e302e 382e3100"
+		       "00000009 73757065 72757365 72000000");
 	gb_u32(&w, 1);
 	gb_rpcb(&w, 100005, 1, "udp", "0.0.0.0.78.80", "unknown");
 	gb_u32(&w, 1);
@@ -304,19 +262,10 @@ static void test_dump(void)
 static void test_callit(void)
 {
 	struct gt *t = gt_new();
-	struct rb_xport lo = gx_udp_lo(40000), tcp = gx_tcp_lo(40000);
-	struct gbuf c;
+	struct rb_xport lo = gx_udp_lo(40000);
 	CHECK_EQ_U(gt_rpcb_change(t, &lo, 3, 1, 100099, 1, "udp",
 				  "0.0.0.0.19.136", ""), 1);
-	gb_reset(&c);
-	gb_call(&c, 0x3501, P3, 5);
-	gb_u32(&c, 100099);
-	gb_u32(&c, 1);
-	gb_u32(&c, 0);
-	gb_opaque(&c, NULL, 0);
-	CHECK_EQ_U(gt_call(t, &lo, &c), RB_OUT_DROP);
-	CHECK_EQ_U(t->outlen, 0);
-	CHECK_EQ_U(gt_call(t, &tcp, &c), RB_OUT_DROP);
+	GT_EXPECT_RMTCALL_DROPPED(t, 3, 5, 0x3501, 100099);
 	gt_free(t);
 }
 
@@ -325,17 +274,14 @@ static void test_gettime(void)
 	struct gt *t = gt_new();
 	struct rb_xport lo = gx_udp_lo(40000), rem = gx_udp_remote();
 	struct gbuf c, w;
-	gb_reset(&c);
-	gb_hex(&c, "00003601 00000000 00000002 000186a0 00000003 00000006"
-		   "00000000 00000000 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "00003601 00000001 00000000 00000000 00000000 00000000"
-		   "65a1b2c3");
+	gb_new_hex(&c, "00003601 00000000 00000002 000186a0 00000003 00000006"
+		       "00000000 00000000 00000000 00000000");
+	gb_new_hex(&w, "00003601 00000001 00000000 00000000 00000000 00000000"
+		       "65a1b2c3");
 	GT_EXPECT(t, &lo, &c, &w);
 	rem.now = 0xfedcba98u;
-	gb_reset(&w);
-	gb_hex(&w, "00003601 00000001 00000000 00000000 00000000 00000000"
-		   "fedcba98");
+	gb_new_hex(&w, "00003601 00000001 00000000 00000000 00000000 00000000"
+		       "fedcba98");
 	GT_EXPECT(t, &rem, &c, &w);
 	gt_free(t);
 }
@@ -347,119 +293,82 @@ static void test_uaddr2taddr(void)
 {
 	struct gt *t = gt_new();
 	struct rb_xport lo = gx_udp_lo(40000), tcp = gx_tcp_lo(40000);
-	struct rb_xport u6 = gx_udp6_lo(), l = gx_local(1000);
+	struct rb_xport u6 = gx_udp6_lo();
 	struct gbuf c, w;
 
-	gb_reset(&c);
-	gb_hex(&c, "00003701 00000000 00000002 000186a0 00000003 00000007"
-		   "00000000 00000000 00000000 00000000"
-		   "0000000f 3132372e 302e302e 312e302e 31313100");
-	gb_reset(&w);
-	gb_hex(&w, "00003701 00000001 00000000 00000000 00000000 00000000"
-		   "00000010"                     /* maxlen 16 */
-		   "00000010 0200006f 7f000001 00000000 00000000");
+	gb_new_hex(&c, "00003701 00000000 00000002 000186a0 00000003 00000007"
+		       "00000000 00000000 00000000 00000000"
+		       "0000000f 3132372e 302e302e 312e302e 31313100");
+	gb_new_hex(&w, "00003701 00000001 00000000 00000000 00000000 00000000"
+		       "00000010"                     /* maxlen 16 */
+		       "00000010 0200006f 7f000001 00000000 00000000");
 	GT_EXPECT(t, &lo, &c, &w);
 	GT_EXPECT(t, &tcp, &c, &w);
 
-	/* IPv6: sockaddr_in6, 28 bytes. */
-	gb_reset(&c);
-	gb_call(&c, 0x3702, P3, 7);
-	gb_str(&c, "2001:db8::7.8.1");
-	gb_reset(&w);
-	gb_reply(&w, 0x3702, 0);
-	gb_hex(&w, "0000001c 0000001c 0a000801 00000000"
-		   "20010db8 00000000 00000000 00000007 00000000");
-	GT_EXPECT(t, &u6, &c, &w);
-
-	/* AF_LOCAL: sockaddr_un, maxlen 110, len = SUN_LEN. */
-	gb_reset(&c);
-	gb_call(&c, 0x3703, P3, 7);
-	gb_str(&c, "/run/x.sock");
-	gb_reset(&w);
-	gb_reply(&w, 0x3703, 0);
-	gb_hex(&w, "0000006e 0000000d 01002f72 756e2f78 2e736f63 6b000000");
-	GT_EXPECT(t, &l, &c, &w);
-
 	/* Failures: maxlen 0 and an empty buffer. */
-	static const char *const bad[] = { "garbage", "", "127.0.0.1.0",
-					   "127.0.0.1.0.256", "1.2.3.300.0.1",
-					   "::1.0.111" };
+	const struct {
+		const struct rb_xport *x;
+		const char *uaddr;
+	} bad[] = { { &lo, "garbage" },       { &lo, "" },
+		    { &lo, "127.0.0.1.0" },   { &lo, "127.0.0.1.0.256" },
+		    { &lo, "1.2.3.300.0.1" }, { &lo, "::1.0.111" },
+		    /* An IPv4 uaddr on an IPv6 transport fails too. */
+		    { &u6, "127.0.0.1.0.111" } };
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		gb_reset(&c);
-		gb_call(&c, 0x3710 + i, P3, 7);
-		gb_str(&c, bad[i]);
-		gb_reset(&w);
-		gb_reply(&w, 0x3710 + i, 0);
+		gb_new_call(&c, 0x3710 + i, P3, 7);
+		gb_str(&c, bad[i].uaddr);
+		gb_new_reply(&w, 0x3710 + i, 0);
 		gb_hex(&w, "00000000 00000000");
-		GT_EXPECT(t, &lo, &c, &w);
+		GT_EXPECT(t, bad[i].x, &c, &w);
 	}
-	/* An IPv4 uaddr on an IPv6 transport fails too. */
-	gb_reset(&c);
-	gb_call(&c, 0x3720, P3, 7);
-	gb_str(&c, "127.0.0.1.0.111");
-	gb_reset(&w);
-	gb_reply(&w, 0x3720, 0);
-	gb_hex(&w, "00000000 00000000");
-	GT_EXPECT(t, &u6, &c, &w);
 	gt_free(t);
 }
 
 static void test_taddr2uaddr(void)
 {
 	struct gt *t = gt_new();
-	struct rb_xport lo = gx_udp_lo(40000), u6 = gx_udp6_lo();
-	struct rb_xport l = gx_local(1000);
+	struct rb_xport lo = gx_udp_lo(40000);
 	struct gbuf c, w;
 
-	gb_reset(&c);
-	gb_hex(&c, "00003801 00000000 00000002 000186a0 00000003 00000008"
-		   "00000000 00000000 00000000 00000000"
-		   "00000010 00000010 02000801 0a000001 00000000 00000000");
-	gb_reset(&w);
-	gb_hex(&w, "00003801 00000001 00000000 00000000 00000000 00000000"
-		   "0000000c 31302e30 2e302e31 2e382e31");
+	gb_new_hex(&c, "00003801 00000000 00000002 000186a0 00000003 00000008"
+		       "00000000 00000000 00000000 00000000"
+		       "00000010 00000010 02000801 0a000001 00000000 00000000");
+	gb_new_hex(&w, "00003801 00000001 00000000 00000000 00000000 00000000"
+		       "0000000c 31302e30 2e302e31 2e382e31");
 	GT_EXPECT(t, &lo, &c, &w);
 
-	gb_reset(&c);
-	gb_call(&c, 0x3802, P3, 8);
-	gb_hex(&c, "0000001c 0000001c 0a000801 00000000"
-		   "20010db8 00000000 00000000 00000007 00000000");
-	gb_reset(&w);
-	gb_reply(&w, 0x3802, 0);
-	gb_str(&w, "2001:db8::7.8.1");
-	GT_EXPECT(t, &u6, &c, &w);
-
-	gb_reset(&c);
-	gb_call(&c, 0x3803, P3, 8);
-	gb_hex(&c, "0000006e 0000000d 01002f72 756e2f78 2e736f63 6b000000");
-	gb_reset(&w);
-	gb_reply(&w, 0x3803, 0);
-	gb_str(&w, "/run/x.sock");
-	GT_EXPECT(t, &l, &c, &w);
-
-	/* Failure: a buffer too short for a sockaddr_in gives "". */
-	gb_reset(&c);
-	gb_call(&c, 0x3804, P3, 8);
-	gb_hex(&c, "00000010 00000003 02000800");
-	gb_reset(&w);
-	gb_reply(&w, 0x3804, 0);
-	gb_u32(&w, 0);
-	GT_EXPECT(t, &lo, &c, &w);
-	gb_reset(&c);
-	gb_call(&c, 0x3805, P3, 8);
-	gb_hex(&c, "00000000 00000000");
-	gb_reset(&w);
-	gb_reply(&w, 0x3805, 0);
-	gb_u32(&w, 0);
-	GT_EXPECT(t, &lo, &c, &w);
+	/* Failure: a buffer too short for a sockaddr_in, or empty, gives "". */
+	static const char *const bad[] = { "00000010 00000003 02000800",
+					   "00000000 00000000" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		gb_new_call(&c, 0x3804 + i, P3, 8);
+		gb_hex(&c, bad[i]);
+		gb_reply_u32(&w, 0x3804 + i, 0);
+		GT_EXPECT(t, &lo, &c, &w);
+	}
 
 	/* A buffer longer than its maxlen is undecodable (xdr_netbuf). */
-	gb_reset(&c);
-	gb_call(&c, 0x3806, P3, 8);
+	gb_new_call(&c, 0x3806, P3, 8);
 	gb_hex(&c, "00000004 00000010 02000801 0a000001 00000000 00000000");
-	gb_reset(&w);
-	gb_reply(&w, 0x3806, RB_GARBAGE_ARGS);
+	gb_new_reply(&w, 0x3806, RB_GARBAGE_ARGS);
 	GT_EXPECT(t, &lo, &c, &w);
+	gt_free(t);
+}
+
+/* Each conversion inverts the other, over the transport of the address's
+ * family: IPv6 (sockaddr_in6, 28 bytes) and AF_LOCAL (sockaddr_un, maxlen
+ * 110, len = SUN_LEN). */
+static void test_addr_pairs(void)
+{
+	struct gt *t = gt_new();
+	struct rb_xport u6 = gx_udp6_lo(), l = gx_local(1000);
+
+	GT_EXPECT_ADDR_PAIR(t, &u6, 3, 0x3702, "2001:db8::7.8.1",
+			    "0000001c 0000001c 0a000801 00000000"
+			    "20010db8 00000000 00000000 00000007 00000000");
+	GT_EXPECT_ADDR_PAIR(t, &l, 3, 0x3802, "/run/x.sock",
+			    "0000006e 0000000d 01002f72 756e2f78"
+			    "2e736f63 6b000000");
 	gt_free(t);
 }
 
@@ -473,4 +382,5 @@ RB_TEST_MAIN({
 	test_gettime();
 	test_uaddr2taddr();
 	test_taddr2uaddr();
+	test_addr_pairs();
 })
