@@ -405,10 +405,12 @@ grep -h '^P=' "$RES" | awk '{ e = 0; for (i = 1; i <= NF; i++) if ($i ~ /^(error
 
 if [ $WRITE = 1 ]; then
 	[ -f "$OUT" ] || { echo "side_by_side.sh: $OUT not found" >&2; exit 1; }
-	grep -q '^## Daemon versus rpcbind' "$OUT" || printf '\n## Daemon versus rpcbind\n' >>"$OUT"
-	# Replace what is under the heading, up to the next "## " heading.
+	grep -q '^## Daemon versus rpcbind *$' "$OUT" || printf '\n## Daemon versus rpcbind\n' >>"$OUT"
+	# Replace what is under the heading, up to the next "## " heading
+	# (whole-line match: "## Daemon versus rpcbind: what changed ..." is
+	# another section, written by hand, and stays).
 	awk -v sect="$WORK/section.md" '
-		/^## Daemon versus rpcbind/ { print; while ((getline l < sect) > 0) print l; skip = 1; next }
+		/^## Daemon versus rpcbind *$/ { print; while ((getline l < sect) > 0) print l; skip = 1; next }
 		skip && /^## / { skip = 0; print ""; }
 		!skip { print }' "$OUT" >"$WORK/out.md" && cat "$WORK/out.md" >"$OUT"
 	echo "side_by_side.sh: wrote the section \"## Daemon versus rpcbind\" of $OUT" >&2
