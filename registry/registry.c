@@ -622,6 +622,8 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	 * publishes with a store fence (and so does CK_LIST). */
 	RB_TSAN_RELEASE(e);
 	unsigned long h = entry_hash(e, reg->entries.seed);
+	/* te is NULL only for an address with its top 16 bits in use, which
+	 * malloc does not return on Linux: refused as memory we cannot use. */
 	void *te = entry_tagged(e, h);
 	if (!te || !ck_hs_put(&reg->entries, h, te)) {
 		tls_writer = NULL;

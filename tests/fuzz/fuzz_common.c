@@ -10,15 +10,6 @@
 #include "registry/registry.h"
 #include "registry/stats.h"
 
-#define FZ_ASSERT(cond)                                                       \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-				__FILE__, __LINE__, #cond);                   \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
 static const struct {
 	uint32_t prog, vers;
 	const char *netid, *uaddr, *owner;

@@ -15,15 +15,6 @@
 #include "core/record.h"
 #include "fuzz.h"
 
-#define FZ_ASSERT(cond)                                                       \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-				__FILE__, __LINE__, #cond);                   \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
 #define MAX_RECS 64
 
 struct recs {

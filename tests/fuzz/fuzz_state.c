@@ -21,15 +21,6 @@
 #include "registry/journal.h"
 #include "registry/registry.h"
 
-#define FZ_ASSERT(cond)                                                       \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-				__FILE__, __LINE__, #cond);                   \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
 #define FZ_INPUT_MAX (64u * 1024u)
 
 static uint32_t be32(const uint8_t *p)

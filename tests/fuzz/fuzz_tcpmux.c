@@ -14,15 +14,6 @@
 #include "core/tcpmux.h"
 #include "fuzz.h"
 
-#define FZ_ASSERT(cond)                                                       \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-				__FILE__, __LINE__, #cond);                   \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
 static int feed_all(struct rb_mux_line *l, const uint8_t *p, size_t n, size_t chunk,
 		    size_t *consumed)
 {

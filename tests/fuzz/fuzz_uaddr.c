@@ -13,15 +13,6 @@
 #include "core/uaddr.h"
 #include "fuzz.h"
 
-#define FZ_ASSERT(cond)                                                       \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",      \
-				__FILE__, __LINE__, #cond);                   \
-			abort();                                              \
-		}                                                             \
-	} while (0)
-
 static const enum rb_family families[4] = {RB_AF_INET, RB_AF_INET6,
 					   RB_AF_LOCAL, RB_AF_NONE};
 
