@@ -18,6 +18,9 @@
  * fits GETSTAT's per-version table (RB_STAT_ADDR_MAX), as in a daemon that
  * serves a handful of programs. The _spread variants use 1024. */
 #define CALLS_MAX 1024u
+/* The _cold variants: 65,536 calls (8 MiB of messages, which the daemon
+ * would have just received, so mostly cached) over the whole registry. */
+#define CALLS_COLD 65536u
 
 struct call {
 	uint8_t msg[120];
@@ -122,8 +125,20 @@ static bool check_reply(enum call_kind kind, const struct call *c,
 	return !d.err && rb_xdr_dec_left(&d) == 0 && port == c->port;
 }
 
+/* Before answering call j-1 (j counts calls taken): step one of the
+ * prefetch for call j+1, step two for call j; pf[i % 3] is call i's. */
+static void prefetch_ahead(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
+			   const struct call *calls, uint32_t ncalls, uint32_t j,
+			   struct rb_call_prefetch *pf)
+{
+	const struct call *c = &calls[(j + 1) % ncalls];
+	rb_prefetch_call_slot(ctx, x->netid, c->msg, c->len, &pf[(j + 1) % 3]);
+	rb_prefetch_call_entry(ctx, &pf[j % 3]);
+}
+
+/* With prefetch, the calls ahead are prefetched as a worker does. */
 static void call_loop(struct rb_bench_state *s, struct disp_fix *f,
-		      enum call_kind kind, uint32_t ncalls)
+		      enum call_kind kind, uint32_t ncalls, bool prefetch)
 {
 	struct rb_bench_handler h;
 	struct rb_xport x;
@@ -133,6 +148,7 @@ static void call_loop(struct rb_bench_state *s, struct disp_fix *f,
 	struct rb_reader *r;
 	uint32_t j = 0;
 	bool ok = true;
+	struct rb_call_prefetch pf[3] = { 0 };
 	/* Per thread: the calls are this thread's "received datagrams". */
 	struct call *calls = malloc(ncalls * sizeof(*calls));
 
@@ -170,6 +186,8 @@ static void call_loop(struct rb_bench_state *s, struct disp_fix *f,
 		rb_reader_begin(r);
 		for (int i = 0; i < BATCH; i++) {
 			const struct call *c = &calls[j++ % ncalls];
+			if (prefetch) /* as a worker: two steps, two calls ahead */
+				prefetch_ahead(&h.ctx, &x, calls, ncalls, j, pf);
 			rb_xdr_enc_init(&out, buf, sizeof(buf));
 			enum rb_outcome o = rb_handle_call(
 				&h.ctx, &x, c->msg, c->len, &out, &mut);
@@ -186,22 +204,45 @@ out:
 
 static void bm_getport_hit(struct rb_bench_state *s, void *ctx)
 {
-	call_loop(s, ctx, GETPORT_HIT, 64);
+	call_loop(s, ctx, GETPORT_HIT, 64, false);
 }
 
 static void bm_getport_hit_spread(struct rb_bench_state *s, void *ctx)
 {
-	call_loop(s, ctx, GETPORT_HIT, CALLS_MAX);
+	call_loop(s, ctx, GETPORT_HIT, CALLS_MAX, false);
+}
+
+/* A fresh random key per call out of CALLS_COLD, so that with a million
+ * registrations each lookup misses the caches as in the daemon; without
+ * and with the workers' prefetch of the next call. */
+static void bm_getport_cold(struct rb_bench_state *s, void *ctx)
+{
+	call_loop(s, ctx, GETPORT_HIT, CALLS_COLD, false);
+}
+
+static void bm_getport_cold_prefetch(struct rb_bench_state *s, void *ctx)
+{
+	call_loop(s, ctx, GETPORT_HIT, CALLS_COLD, true);
+}
+
+static void bm_getaddr3_cold_prefetch(struct rb_bench_state *s, void *ctx)
+{
+	call_loop(s, ctx, GETADDR3_HIT, CALLS_COLD, true);
+}
+
+static void bm_getaddr3_cold(struct rb_bench_state *s, void *ctx)
+{
+	call_loop(s, ctx, GETADDR3_HIT, CALLS_COLD, false);
 }
 
 static void bm_getport_miss(struct rb_bench_state *s, void *ctx)
 {
-	call_loop(s, ctx, GETPORT_MISS, 64);
+	call_loop(s, ctx, GETPORT_MISS, 64, false);
 }
 
 static void bm_getaddr3_hit(struct rb_bench_state *s, void *ctx)
 {
-	call_loop(s, ctx, GETADDR3_HIT, 64);
+	call_loop(s, ctx, GETADDR3_HIT, 64, false);
 }
 
 /* RPCBIND v3 DUMP over TCP of every entry (arg: the entry count). */
@@ -283,6 +324,18 @@ const struct rb_bench_def rb_bench_dispatch_defs[] = {
 	  .init = disp_init, .fini = disp_fini },
 	{ .name = "handle_getport_hit_spread", .fn = bm_getport_hit_spread,
 	  .args = { 100000 }, .nargs = 1,
+	  .init = disp_init, .fini = disp_fini },
+	{ .name = "handle_getport_cold", .fn = bm_getport_cold,
+	  .args = { 10, 1000000 }, .nargs = 2,
+	  .init = disp_init, .fini = disp_fini },
+	{ .name = "handle_getport_cold_prefetch", .fn = bm_getport_cold_prefetch,
+	  .args = { 10, 1000000 }, .nargs = 2,
+	  .init = disp_init, .fini = disp_fini },
+	{ .name = "handle_getaddr3_cold", .fn = bm_getaddr3_cold,
+	  .args = { 10, 1000000 }, .nargs = 2,
+	  .init = disp_init, .fini = disp_fini },
+	{ .name = "handle_getaddr3_cold_prefetch", .fn = bm_getaddr3_cold_prefetch,
+	  .args = { 10, 1000000 }, .nargs = 2,
 	  .init = disp_init, .fini = disp_fini },
 	{ .name = "handle_getport_miss", .fn = bm_getport_miss,
 	  .args = { 10, 100000 }, .nargs = 2,

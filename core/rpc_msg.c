@@ -1,5 +1,6 @@
 #include "core/rpc_msg.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Validates an AUTH_SYS body (RFC 5531 appendix A): every field must fit
@@ -45,7 +46,12 @@ enum rb_call_verdict rb_rpc_decode_call(const uint8_t *msg, uint32_t len,
 					enum rb_auth_stat *why)
 {
 	struct rb_xdr_dec d;
-	memset(call, 0, sizeof(*call));
+	/* All but the gid list, whose first sys.ngids only are meaningful:
+	 * clearing its 64 bytes too made this a `rep stos`, a third of the
+	 * function's time (perf annotate), on every call. */
+	memset(call, 0, offsetof(struct rb_rpc_call, sys.gids));
+	call->args = NULL;
+	call->args_len = 0;
 	rb_xdr_dec_init(&d, msg, len);
 
 	call->xid = rb_xdr_get_u32(&d);

@@ -95,6 +95,16 @@ static const struct rb_backend_ops epoll_ops = {
 	.conn_close = e_conn_close,
 };
 
+/* Step one of the prefetch of datagram k's lookup (listener i). */
+static void prefetch_slot(struct rb_worker *w, struct epoll_be *be, unsigned i, int k,
+			  struct rb_call_prefetch *pf)
+{
+	pf->armed = false;
+	if (!(be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC))
+		rb_prefetch_call_slot(&w->serve.hctx, w->udp[i].netid, be->rbuf[k],
+				      be->rmsg[k].msg_len, pf);
+}
+
 static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	int fd = w->udp[i].fd;
@@ -114,8 +124,20 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
+		/* Each call's lookup is prefetched in two steps while the two
+		 * calls before it are answered (registry/dispatch.h,
+		 * rb_prefetch_call_slot); pf[k % 3] belongs to call k. */
+		struct rb_call_prefetch pf[3];
+		for (int k = 0; k < 2 && k < n; k++)
+			prefetch_slot(w, be, i, k, &pf[k]);
+		if (n > 0)
+			rb_prefetch_call_entry(&w->serve.hctx, &pf[0]);
 		for (int k = 0; k < n; k++) {
 			struct msghdr *mh = &be->rmsg[k].msg_hdr;
+			if (k + 2 < n)
+				prefetch_slot(w, be, i, k + 2, &pf[(k + 2) % 3]);
+			if (k + 1 < n)
+				rb_prefetch_call_entry(&w->serve.hctx, &pf[(k + 1) % 3]);
 			rb_count(&w->counters.udp_requests);
 			if (mh->msg_flags & MSG_TRUNC) {
 				rb_count(&w->counters.udp_dropped_big);

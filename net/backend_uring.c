@@ -279,6 +279,26 @@ static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 	recycle(be->udp_br, be->udp_bufs, UDP_BUF_SIZE, RB_URING_UDP_BUFS, bid);
 }
 
+/* Step one of the prefetch of a UDP call's lookup, before on_udp_recv. */
+static void prefetch_udp(struct rb_worker *w, struct uring_be *be,
+			 const struct io_uring_cqe *cqe, struct rb_call_prefetch *pf)
+{
+	pf->armed = false;
+	if (ud_op(cqe->user_data) != OP_UDP_RECV || cqe->res < 0 ||
+	    !(cqe->flags & IORING_CQE_F_BUFFER))
+		return;
+	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	uint8_t *buf = be->udp_bufs + (size_t)bid * UDP_BUF_SIZE;
+	struct io_uring_recvmsg_out *o =
+		io_uring_recvmsg_validate(buf, cqe->res, &be->udp_tmpl);
+	if (!o || (o->flags & MSG_TRUNC))
+		return;
+	rb_prefetch_call_slot(&w->serve.hctx, w->udp[ud_idx(cqe->user_data)].netid,
+			      io_uring_recvmsg_payload(o, &be->udp_tmpl),
+			      io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl),
+			      pf);
+}
+
 static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
 	unsigned i = ud_idx(cqe->user_data);
@@ -632,13 +652,30 @@ int rb_worker_run_uring(struct rb_worker *w)
 		/* One reader section per batch of completions: lookups never
 		 * block inside it, so the writer's grace periods stay short. */
 		rb_reader_begin(w->reader);
-		struct io_uring_cqe *cqe;
+		/* Completions are answered two steps behind: the lookup of a
+		 * UDP call is prefetched in two steps (registry/dispatch.h,
+		 * rb_prefetch_call_slot) while the two before it are
+		 * answered. pf[i % 3] belongs to the i-th completion. */
+		struct io_uring_cqe *cqe, *p1 = NULL, *p2 = NULL;
+		struct rb_call_prefetch pf[3];
 		unsigned head, n = 0;
 		io_uring_for_each_cqe(&be->ring, head, cqe)
 		{
-			handle(w, be, cqe);
+			prefetch_udp(w, be, cqe, &pf[n % 3]);
+			if (p1)
+				rb_prefetch_call_entry(&w->serve.hctx, &pf[(n + 2) % 3]);
+			if (p2)
+				handle(w, be, p2);
+			p2 = p1;
+			p1 = cqe;
 			n++;
 		}
+		if (p1)
+			rb_prefetch_call_entry(&w->serve.hctx, &pf[(n + 2) % 3]);
+		if (p2)
+			handle(w, be, p2);
+		if (p1)
+			handle(w, be, p1);
 		io_uring_cq_advance(&be->ring, n);
 		rb_reader_end(w->reader);
 		rb_udp_batch_flush(&be->send, &w->counters);

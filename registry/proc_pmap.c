@@ -6,15 +6,6 @@
 #include "registry/procs.h"
 #include "registry/rpcb_xdr.h"
 
-static const char *prot_netid(uint32_t prot)
-{
-	if (prot == RB_IPPROTO_UDP)
-		return "udp";
-	if (prot == RB_IPPROTO_TCP)
-		return "tcp";
-	return NULL;
-}
-
 static enum rb_outcome pmap_set(struct rb_call *k)
 {
 	struct rb_pmap m;
@@ -23,7 +14,7 @@ static enum rb_outcome pmap_set(struct rb_call *k)
 	rb_get_pmap(&k->args, &m);
 	if (!rb_args_ok(k))
 		return rb_reply_status(k, RB_GARBAGE_ARGS);
-	const char *netid = prot_netid(m.prot);
+	const char *netid = rb_pmap_prot_netid(m.prot);
 	if (!netid || m.port > 0xffff)
 		return rb_reply_bool(k, false);
 	rb_mutation_begin(k, RB_MUT_SET, m.prog, m.vers);
@@ -55,7 +46,7 @@ static enum rb_outcome pmap_getport(struct rb_call *k)
 		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	/* The mapping's protocol picks the netid, not the transport: mount
 	 * asks over UDP for the TCP port. */
-	const char *netid = prot_netid(m.prot);
+	const char *netid = rb_pmap_prot_netid(m.prot);
 	uint16_t port = 0;
 	if (netid) {
 		const struct rb_entry *e = rb_lookup_any_version(

@@ -6,6 +6,7 @@
 
 #include <ck_hs.h>
 
+#include "registry/hs_view.h"
 #include "registry/tsan.h"
 
 #define HS_MODE (CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT | CK_HS_MODE_DELETE)
@@ -40,6 +41,12 @@ struct rb_registry {
 	uint64_t entries_removed, progs_removed; /* since the last rebuild */
 	struct rb_registry_observer obs; /* writer only */
 	size_t count;
+	/* Where the entries table's slots are (registry/hs_view.h), for
+	 * rb_lookup_prefetch_slot: written by the writer whenever ck_hs
+	 * replaces the map, read relaxed by workers. NULL: no view. */
+	const void *slots;
+	unsigned long slots_mask;
+	const void *slots_map; /* writer only: the map they describe */
 };
 
 /* ck_malloc's callbacks take no context, so a deferred free (ck_hs
@@ -157,6 +164,9 @@ static unsigned long entry_hash_key(uint32_t prog, uint32_t vers,
  * through entry_untag. */
 #if UINTPTR_MAX == UINT64_MAX
 #define ENTRY_TAG_SHIFT 48
+/* Bit 47, also zero in a user-space address, marks a prefetch probe's key
+ * (rb_lookup_prefetch): never set in the table. */
+#define ENTRY_PROBE ((uintptr_t)1 << 47)
 static inline uintptr_t entry_tag(unsigned long h)
 {
 	return ((uintptr_t)(h >> ENTRY_TAG_SHIFT) | 1u) << ENTRY_TAG_SHIFT;
@@ -167,8 +177,7 @@ static inline uintptr_t entry_tag_of(const void *p)
 }
 static inline const struct rb_entry *entry_untag(const void *p)
 {
-	return (const struct rb_entry *)((uintptr_t)p &
-					 (((uintptr_t)1 << ENTRY_TAG_SHIFT) - 1));
+	return (const struct rb_entry *)((uintptr_t)p & (ENTRY_PROBE - 1));
 }
 #else /* no spare pointer bits: no tags, every probe compares */
 static inline uintptr_t entry_tag(unsigned long h)
@@ -185,12 +194,13 @@ static inline const struct rb_entry *entry_untag(const void *p)
 {
 	return p;
 }
+#define ENTRY_PROBE ((uintptr_t)0)
 #endif
 
 /* p with its hash tag; NULL when p's own top bits are in use. */
 static inline void *entry_tagged(const struct rb_entry *p, unsigned long h)
 {
-	if (entry_tag_of(p))
+	if (entry_tag_of(p) || ((uintptr_t)p & ENTRY_PROBE))
 		return NULL;
 	return (void *)((uintptr_t)p | entry_tag(h));
 }
@@ -206,6 +216,14 @@ static bool entry_cmp(const void *a, const void *b)
 	uintptr_t ta = entry_tag_of(a), tb = entry_tag_of(b);
 	if (ta && tb && ta != tb)
 		return false; /* hashes differ: no need to read the entry */
+	if ((uintptr_t)b & ENTRY_PROBE) {
+		/* A prefetch probe: start loading the candidate (its key and,
+		 * for GETADDR, its uaddr in the next line) and go on. */
+		const char *c = (const char *)entry_untag(a);
+		__builtin_prefetch(c);
+		__builtin_prefetch(c + 64);
+		return false;
+	}
 	const struct rb_entry *x = entry_untag(a), *y = entry_untag(b);
 	/* ck_hs compares candidates before the lookup returns one. */
 	RB_TSAN_ACQUIRE(x);
@@ -240,6 +258,22 @@ static bool owner_cmp(const void *a, const void *b)
 	return x->len == y->len && memcmp(x->owner, y->owner, x->len) == 0;
 }
 
+/* Writer side, after any call that may have replaced the entries table's
+ * map: publishes where its slots are now, for rb_lookup_prefetch_slot. */
+static void slots_refresh(struct rb_registry *reg)
+{
+	const void *map = reg->entries.map;
+	if (map == reg->slots_map)
+		return;
+	reg->slots_map = map;
+	struct rb_hs_view v;
+	if (rb_hs_view_get(&reg->entries, &v))
+		v.slots = NULL; /* not ck 0.7.1's layout: lookups go unprefetched */
+	__atomic_store_n(&reg->slots, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&reg->slots_mask, v.mask, __ATOMIC_RELAXED);
+	__atomic_store_n(&reg->slots, v.slots, __ATOMIC_RELAXED);
+}
+
 /* ---- life cycle ---- */
 
 int rb_registry_new(struct rb_registry **out)
@@ -267,6 +301,7 @@ int rb_registry_new(struct rb_registry **out)
 			owner_hash, owner_cmp, &plain_alloc, 16, seed))
 		goto fail_progs;
 	CK_LIST_INIT(&reg->order);
+	slots_refresh(reg);
 	*out = reg;
 	return 0;
 
@@ -376,6 +411,37 @@ const struct rb_entry *rb_lookup(const struct rb_registry *reg, uint32_t prog,
 	return e;
 }
 
+void rb_lookup_prefetch_slot(const struct rb_registry *reg, struct rb_key_hint *k)
+{
+	const ck_hs_t *hs = &reg->entries;
+	k->h = entry_hash_key(k->prog, k->vers, k->netid, k->netid_len, hs->seed);
+	const void *slots = __atomic_load_n(&reg->slots, __ATOMIC_RELAXED);
+	unsigned long mask = __atomic_load_n(&reg->slots_mask, __ATOMIC_RELAXED);
+	/* slots and mask may belong to two maps, mid-replacement: the
+	 * address is then useless, never harmful (a prefetch cannot fault). */
+	if (slots)
+		__builtin_prefetch(rb_hs_view_line(slots, mask, k->h));
+}
+
+void rb_lookup_prefetch_entry(const struct rb_registry *reg, const struct rb_key_hint *k)
+{
+	struct rb_entry key;
+	if (!ENTRY_PROBE || k->netid_len > RB_NETID_MAX)
+		return;
+	key.prog = k->prog;
+	key.vers = k->vers;
+	key.netid_len = k->netid_len;
+	memcpy(key.netid, k->netid, k->netid_len);
+	void *t = entry_tagged(&key, k->h);
+	if (!t)
+		return;
+	/* The probe's entry_cmp never matches: ck_hs_get walks the slots a
+	 * lookup would (their line prefetched by stage one), prefetches each
+	 * candidate whose tag matches and returns NULL. */
+	ck_hs_t *hs = (ck_hs_t *)(uintptr_t)&reg->entries;
+	(void)ck_hs_get(hs, k->h, (void *)((uintptr_t)t | ENTRY_PROBE));
+}
+
 const struct rb_progset *rb_lookup_prog(const struct rb_registry *reg,
 					uint32_t prog)
 {
@@ -440,7 +506,7 @@ uint64_t rb_registry_seq(const struct rb_registry *reg)
 
 size_t rb_registry_count(const struct rb_registry *reg)
 {
-	return reg->count;
+	return __atomic_load_n(&reg->count, __ATOMIC_RELAXED);
 }
 
 /* ---- owner counts (writer only) ---- */
@@ -632,6 +698,7 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 		free(np);
 		return -ENOMEM;
 	}
+	slots_refresh(reg); /* the put may have grown the map */
 	if (!progset_publish(reg, np, ps, prog)) {
 		/* Readers may already have seen e: retire it through the epoch. */
 		ck_hs_remove(&reg->entries, h, te);
@@ -643,7 +710,7 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	}
 	order_append(reg, e);
 	tls_writer = NULL;
-	reg->count++;
+	__atomic_store_n(&reg->count, reg->count + 1, __ATOMIC_RELAXED);
 	if (reg->obs.added)
 		reg->obs.added(reg->obs.arg, e);
 	return RB_SET_ADDED;
@@ -707,7 +774,7 @@ int rb_registry_unset(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 		order_remove(reg, e);
 		owner_add(reg, rb_entry_owner(e), -1);
 		ck_epoch_call(reg->writer, &e->epoch, entry_free);
-		reg->count--;
+		__atomic_store_n(&reg->count, reg->count - 1, __ATOMIC_RELAXED);
 		(*removed)++;
 	}
 	tls_writer = NULL;
@@ -730,6 +797,7 @@ void rb_registry_reclaim(struct rb_registry *reg)
 {
 	tls_writer = reg;
 	maybe_rebuild(&reg->entries, &reg->entries_removed);
+	slots_refresh(reg);
 	maybe_rebuild(&reg->progs, &reg->progs_removed);
 	ck_epoch_poll(reg->writer);
 	tls_writer = NULL;
@@ -739,6 +807,7 @@ void rb_registry_reserve(struct rb_registry *reg, size_t n)
 {
 	tls_writer = reg;
 	ck_hs_grow(&reg->entries, ck_hs_count(&reg->entries) + n);
+	slots_refresh(reg);
 	tls_writer = NULL;
 }
 

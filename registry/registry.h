@@ -106,6 +106,7 @@ void rb_registry_reclaim(struct rb_registry *reg);
 void rb_registry_reserve(struct rb_registry *reg, size_t n);
 /* Waits until every retired entry is freed (tests, shutdown). */
 void rb_registry_synchronize(struct rb_registry *reg);
+/* Any thread (a relaxed load): the registrations published so far. */
 size_t rb_registry_count(const struct rb_registry *reg);
 /* Registrations held by an owner (for quotas). */
 uint32_t rb_registry_owner_count(const struct rb_registry *reg,
@@ -124,6 +125,20 @@ void rb_reader_end(struct rb_reader *r);
 /* Netids compare case-insensitively, as rpcbind (strcasecmp). */
 const struct rb_entry *rb_lookup(const struct rb_registry *reg, uint32_t prog,
 				 uint32_t vers, const char *netid, size_t netid_len);
+/* Prefetching a lookup in two steps, for a worker with a batch of calls
+ * in hand: step one (the hash, then the table slot's cache line) two calls
+ * ahead, step two (the slot, now cached, then the entry it points to) one
+ * call ahead, so that the lookup's two dependent cache misses overlap with
+ * answering the calls before it. Only hints: they change nothing. */
+struct rb_key_hint {
+	uint32_t prog;
+	uint32_t vers;
+	const char *netid;
+	uint8_t netid_len;
+	unsigned long h; /* set by step one */
+};
+void rb_lookup_prefetch_slot(const struct rb_registry *reg, struct rb_key_hint *k);
+void rb_lookup_prefetch_entry(const struct rb_registry *reg, const struct rb_key_hint *k);
 /* The exact version when registered, else the last-registered other version
  * of prog on that netid (rpcbind's find_service); NULL when none. */
 const struct rb_entry *rb_lookup_any_version(const struct rb_registry *reg,

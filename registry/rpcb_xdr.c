@@ -1,6 +1,7 @@
 #include "registry/rpcb_xdr.h"
 
 #include "core/record.h"
+#include "registry/dispatch.h"
 
 void rb_get_pmap(struct rb_xdr_dec *d, struct rb_pmap *m)
 {
@@ -49,4 +50,13 @@ void rb_put_netbuf(struct rb_xdr_enc *e, uint32_t maxlen, const void *buf,
 {
 	rb_xdr_put_u32(e, maxlen);
 	rb_xdr_put_opaque(e, buf, len);
+}
+
+const char *rb_pmap_prot_netid(uint32_t prot)
+{
+	if (prot == RB_IPPROTO_UDP)
+		return "udp";
+	if (prot == RB_IPPROTO_TCP)
+		return "tcp";
+	return NULL;
 }

@@ -32,6 +32,9 @@ struct rb_netbuf {
 void rb_get_pmap(struct rb_xdr_dec *d, struct rb_pmap *m);
 void rb_put_pmap(struct rb_xdr_enc *e, const struct rb_pmap *m);
 void rb_get_rpcb(struct rb_xdr_dec *d, struct rb_rpcb *r);
+/* The netid a PMAP mapping's protocol stands for: "udp" (17), "tcp" (6),
+ * else NULL (PMAP knows no other). */
+const char *rb_pmap_prot_netid(uint32_t prot);
 void rb_put_rpcb(struct rb_xdr_enc *e, uint32_t prog, uint32_t vers,
 		 const char *netid, const char *addr, const char *owner);
 /* netbuf: maxlen, then opaque buf whose length may not exceed maxlen. */

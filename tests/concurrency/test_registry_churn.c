@@ -12,7 +12,8 @@
  * A few stable keys are never touched: they must be found every time
  * (nothing lost while the tables grow and are rebuilt).
  *
- * Part 1 drives the registry API; part 2 the whole rb_handle_call path:
+ * Part 1 drives the registry API (the lookup prefetch included); part 2
+ * the whole rb_handle_call path:
  * readers send GETADDR, GETVERSADDR, DUMP and GETSTAT calls, and the writer
  * turns SET/UNSET calls into mutations (rb_handle_call -> RB_OUT_MUTATE ->
  * rb_mutation_apply -> rb_mutation_put_reply), as the control thread does.
@@ -348,6 +349,12 @@ static void *reader1_main(void *arg)
 			uint32_t k = rnd(&t->seed) % sh->nkeys;
 			uint32_t prog = key_prog(k);
 			const char *netid = key_netid(k);
+			/* The workers' two-step prefetch first: racing with
+			 * the writer's map replacements, a harmless hint. */
+			struct rb_key_hint hint = { .prog = prog, .vers = key_vers(k),
+						    .netid = netid, .netid_len = 3 };
+			rb_lookup_prefetch_slot(sh->reg, &hint);
+			rb_lookup_prefetch_entry(sh->reg, &hint);
 			const struct rb_entry *e =
 				rb_lookup(sh->reg, prog, key_vers(k), netid, 3);
 			r->ops++;

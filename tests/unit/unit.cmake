@@ -40,3 +40,6 @@ target_link_libraries(test_udp_batch PRIVATE rb_net)
 # The registry's keyed table at 200,000 keys: lookups, misses, netid case,
 # removal with a rebuild (registry.c keeps hash tags in its pointers).
 rb_test(test_registry unit/test_registry.c)
+# The lookup prefetch: ck_hs's slot view, which calls arm it, the
+# RB_PREFETCH_MIN_ENTRIES threshold, and replies unchanged by it.
+rb_test(test_prefetch unit/test_prefetch.c)
