@@ -191,7 +191,8 @@ static void choose_backend(struct rb_daemon *d)
 		rb_log("backend: epoll, because %s (%s)", why, strerror(-r));
 }
 
-int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
+int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
+		  const struct rb_registry_bulk *bulk)
 {
 	struct rb_daemon *d = calloc(1, sizeof(*d));
 	struct rb_control *ctl = calloc(1, sizeof(*ctl));
@@ -244,6 +245,7 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[])
 		rb_log("cannot create the registry: %s", strerror(-r));
 		goto out;
 	}
+	rb_registry_set_bulk(d->reg, bulk);
 	/* A missing run user stops the start before anything is bound. */
 	if (run_user && rb_privs_prepare(run_user, cfg->state_dir, err, sizeof(err)) < 0) {
 		rb_log("%s", err);

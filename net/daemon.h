@@ -67,8 +67,10 @@ void rb_policy_from_config(struct rb_policy *p, const struct rb_config *c);
 /* GETSTAT's view: every thread's counters summed into *out. */
 void rb_daemon_collect_stats(void *daemon, struct rb_stats *out);
 /* Runs the daemon until SIGTERM/SIGINT. Returns an exit status. */
-/* argv is kept: SIGHUP rebuilds the configuration from the file and it. */
-int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[]);
+/* argv is kept: SIGHUP rebuilds the configuration from the file and it.
+ * bulk (or NULL): the registry's allocator once large (registry.h). */
+int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
+		  const struct rb_registry_bulk *bulk);
 
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/config.h"
+#include "net/bulk_arena.h"
 #include "net/config_load.h"
 #include "net/daemon.h"
 #include "version.h"
@@ -34,5 +35,8 @@ int main(int argc, char **argv)
 	case RB_CONFIG_RUN:
 		break;
 	}
-	return rb_daemon_run(&cfg, argc, argv);
+	/* Without it (no jemalloc) the registry uses malloc throughout. */
+	struct rb_registry_bulk bulk;
+	(void)rb_bulk_arena_init(&bulk);
+	return rb_daemon_run(&cfg, argc, argv, &bulk);
 }

@@ -130,7 +130,7 @@ enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
  * RB_PREFETCH_MIN_ENTRIES registrations: a smaller registry stays in the
  * caches, where the look at the call (an RPC header decode, ~40 ns) would
  * be pure cost. Inside a reader section. */
-#define RB_PREFETCH_MIN_ENTRIES 65536u
+#define RB_PREFETCH_MIN_ENTRIES RB_REGISTRY_LARGE
 struct rb_call_prefetch {
 	struct rb_key_hint key;
 	bool armed; /* step one found a lookup: step two has work */

@@ -47,6 +47,7 @@ struct rb_registry {
 	const void *slots;
 	unsigned long slots_mask;
 	const void *slots_map; /* writer only: the map they describe */
+	struct rb_registry_bulk bulk;
 };
 
 /* ck_malloc's callbacks take no context, so a deferred free (ck_hs
@@ -63,9 +64,23 @@ struct hs_block {
 	max_align_t data[];
 };
 
+/* From the bulk allocator when large and one is installed, else malloc. */
+static void *bulk_malloc(const struct rb_registry *reg, size_t n, bool large)
+{
+	if (large && reg && reg->bulk.alloc) {
+		void *p = reg->bulk.alloc(reg->bulk.arg, n);
+		if (p)
+			return p;
+	}
+	return malloc(n);
+}
+
 static void *hs_malloc(size_t n)
 {
-	struct hs_block *b = malloc(sizeof(*b) + n);
+	/* ck_hs allocates maps inside writer calls (tls_writer set), except
+	 * the first, small ones in ck_hs_init. */
+	struct hs_block *b = bulk_malloc(tls_writer, sizeof(*b) + n,
+					 n >= RB_REGISTRY_BULK_MAP_MIN);
 	return b ? b->data : NULL;
 }
 
@@ -272,6 +287,14 @@ static void slots_refresh(struct rb_registry *reg)
 	__atomic_store_n(&reg->slots, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&reg->slots_mask, v.mask, __ATOMIC_RELAXED);
 	__atomic_store_n(&reg->slots, v.slots, __ATOMIC_RELAXED);
+}
+
+void rb_registry_set_bulk(struct rb_registry *reg, const struct rb_registry_bulk *b)
+{
+	if (b)
+		reg->bulk = *b;
+	else
+		memset(&reg->bulk, 0, sizeof(reg->bulk));
 }
 
 /* ---- life cycle ---- */
@@ -589,11 +612,12 @@ static bool progset_publish(struct rb_registry *reg, struct rb_progset *p,
 	return true;
 }
 
-static struct rb_entry *entry_new(uint32_t prog, uint32_t vers, const char *netid,
-				  size_t nl, const char *uaddr, size_t ul,
-				  const char *owner, size_t ol)
+static struct rb_entry *entry_new(const struct rb_registry *reg, uint32_t prog,
+				  uint32_t vers, const char *netid, size_t nl,
+				  const char *uaddr, size_t ul, const char *owner, size_t ol)
 {
-	struct rb_entry *e = malloc(sizeof(*e) + ul + 1 + ol + 1);
+	struct rb_entry *e = bulk_malloc(reg, sizeof(*e) + ul + 1 + ol + 1,
+					 reg->count >= RB_REGISTRY_LARGE);
 	if (!e)
 		return NULL;
 	memset(e, 0, sizeof(*e));
@@ -671,7 +695,7 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	if (n >= RB_ENTRIES_PER_PROG_MAX)
 		return -ENOSPC;
 
-	struct rb_entry *e = entry_new(prog, vers, netid, nl, uaddr, ul, owner, ol);
+	struct rb_entry *e = entry_new(reg, prog, vers, netid, nl, uaddr, ul, owner, ol);
 	struct rb_progset *np = progset_alloc(prog, n + 1);
 	if (!e || !np || owner_add(reg, owner, +1)) {
 		free(e);

@@ -97,6 +97,26 @@ struct rb_registry_observer {
 	void (*removed)(void *arg, const struct rb_entry *e);
 	void *arg;
 };
+/* A registry of RB_REGISTRY_LARGE registrations or more no longer fits
+ * the processor's caches (an entry is ~128 bytes and its slot 16): from
+ * there on its lookups are prefetched (dispatch.h) and its memory comes
+ * from the bulk allocator, when one is installed. */
+#define RB_REGISTRY_LARGE 65536u
+/* The entries table's and the program table's maps of this size or more
+ * come from the bulk allocator too. */
+#define RB_REGISTRY_BULK_MAP_MIN ((size_t)2 << 20)
+/* Where a large registry's memory comes from: entries allocated from
+ * RB_REGISTRY_LARGE registrations on, and maps of RB_REGISTRY_BULK_MAP_MIN
+ * bytes and more, are alloc(arg, n); they are freed with free(), so alloc
+ * must hand out the process malloc's memory (the daemon's is a jemalloc
+ * arena on transparent huge pages, so that a random lookup does not also
+ * miss the TLB: net/bulk_arena.c). A NULL return falls back to malloc. */
+struct rb_registry_bulk {
+	void *(*alloc)(void *arg, size_t n);
+	void *arg;
+};
+/* Installs *b (copied), or none with NULL. Before any writer call. */
+void rb_registry_set_bulk(struct rb_registry *reg, const struct rb_registry_bulk *b);
 /* Installs obs (copied), or none with NULL. */
 void rb_registry_observe(struct rb_registry *reg, const struct rb_registry_observer *obs);
 /* Frees what readers can no longer see; never blocks. */

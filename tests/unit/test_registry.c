@@ -4,7 +4,8 @@
  * registered; removal of most of them (which makes the table rebuild);
  * lookups again. The entries table keeps hash tags in the pointer bits
  * (registry.c): a wrong tag must never hide an entry, and a matching tag
- * must never stand in for the full comparison. */
+ * must never stand in for the full comparison. A large registry's memory
+ * comes from the bulk allocator, which may refuse. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +63,35 @@ static unsigned check_all(struct rb_registry *reg, uint32_t from, uint32_t to,
 	return wrong;
 }
 
+/* A bulk allocator (registry.h) that counts what it is asked for and
+ * refuses every other request, which the registry must take from malloc. */
+struct bulk_count {
+	unsigned entries, maps, refused;
+};
+
+static void *bulk_count_alloc(void *arg, size_t n)
+{
+	struct bulk_count *c = arg;
+	if (n >= RB_REGISTRY_BULK_MAP_MIN)
+		c->maps++;
+	else
+		c->entries++;
+	if ((c->entries + c->maps) % 2) {
+		c->refused++;
+		return NULL;
+	}
+	return malloc(n);
+}
+
 static void run(void)
 {
 	struct rb_registry *reg;
 	CHECK_EQ_U(rb_registry_new(&reg), 0);
 	struct rb_reader *r = rb_registry_reader(reg);
 	CHECK(r != NULL);
+	struct bulk_count bulk = { 0 };
+	struct rb_registry_bulk b = { .alloc = bulk_count_alloc, .arg = &bulk };
+	rb_registry_set_bulk(reg, &b);
 
 	char ua[64];
 	unsigned failed = 0;
@@ -78,6 +102,12 @@ static void run(void)
 	}
 	CHECK_EQ_U(failed, 0);
 	CHECK_EQ_U(rb_registry_count(reg), N);
+	/* Entries from RB_REGISTRY_LARGE on, and the maps of 2 MiB and more
+	 * (the entries table's 512 Ki slots), asked of the bulk allocator;
+	 * half refused, and every SET went through all the same. */
+	CHECK_EQ_U(bulk.entries, N - RB_REGISTRY_LARGE);
+	CHECK(bulk.maps >= 1);
+	CHECK(bulk.refused > 0);
 
 	rb_reader_begin(r);
 	CHECK_EQ_U(check_all(reg, 0, N, 0), 0);
