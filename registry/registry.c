@@ -180,7 +180,7 @@ static unsigned long entry_hash_key(uint32_t prog, uint32_t vers,
 #if UINTPTR_MAX == UINT64_MAX
 #define ENTRY_TAG_SHIFT 48
 /* Bit 47, also zero in a user-space address, marks a prefetch probe's key
- * (rb_lookup_prefetch): never set in the table. */
+ * (rb_lookup_prefetch_entry): never set in the table. */
 #define ENTRY_PROBE ((uintptr_t)1 << 47)
 static inline uintptr_t entry_tag(unsigned long h)
 {
