@@ -52,7 +52,7 @@ struct rb_auth_sys {
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t ngids;
-	uint32_t gids[RB_AUTH_SYS_GIDS_MAX]; /* the first ngids are set */
+	uint32_t gids[RB_AUTH_SYS_GIDS_MAX]; /* with RB_CALL_OK: the first ngids are set */
 };
 
 struct rb_rpc_call {

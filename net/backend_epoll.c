@@ -96,7 +96,7 @@ static const struct rb_backend_ops epoll_ops = {
 };
 
 /* Step one of the prefetch of datagram k's lookup (listener i). */
-static void prefetch_slot(struct rb_worker *w, struct epoll_be *be, unsigned i, int k,
+static void prefetch_udp(struct rb_worker *w, struct epoll_be *be, unsigned i, int k,
 			  struct rb_call_prefetch *pf)
 {
 	pf->armed = false;
@@ -129,13 +129,13 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		 * rb_prefetch_call_slot); pf[k % 3] belongs to call k. */
 		struct rb_call_prefetch pf[3];
 		for (int k = 0; k < 2 && k < n; k++)
-			prefetch_slot(w, be, i, k, &pf[k]);
+			prefetch_udp(w, be, i, k, &pf[k]);
 		if (n > 0)
 			rb_prefetch_call_entry(&w->serve.hctx, &pf[0]);
 		for (int k = 0; k < n; k++) {
 			struct msghdr *mh = &be->rmsg[k].msg_hdr;
 			if (k + 2 < n)
-				prefetch_slot(w, be, i, k + 2, &pf[(k + 2) % 3]);
+				prefetch_udp(w, be, i, k + 2, &pf[(k + 2) % 3]);
 			if (k + 1 < n)
 				rb_prefetch_call_entry(&w->serve.hctx, &pf[(k + 1) % 3]);
 			rb_count(&w->counters.udp_requests);

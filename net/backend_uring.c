@@ -234,6 +234,17 @@ static void recycle(struct io_uring_buf_ring *br, uint8_t *base, unsigned size,
 	io_uring_buf_ring_advance(br, 1);
 }
 
+/* The recvmsg header of a UDP (listener or forwarding) completion that
+ * carries a buffer (cqe->res >= 0 and IORING_CQE_F_BUFFER), or NULL when
+ * malformed. */
+static struct io_uring_recvmsg_out *udp_recvmsg_out(struct uring_be *be,
+						    const struct io_uring_cqe *cqe)
+{
+	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	uint8_t *buf = be->udp_bufs + (size_t)bid * UDP_BUF_SIZE;
+	return io_uring_recvmsg_validate(buf, cqe->res, &be->udp_tmpl);
+}
+
 static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 			struct io_uring_cqe *cqe)
 {
@@ -249,9 +260,7 @@ static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 	if (cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
 		return;
 	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-	uint8_t *buf = be->udp_bufs + (size_t)bid * UDP_BUF_SIZE;
-	struct io_uring_recvmsg_out *o =
-		io_uring_recvmsg_validate(buf, cqe->res, &be->udp_tmpl);
+	struct io_uring_recvmsg_out *o = udp_recvmsg_out(be, cqe);
 	rb_count(&w->counters.udp_requests);
 	if (o && (o->flags & MSG_TRUNC)) {
 		rb_count(&w->counters.udp_dropped_big);
@@ -287,10 +296,7 @@ static void prefetch_udp(struct rb_worker *w, struct uring_be *be,
 	if (ud_op(cqe->user_data) != OP_UDP_RECV || cqe->res < 0 ||
 	    !(cqe->flags & IORING_CQE_F_BUFFER))
 		return;
-	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-	uint8_t *buf = be->udp_bufs + (size_t)bid * UDP_BUF_SIZE;
-	struct io_uring_recvmsg_out *o =
-		io_uring_recvmsg_validate(buf, cqe->res, &be->udp_tmpl);
+	struct io_uring_recvmsg_out *o = udp_recvmsg_out(be, cqe);
 	if (!o || (o->flags & MSG_TRUNC))
 		return;
 	rb_prefetch_call_slot(&w->serve.hctx, w->udp[ud_idx(cqe->user_data)].netid,
@@ -311,9 +317,7 @@ static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 	if (cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
 		return;
 	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-	uint8_t *buf = be->udp_bufs + (size_t)bid * UDP_BUF_SIZE;
-	struct io_uring_recvmsg_out *o =
-		io_uring_recvmsg_validate(buf, cqe->res, &be->udp_tmpl);
+	struct io_uring_recvmsg_out *o = udp_recvmsg_out(be, cqe);
 	if (o && o->namelen <= sizeof(struct sockaddr_storage)) {
 		const uint8_t *payload = io_uring_recvmsg_payload(o, &be->udp_tmpl);
 		uint32_t plen = io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl);

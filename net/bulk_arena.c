@@ -56,8 +56,11 @@ static void *bulk_alloc(void *arg, size_t n)
 		a->state = arena_create(a) == 0 ? 1 : -1;
 	if (a->state < 0)
 		return NULL; /* the registry falls back to malloc */
-	/* No thread cache: it would hand this arena's regions to other
-	 * allocations of the writer's thread. */
+	/* No thread cache on the way out, so that every entry comes from
+	 * this arena. (The registry frees with free(): a freed region may
+	 * then serve another small allocation of the writer's thread from
+	 * its cache, still on a huge page, until the cache flushes it back
+	 * here.) */
 	return mallocx(n, MALLOCX_ARENA(a->index) | MALLOCX_TCACHE_NONE);
 }
 

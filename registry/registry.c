@@ -41,10 +41,12 @@ struct rb_registry {
 	uint64_t entries_removed, progs_removed; /* since the last rebuild */
 	struct rb_registry_observer obs; /* writer only */
 	size_t count;
-	/* Where the entries table's slots are (registry/hs_view.h), for
-	 * rb_lookup_prefetch_slot: written by the writer whenever ck_hs
-	 * replaces the map, read relaxed by workers. NULL: no view. */
+	/* Where the entries table's slots and probe bounds are
+	 * (registry/hs_view.h), for rb_lookup_prefetch_slot: written by the
+	 * writer whenever ck_hs replaces the map, read relaxed by workers
+	 * (each only a prefetch address). slots NULL: no view. */
 	const void *slots;
+	const rb_hs_bound_word *slots_bounds;
 	unsigned long slots_mask;
 	const void *slots_map; /* writer only: the map they describe */
 	struct rb_registry_bulk bulk;
@@ -179,9 +181,6 @@ static unsigned long entry_hash_key(uint32_t prog, uint32_t vers,
  * through entry_untag. */
 #if UINTPTR_MAX == UINT64_MAX
 #define ENTRY_TAG_SHIFT 48
-/* Bit 47, also zero in a user-space address, marks a prefetch probe's key
- * (rb_lookup_prefetch_entry): never set in the table. */
-#define ENTRY_PROBE ((uintptr_t)1 << 47)
 static inline uintptr_t entry_tag(unsigned long h)
 {
 	return ((uintptr_t)(h >> ENTRY_TAG_SHIFT) | 1u) << ENTRY_TAG_SHIFT;
@@ -192,7 +191,8 @@ static inline uintptr_t entry_tag_of(const void *p)
 }
 static inline const struct rb_entry *entry_untag(const void *p)
 {
-	return (const struct rb_entry *)((uintptr_t)p & (ENTRY_PROBE - 1));
+	return (const struct rb_entry *)((uintptr_t)p &
+					 (((uintptr_t)1 << ENTRY_TAG_SHIFT) - 1));
 }
 #else /* no spare pointer bits: no tags, every probe compares */
 static inline uintptr_t entry_tag(unsigned long h)
@@ -209,13 +209,19 @@ static inline const struct rb_entry *entry_untag(const void *p)
 {
 	return p;
 }
-#define ENTRY_PROBE ((uintptr_t)0)
 #endif
+
+/* A key whose netid_len is this is a prefetch probe's
+ * (rb_lookup_prefetch_entry): no entry has it (RB_NETID_MAX is 32), and
+ * the key is on the caller's stack, so checking it costs no cache miss.
+ * Marking the key and not its pointer leaves every pointer bit to the
+ * platform (arm64's user addresses use bit 47). */
+#define ENTRY_PROBE_LEN 0xffu
 
 /* p with its hash tag; NULL when p's own top bits are in use. */
 static inline void *entry_tagged(const struct rb_entry *p, unsigned long h)
 {
-	if (entry_tag_of(p) || ((uintptr_t)p & ENTRY_PROBE))
+	if (entry_tag_of(p))
 		return NULL;
 	return (void *)((uintptr_t)p | entry_tag(h));
 }
@@ -231,15 +237,14 @@ static bool entry_cmp(const void *a, const void *b)
 	uintptr_t ta = entry_tag_of(a), tb = entry_tag_of(b);
 	if (ta && tb && ta != tb)
 		return false; /* hashes differ: no need to read the entry */
-	if ((uintptr_t)b & ENTRY_PROBE) {
+	const struct rb_entry *x = entry_untag(a), *y = entry_untag(b);
+	if (y->netid_len == ENTRY_PROBE_LEN) {
 		/* A prefetch probe: start loading the candidate (its key and,
 		 * for GETADDR, its uaddr in the next line) and go on. */
-		const char *c = (const char *)entry_untag(a);
-		__builtin_prefetch(c);
-		__builtin_prefetch(c + 64);
+		__builtin_prefetch(x);
+		__builtin_prefetch((const char *)x + 64);
 		return false;
 	}
-	const struct rb_entry *x = entry_untag(a), *y = entry_untag(b);
 	/* ck_hs compares candidates before the lookup returns one. */
 	RB_TSAN_ACQUIRE(x);
 	RB_TSAN_ACQUIRE(y);
@@ -281,11 +286,12 @@ static void slots_refresh(struct rb_registry *reg)
 	if (map == reg->slots_map)
 		return;
 	reg->slots_map = map;
+	/* v is all NULL when the map is not ck 0.7.1's layout: lookups then
+	 * go unprefetched. */
 	struct rb_hs_view v;
-	if (rb_hs_view_get(&reg->entries, &v))
-		v.slots = NULL; /* not ck 0.7.1's layout: lookups go unprefetched */
-	__atomic_store_n(&reg->slots, NULL, __ATOMIC_RELAXED);
+	(void)rb_hs_view_get(&reg->entries, &v);
 	__atomic_store_n(&reg->slots_mask, v.mask, __ATOMIC_RELAXED);
+	__atomic_store_n(&reg->slots_bounds, v.bounds, __ATOMIC_RELAXED);
 	__atomic_store_n(&reg->slots, v.slots, __ATOMIC_RELAXED);
 }
 
@@ -439,30 +445,29 @@ void rb_lookup_prefetch_slot(const struct rb_registry *reg, struct rb_key_hint *
 	const ck_hs_t *hs = &reg->entries;
 	k->h = entry_hash_key(k->prog, k->vers, k->netid, k->netid_len, hs->seed);
 	const void *slots = __atomic_load_n(&reg->slots, __ATOMIC_RELAXED);
+	const rb_hs_bound_word *bounds = __atomic_load_n(&reg->slots_bounds, __ATOMIC_RELAXED);
 	unsigned long mask = __atomic_load_n(&reg->slots_mask, __ATOMIC_RELAXED);
-	/* slots and mask may belong to two maps, mid-replacement: the
-	 * address is then useless, never harmful (a prefetch cannot fault). */
-	if (slots)
-		__builtin_prefetch(rb_hs_view_line(slots, mask, k->h));
+	/* The three may belong to two maps, mid-replacement: the addresses
+	 * are then useless, never harmful (a prefetch cannot fault). */
+	if (!slots)
+		return;
+	/* ck_hs_get reads the probe bound, then the slots. */
+	if (bounds)
+		__builtin_prefetch(rb_hs_view_bound(bounds, mask, k->h));
+	__builtin_prefetch(rb_hs_view_line(slots, mask, k->h));
 }
 
 void rb_lookup_prefetch_entry(const struct rb_registry *reg, const struct rb_key_hint *k)
 {
+	/* Only the hash and the tag matter: the probe's entry_cmp never
+	 * matches, so ck_hs_get walks the slots a lookup would (their line
+	 * and probe bound prefetched by step one), prefetches each candidate
+	 * whose tag matches, and returns NULL. */
 	struct rb_entry key;
-	if (!ENTRY_PROBE || k->netid_len > RB_NETID_MAX)
-		return;
-	key.prog = k->prog;
-	key.vers = k->vers;
-	key.netid_len = k->netid_len;
-	memcpy(key.netid, k->netid, k->netid_len);
-	void *t = entry_tagged(&key, k->h);
-	if (!t)
-		return;
-	/* The probe's entry_cmp never matches: ck_hs_get walks the slots a
-	 * lookup would (their line prefetched by stage one), prefetches each
-	 * candidate whose tag matches and returns NULL. */
+	key.netid_len = ENTRY_PROBE_LEN;
+	const void *t = entry_tagged(&key, k->h);
 	ck_hs_t *hs = (ck_hs_t *)(uintptr_t)&reg->entries;
-	(void)ck_hs_get(hs, k->h, (void *)((uintptr_t)t | ENTRY_PROBE));
+	(void)ck_hs_get(hs, k->h, t ? t : &key);
 }
 
 const struct rb_progset *rb_lookup_prog(const struct rb_registry *reg,
