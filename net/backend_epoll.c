@@ -100,7 +100,7 @@ static void prefetch_udp(struct rb_worker *w, struct epoll_be *be, unsigned i, i
 			  struct rb_call_prefetch *pf)
 {
 	pf->armed = false;
-	if (!(be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC))
+	if (rb_prefetch_wanted(&w->serve.hctx) && !(be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC))
 		rb_prefetch_call_slot(&w->serve.hctx, w->udp[i].netid, be->rbuf[k],
 				      be->rmsg[k].msg_len, pf);
 }
@@ -130,8 +130,7 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		struct rb_call_prefetch pf[3];
 		for (int k = 0; k < 2 && k < n; k++)
 			prefetch_udp(w, be, i, k, &pf[k]);
-		if (n > 0)
-			rb_prefetch_call_entry(&w->serve.hctx, &pf[0]);
+		rb_prefetch_call_entry(&w->serve.hctx, &pf[0]);
 		for (int k = 0; k < n; k++) {
 			struct msghdr *mh = &be->rmsg[k].msg_hdr;
 			if (k + 2 < n)

@@ -293,8 +293,8 @@ static void prefetch_udp(struct rb_worker *w, struct uring_be *be,
 			 const struct io_uring_cqe *cqe, struct rb_call_prefetch *pf)
 {
 	pf->armed = false;
-	if (ud_op(cqe->user_data) != OP_UDP_RECV || cqe->res < 0 ||
-	    !(cqe->flags & IORING_CQE_F_BUFFER))
+	if (!rb_prefetch_wanted(&w->serve.hctx) || ud_op(cqe->user_data) != OP_UDP_RECV ||
+	    cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
 		return;
 	struct io_uring_recvmsg_out *o = udp_recvmsg_out(be, cqe);
 	if (!o || (o->flags & MSG_TRUNC))

@@ -135,6 +135,12 @@ struct rb_call_prefetch {
 	struct rb_key_hint key;
 	bool armed; /* step one found a lookup: step two has work */
 };
+/* Whether the registry is large enough for the prefetch: a transport may
+ * ask first and skip looking at its calls at all. */
+static inline bool rb_prefetch_wanted(const struct rb_handler_ctx *ctx)
+{
+	return rb_registry_count(ctx->reg) >= RB_PREFETCH_MIN_ENTRIES;
+}
 void rb_prefetch_call_slot(const struct rb_handler_ctx *ctx, enum rb_netid_idx netid,
 			   const uint8_t *msg, uint32_t len, struct rb_call_prefetch *p);
 void rb_prefetch_call_entry(const struct rb_handler_ctx *ctx,

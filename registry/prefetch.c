@@ -26,7 +26,7 @@ void rb_prefetch_call_slot(const struct rb_handler_ctx *ctx, enum rb_netid_idx n
 	struct rb_rpc_call c;
 	enum rb_auth_stat why;
 	p->armed = false;
-	if (rb_registry_count(ctx->reg) < RB_PREFETCH_MIN_ENTRIES ||
+	if (!rb_prefetch_wanted(ctx) ||
 	    rb_rpc_decode_call(msg, len, &c, &why) != RB_CALL_OK ||
 	    c.prog != RB_PROG_RPCBIND)
 		return;

@@ -17,7 +17,7 @@
 #include <ck_hs.h>
 
 #include "check.h"
-#include "core/xdr.h"
+#include "golden/golden_util.h"
 #include "registry/dispatch.h"
 #include "registry/hs_view.h"
 #include "registry/registry.h"
@@ -103,49 +103,42 @@ static void view_of_table(unsigned mode)
 	ck_hs_destroy(&hs);
 }
 
-/* ---- calls ---- */
+/* ---- calls (built with the golden tests' byte writer) ---- */
 
-static uint32_t call(uint8_t *buf, size_t cap, uint32_t prog_rpc, uint32_t vers,
-		     uint32_t proc)
+static uint32_t copy_out(uint8_t *buf, size_t cap, const struct gbuf *g)
 {
-	struct rb_xdr_enc e;
-	rb_xdr_enc_init(&e, buf, cap);
-	rb_xdr_put_u32(&e, 0x1234);   /* xid */
-	rb_xdr_put_u32(&e, 0);        /* CALL */
-	rb_xdr_put_u32(&e, 2);        /* RPC version */
-	rb_xdr_put_u32(&e, prog_rpc); /* 100000, or another program */
-	rb_xdr_put_u32(&e, vers);
-	rb_xdr_put_u32(&e, proc);
-	for (int i = 0; i < 4; i++)   /* AUTH_NONE credential and verifier */
-		rb_xdr_put_u32(&e, 0);
-	return (uint32_t)e.pos;
+	if (g->n > cap)
+		return 0;
+	memcpy(buf, g->b, g->n);
+	return (uint32_t)g->n;
 }
 
 static uint32_t getport(uint8_t *buf, size_t cap, uint32_t prog, uint32_t vers,
 			uint32_t prot)
 {
-	uint32_t n = call(buf, cap, RB_PROG_RPCBIND, RB_VERS_PMAP, RB_PROC_GETADDR);
-	struct rb_xdr_enc e;
-	rb_xdr_enc_init(&e, buf + n, cap - n);
-	rb_xdr_put_u32(&e, prog);
-	rb_xdr_put_u32(&e, vers);
-	rb_xdr_put_u32(&e, prot);
-	rb_xdr_put_u32(&e, 0);
-	return n + (uint32_t)e.pos;
+	struct gbuf g;
+	gb_reset(&g);
+	gb_call(&g, 0x1234, RB_PROG_RPCBIND, RB_VERS_PMAP, RB_PROC_GETADDR);
+	gb_pmap(&g, prog, vers, prot, 0);
+	return copy_out(buf, cap, &g);
+}
+
+/* A call to (to_prog, rvers, proc) with rpcb arguments (prog, vers, netid,
+ * "", ""): GETADDR and GETVERSADDR, or the same bytes sent elsewhere. */
+static uint32_t rpcb_call(uint8_t *buf, size_t cap, uint32_t to_prog, uint32_t rvers,
+			  uint32_t proc, uint32_t prog, uint32_t vers, const char *netid)
+{
+	struct gbuf g;
+	gb_reset(&g);
+	gb_call(&g, 0x1234, to_prog, rvers, proc);
+	gb_rpcb(&g, prog, vers, netid, "", "");
+	return copy_out(buf, cap, &g);
 }
 
 static uint32_t getaddr(uint8_t *buf, size_t cap, uint32_t rvers, uint32_t proc,
 			uint32_t prog, uint32_t vers, const char *netid)
 {
-	uint32_t n = call(buf, cap, RB_PROG_RPCBIND, rvers, proc);
-	struct rb_xdr_enc e;
-	rb_xdr_enc_init(&e, buf + n, cap - n);
-	rb_xdr_put_u32(&e, prog);
-	rb_xdr_put_u32(&e, vers);
-	rb_xdr_put_opaque(&e, netid, (uint32_t)strlen(netid));
-	rb_xdr_put_opaque(&e, "", 0);
-	rb_xdr_put_opaque(&e, "", 0);
-	return n + (uint32_t)e.pos;
+	return rpcb_call(buf, cap, RB_PROG_RPCBIND, rvers, proc, prog, vers, netid);
 }
 
 #define PROG0 0x30000000u
@@ -199,11 +192,8 @@ static void arming(struct rb_registry *reg, struct rb_handler_ctx *ctx)
 		{ 100003, 3, RB_PROC_GETADDR },
 	};
 	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
-		n = getaddr(m, sizeof(m), other[i].vers, other[i].proc, PROG0, 1, "udp");
-		m[12] = (uint8_t)(other[i].prog >> 24); /* the program number */
-		m[13] = (uint8_t)(other[i].prog >> 16);
-		m[14] = (uint8_t)(other[i].prog >> 8);
-		m[15] = (uint8_t)other[i].prog;
+		n = rpcb_call(m, sizeof(m), other[i].prog, other[i].vers, other[i].proc,
+			      PROG0, 1, "udp");
 		p.armed = true;
 		rb_prefetch_call_slot(ctx, RB_NETID_UDP, m, n, &p);
 		CHECK(!p.armed);
@@ -264,12 +254,7 @@ static void unchanged(struct rb_registry *reg, struct rb_handler_ctx *ctx)
 					 i % 3 == 1 ? RB_VERS_RPCB3 : RB_VERS_RPCB4,
 					 RB_PROC_GETADDR, PROG0 + key / 2, 1, "tcp");
 	}
-	struct rb_xport x;
-	memset(&x, 0, sizeof(x));
-	x.netid = RB_NETID_UDP;
-	x.peer.family = RB_AF_INET;
-	x.peer.port = 900;
-	x.peer_uid = -1;
+	struct rb_xport x = gx_udp_lo(900);
 	struct rb_mutation mut;
 	/* First every reply with no prefetch at all, then again answered two
 	 * calls behind the prefetch, as a worker does. */

@@ -43,3 +43,4 @@ rb_test(test_registry unit/test_registry.c)
 # The lookup prefetch: ck_hs's slot view, which calls arm it, the
 # RB_PREFETCH_MIN_ENTRIES threshold, and replies unchanged by it.
 rb_test(test_prefetch unit/test_prefetch.c)
+target_link_libraries(test_prefetch PRIVATE rb_golden)
