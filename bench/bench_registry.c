@@ -1,7 +1,8 @@
 /* The registry alone: rb_lookup of registered keys, with 10 to 1,000,000
  * entries; the version fallback (rb_lookup_any_version); the cost of a
- * reader section per lookup; and lookups while a writer thread churns
- * SET/UNSET on the same registry. */
+ * reader section per lookup; and lookups by one and by two reader threads,
+ * with no writer and while a writer thread churns SET/UNSET on the same
+ * registry. */
 #define _GNU_SOURCE /* sched_getcpu, pthread_attr_setaffinity_np */
 #include <errno.h>
 #include <pthread.h>
@@ -423,6 +424,15 @@ const struct rb_bench_def rb_bench_registry_defs[] = {
 	  .init = reg_init, .fini = reg_fini },
 	{ .name = "registry_lookup_churn", .fn = bm_lookup_churn,
 	  .args = { 10, 100000 }, .nargs = 2, .init = reg_init,
+	  .fini = reg_fini, .run_start = churn_start, .run_stop = churn_stop },
+	/* Two reader threads at once, without and with the writer: what a
+	 * second worker costs the first (shared lines, the epoch record).
+	 * On a 2-CPU machine the churn variant runs three threads on two. */
+	{ .name = "registry_lookup_2readers", .fn = bm_lookup,
+	  .args = { 10, 100000 }, .nargs = 2, .threads = 2,
+	  .init = reg_init, .fini = reg_fini },
+	{ .name = "registry_lookup_churn_2readers", .fn = bm_lookup_churn,
+	  .args = { 10, 100000 }, .nargs = 2, .threads = 2, .init = reg_init,
 	  .fini = reg_fini, .run_start = churn_start, .run_stop = churn_stop },
 	{ .name = NULL },
 };

@@ -7,5 +7,6 @@
 extern const struct rb_bench_def rb_bench_codec_defs[];
 extern const struct rb_bench_def rb_bench_registry_defs[];
 extern const struct rb_bench_def rb_bench_dispatch_defs[];
+extern const struct rb_bench_def rb_bench_handlers_defs[];
 
 #endif

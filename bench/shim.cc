@@ -3,6 +3,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -14,6 +15,13 @@ struct rb_bench_state {
 	benchmark::State *st;
 	int64_t arg;
 };
+
+namespace {
+// Set by any failed run (a wrong answer, a fixture that could not be
+// built): main then exits 1, so that a test can run the suite as a check.
+// google-benchmark itself only prints the error and exits 0.
+std::atomic<bool> g_failed{false};
+} // namespace
 
 extern "C" {
 
@@ -67,6 +75,7 @@ void rb_bench_label(struct rb_bench_state *s, const char *label)
 
 void rb_bench_error(struct rb_bench_state *s, const char *msg)
 {
+	g_failed = true;
 	s->st->SkipWithError(msg);
 }
 
@@ -159,6 +168,7 @@ struct Runner {
 		if (!ok) {
 			// Every thread: a thread that returns without finishing
 			// its loop must carry the error itself.
+			g_failed = true;
 			st.SkipWithError("benchmark init failed");
 			return;
 		}
@@ -204,5 +214,5 @@ int main(int argc, char **argv)
 	benchmark::RunSpecifiedBenchmarks();
 	benchmark::Shutdown();
 	g_cache.drop();
-	return 0;
+	return g_failed ? 1 : 0;
 }
