@@ -5,12 +5,13 @@
  * that a change to any procedure shows up in a figure.
  *
  * The registry holds 100 entries (bench/common.h's keys). Each case's
- * answer is checked once before it is timed, with what the procedure must
- * return (the registered address, the entry count, the time...), and a
- * wrong answer fails the run. SET and UNSET end in the worker's part only:
- * the outcome is a mutation for the control thread, checked field by
- * field. CALLIT, INDIRECT and BCAST forward to a service (net/) and are
- * left out. */
+ * answer is checked once before it is timed against what the procedure
+ * must return (every DUMP entry, the merged addresses, the time, GETSTAT's
+ * counters...), and a wrong answer fails the run. SET and UNSET end in the
+ * worker's part: the outcome is a mutation for the control thread, checked
+ * field by field. Left out: CALLIT and BCAST, which a worker forwards to
+ * the service with -r (net/) and drops without it, and INDIRECT, whose
+ * answer without -r is an error. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,12 +103,13 @@ static uint32_t encode_call(const struct hcase *hc, uint8_t *buf, size_t cap)
 
 /* ---- checks ---- */
 
-/* The uaddr a lookup of KEY answers: its port at the arrival address. */
-static bool is_key_uaddr(struct rb_xdr_bytes s)
+/* Key i's uaddr: as registered (host "0.0.0.0"), or as a lookup answers
+ * it (merged with the arrival address, "10.0.0.1"). */
+static bool is_key_uaddr(struct rb_xdr_bytes s, const char *host, uint32_t i)
 {
 	char want[32];
-	uint16_t p = rb_bench_key_port(KEY);
-	snprintf(want, sizeof(want), "10.0.0.1.%u.%u", (unsigned)(p >> 8), (unsigned)(p & 255u));
+	uint16_t p = rb_bench_key_port(i);
+	snprintf(want, sizeof(want), "%s.%u.%u", host, (unsigned)(p >> 8), (unsigned)(p & 255u));
 	return rb_xdr_bytes_eq(s, want);
 }
 
@@ -132,7 +134,7 @@ static bool check_uaddr(const struct hcase *hc, const struct rb_xport *x, const 
 {
 	(void)hc, (void)x, (void)m;
 	struct rb_xdr_bytes s;
-	return one_string(res, len, &s) && is_key_uaddr(s);
+	return one_string(res, len, &s) && is_key_uaddr(s, "10.0.0.1", KEY);
 }
 
 static bool check_time(const struct hcase *hc, const struct rb_xport *x, const uint8_t *res,
@@ -155,7 +157,8 @@ static bool check_taddr(const struct hcase *hc, const struct rb_xport *x, const 
 	rb_get_netbuf(&d, &nb);
 	struct sockaddr_in want;
 	bench_sockaddr(&want);
-	return !d.err && rb_xdr_dec_left(&d) == 0 && nb.buf.len == sizeof(want) &&
+	return !d.err && rb_xdr_dec_left(&d) == 0 && nb.maxlen == sizeof(want) &&
+	       nb.buf.len == sizeof(want) &&
 	       memcmp(nb.buf.ptr, &want, sizeof(want)) == 0;
 }
 
@@ -167,8 +170,9 @@ static bool check_uaddr_text(const struct hcase *hc, const struct rb_xport *x,
 	return one_string(res, len, &s) && rb_xdr_bytes_eq(s, "10.0.0.1.0.111");
 }
 
-/* DUMP: every entry; PMAP's as (prog, vers, prot, port), v3/v4's as
- * rpcb (prog, vers, netid, uaddr, owner). */
+/* DUMP: every entry, in registration order (key i is the i-th); PMAP's
+ * as (prog, vers, prot, port), v3/v4's as rpcb (prog, vers, netid, uaddr,
+ * owner). */
 static bool check_dump(const struct hcase *hc, const struct rb_xport *x, const uint8_t *res,
 		       size_t len, const struct rb_mutation *m)
 {
@@ -177,76 +181,78 @@ static bool check_dump(const struct hcase *hc, const struct rb_xport *x, const u
 	uint32_t n = 0;
 	rb_xdr_dec_init(&d, res, len);
 	while (rb_xdr_get_list_more(&d, &n, RB_XDR_LIST_MAX)) {
-		uint32_t vers;
+		uint32_t i = n - 1;
+		bool ok;
 		if (hc->vers == RB_VERS_PMAP) {
 			struct rb_pmap p;
 			rb_get_pmap(&d, &p);
-			vers = p.prot == RB_IPPROTO_UDP || p.prot == RB_IPPROTO_TCP ? p.vers : 0;
+			ok = p.prog == rb_bench_key_prog(i) && p.vers == RB_BENCH_VERS &&
+			     p.prot == (i & 1u ? RB_IPPROTO_TCP : RB_IPPROTO_UDP) &&
+			     p.port == rb_bench_key_port(i);
 		} else {
 			struct rb_rpcb r;
 			rb_get_rpcb(&d, &r);
-			vers = r.vers;
+			ok = r.prog == rb_bench_key_prog(i) && r.vers == RB_BENCH_VERS &&
+			     rb_xdr_bytes_eq(r.netid, rb_bench_key_netid(i)) &&
+			     is_key_uaddr(r.addr, "0.0.0.0", i) &&
+			     rb_xdr_bytes_eq(r.owner, "superuser");
 		}
-		if (vers != RB_BENCH_VERS)
+		if (!ok || d.err)
 			return false;
 	}
 	return !d.err && rb_xdr_dec_left(&d) == 0 && n == ENTRIES;
 }
 
 /* GETADDRLIST of KEY's (prog, vers) over an IPv4 transport: its udp and
- * tcp entries, udp first (registration order), addresses merged. */
+ * tcp entries (keys KEY and KEY + 1), in registration order, addresses
+ * merged, each with its netconfig fields. */
 static bool check_addrlist(const struct hcase *hc, const struct rb_xport *x,
 			   const uint8_t *res, size_t len, const struct rb_mutation *m)
 {
 	(void)hc, (void)x, (void)m;
 	struct rb_xdr_dec d;
 	uint32_t n = 0;
-	bool first_ok = false;
 	rb_xdr_dec_init(&d, res, len);
 	while (rb_xdr_get_list_more(&d, &n, RB_XDR_LIST_MAX)) {
+		uint32_t i = KEY + n - 1;
 		struct rb_xdr_bytes ua = rb_xdr_get_string(&d, 64);
 		struct rb_xdr_bytes netid = rb_xdr_get_string(&d, 64);
-		(void)rb_xdr_get_u32(&d); /* semantics */
-		(void)rb_xdr_get_string(&d, 64); /* protofmly */
-		(void)rb_xdr_get_string(&d, 64); /* proto */
-		if (n == 1)
-			first_ok = is_key_uaddr(ua) && rb_xdr_bytes_eq(netid, "udp");
+		uint32_t semantics = rb_xdr_get_u32(&d);
+		struct rb_xdr_bytes fmly = rb_xdr_get_string(&d, 64);
+		struct rb_xdr_bytes proto = rb_xdr_get_string(&d, 64);
+		bool udp = (i & 1u) == 0;
+		uint32_t want_sem = udp ? RB_NC_TPI_CLTS : RB_NC_TPI_COTS_ORD;
+		if (d.err || n > 2 || !is_key_uaddr(ua, "10.0.0.1", i) ||
+		    !rb_xdr_bytes_eq(netid, rb_bench_key_netid(i)) || semantics != want_sem ||
+		    !rb_xdr_bytes_eq(fmly, "inet") || !rb_xdr_bytes_eq(proto, udp ? "udp" : "tcp"))
+			return false;
 	}
-	return !d.err && rb_xdr_dec_left(&d) == 0 && n == 2 && first_ok;
+	return !d.err && rb_xdr_dec_left(&d) == 0 && n == 2;
 }
 
 /* GETSTAT: three rpcb_stat (v2, v3, v4), each the per-procedure counts,
- * SETs, UNSETs, the lookup list and the remote-call list; this GETSTAT is
- * counted in its own answer, as rpcbind does. */
+ * SETs, UNSETs, the lookup list and the remote-call list. The statistics
+ * are the case's own, fresh: the one call counted is this GETSTAT, in its
+ * own answer (as rpcbind counts it before answering). */
 static bool check_stat(const struct hcase *hc, const struct rb_xport *x, const uint8_t *res,
 		       size_t len, const struct rb_mutation *m)
 {
 	(void)hc, (void)x, (void)m;
 	struct rb_xdr_dec d;
-	uint32_t getstat4 = 0;
+	uint32_t n = 0;
 	rb_xdr_dec_init(&d, res, len);
 	for (unsigned v = 0; v < RB_STAT_VERSIONS; v++) {
-		for (unsigned p = 0; p < RB_STAT_PROCS; p++) {
-			uint32_t c = rb_xdr_get_u32(&d);
-			if (v == 2 && p == RB_PROC_GETSTAT)
-				getstat4 = c;
-		}
-		(void)rb_xdr_get_u32(&d); /* setinfo */
-		(void)rb_xdr_get_u32(&d); /* unsetinfo */
-		uint32_t n = 0;
-		while (rb_xdr_get_list_more(&d, &n, RB_XDR_LIST_MAX)) {
-			for (int i = 0; i < 4; i++)
-				(void)rb_xdr_get_u32(&d); /* prog vers success failure */
-			(void)rb_xdr_get_string(&d, 64);
-		}
-		n = 0;
-		while (rb_xdr_get_list_more(&d, &n, RB_XDR_LIST_MAX)) {
-			for (int i = 0; i < 6; i++)
-				(void)rb_xdr_get_u32(&d); /* prog vers proc success failure indirect */
-			(void)rb_xdr_get_string(&d, 64);
-		}
+		for (unsigned p = 0; p < RB_STAT_PROCS; p++)
+			if (rb_xdr_get_u32(&d) != (v == 2 && p == RB_PROC_GETSTAT))
+				return false;
+		if (rb_xdr_get_u32(&d) != 0 || rb_xdr_get_u32(&d) != 0) /* set, unset */
+			return false;
+		/* Both lists (lookups, remote calls) empty. */
+		if (rb_xdr_get_list_more(&d, &n, RB_XDR_LIST_MAX) ||
+		    rb_xdr_get_list_more(&d, &n, RB_XDR_LIST_MAX))
+			return false;
 	}
-	return !d.err && rb_xdr_dec_left(&d) == 0 && getstat4 >= 1;
+	return !d.err && rb_xdr_dec_left(&d) == 0;
 }
 
 static bool check_set(const struct hcase *hc, const struct rb_xport *x, const uint8_t *res,
@@ -257,7 +263,7 @@ static bool check_set(const struct hcase *hc, const struct rb_xport *x, const ui
 	snprintf(ua, sizeof(ua), "0.0.0.0.%u.%u", SET_PORT >> 8, SET_PORT & 255u);
 	return m->op == RB_MUT_SET && m->xid == XID && m->prog == SET_PROG && m->vers == 1 &&
 	       strcmp(m->netid, "udp") == 0 && strcmp(m->uaddr, ua) == 0 &&
-	       m->stat_vers == hc->vers - RB_VERS_PMAP;
+	       strcmp(m->owner, "superuser") == 0 && m->stat_vers == hc->vers - RB_VERS_PMAP;
 }
 
 static bool check_unset(const struct hcase *hc, const struct rb_xport *x, const uint8_t *res,
@@ -265,7 +271,9 @@ static bool check_unset(const struct hcase *hc, const struct rb_xport *x, const 
 {
 	(void)x, (void)res, (void)len;
 	return m->op == RB_MUT_UNSET && m->xid == XID && m->prog == rb_bench_key_prog(KEY) &&
-	       m->vers == RB_BENCH_VERS && m->pmap == (hc->vers == RB_VERS_PMAP);
+	       m->vers == RB_BENCH_VERS && m->pmap == (hc->vers == RB_VERS_PMAP) &&
+	       m->netid[0] == '\0' /* every netid (PMAP: udp and tcp) */ &&
+	       strcmp(m->owner, "superuser") == 0 && m->stat_vers == hc->vers - RB_VERS_PMAP;
 }
 
 /* ---- the timed loop ---- */
@@ -307,7 +315,7 @@ static void run_case(struct rb_bench_state *s, struct rb_registry *reg, const st
 	if (hc->local) {
 		memcpy(x.peer.ip, (const uint8_t[]){ 127, 0, 0, 1 }, 4);
 		memcpy(x.local.ip, (const uint8_t[]){ 127, 0, 0, 1 }, 4);
-		x.peer.port = 700; /* privileged: PMAP SET's owner "superuser" */
+		x.peer.port = 700; /* privileged: the owner is "superuser" */
 	}
 
 	/* The answer, once, untimed. */

@@ -73,6 +73,12 @@ void rb_bench_label(struct rb_bench_state *s, const char *label)
 	s->st->SetLabel(label);
 }
 
+void rb_bench_fail(const char *msg)
+{
+	g_failed = true;
+	std::fprintf(stderr, "ringbind-bench: %s\n", msg);
+}
+
 void rb_bench_error(struct rb_bench_state *s, const char *msg)
 {
 	g_failed = true;
@@ -153,6 +159,11 @@ struct Runner {
 	// Written by thread 0 before the start barrier, read after it.
 	void *ctx = nullptr;
 	bool ok = false;
+	// Threads still inside fn: the last one out calls run_stop. (No
+	// barrier after fn: a thread that fails before its loop returns at
+	// once, and one that waits here for it could hold up google-benchmark,
+	// whose own start barrier the others may be waiting in.)
+	std::atomic<int> inside{0};
 
 	void operator()(benchmark::State &st)
 	{
@@ -162,6 +173,7 @@ struct Runner {
 			ctx = g_cache.ctx;
 			if (ok && def->run_start)
 				def->run_start(ctx);
+			inside = n;
 		}
 		if (n > 1)
 			barrier.wait(n);
@@ -174,9 +186,7 @@ struct Runner {
 		}
 		rb_bench_state s{&st, arg};
 		def->fn(&s, ctx);
-		if (n > 1)
-			barrier.wait(n);
-		if (st.thread_index() == 0 && def->run_stop)
+		if (inside.fetch_sub(1) == 1 && def->run_stop)
 			def->run_stop(ctx);
 	}
 };
@@ -193,7 +203,7 @@ void register_def(const rb_bench_def *d)
 		}
 		// Runner holds a barrier (not copyable): keep it alive for the
 		// whole program and hand google-benchmark a forwarding lambda.
-		Runner *r = new Runner{d, arg, {}, nullptr, false};
+		Runner *r = new Runner{d, arg, {}, nullptr, false, {0}};
 		benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
 			name.c_str(), [r](benchmark::State &st) { (*r)(st); });
 		if (d->threads > 1)
@@ -211,7 +221,8 @@ int main(int argc, char **argv)
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 1;
-	benchmark::RunSpecifiedBenchmarks();
+	if (benchmark::RunSpecifiedBenchmarks() == 0)
+		rb_bench_fail("no benchmark matched the filter");
 	benchmark::Shutdown();
 	g_cache.drop();
 	return g_failed ? 1 : 0;

@@ -64,6 +64,9 @@ void rb_bench_label(struct rb_bench_state *s, const char *label);
 /* Marks the run failed (e.g. the fixture's answer was wrong); fn must then
  * return without calling rb_bench_keep_running again. */
 void rb_bench_error(struct rb_bench_state *s, const char *msg);
+/* A failure outside a run (e.g. in run_stop): printed, and ringbind-bench
+ * exits 1 at the end. */
+void rb_bench_fail(const char *msg);
 void rb_bench_pause(struct rb_bench_state *s);
 void rb_bench_resume(struct rb_bench_state *s);
 
