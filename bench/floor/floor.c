@@ -2,6 +2,7 @@
  * close ringbind comes to what the kernel allows.
  *
  *   ringbind-floor [--port N] [--host 127.0.0.1|::1] [--tcp] [--batch N]
+ *                  [--pktinfo]
  *
  * UDP (default): one thread, recvmmsg/sendmmsg; every datagram of 4 bytes
  * or more is answered with a fixed reply with its xid copied in. The reply
@@ -9,6 +10,12 @@
  * GETPORT of program 100000 v2 answers), or, for a call to version 3 or 4,
  * a GETADDR answer ("<host>.p1.p2", our own address): what ringbind-load
  * --keys 0 asks for and checks. No decoding, no registry.
+ *
+ * --pktinfo: also learn each datagram's arrival address (IP_PKTINFO or
+ * IPV6_RECVPKTINFO) and answer from it, as a server bound to the wildcard
+ * address must on a host with several addresses (ringbind and rpcbind do).
+ * The floor itself binds one address and needs no such thing; this shows
+ * what that correctness costs the kernel per datagram.
  *
  * --tcp: the same over TCP with record marking, one thread, epoll: accept,
  * read, answer every complete record, write.
@@ -50,6 +57,7 @@ struct floor_cfg {
 	char host[64];
 	uint16_t port;
 	bool tcp;
+	bool pktinfo;
 	unsigned batch;
 	struct reply port_reply; /* PMAP GETPORT */
 	struct reply addr_reply; /* RPCBIND GETADDR */
@@ -120,6 +128,39 @@ static void notify_ready(void)
 	close(fd);
 }
 
+/* Room for one pktinfo control message of either family. */
+#define FLOOR_CTRL_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
+
+/* The reply's control message from the call's: the same arrival address
+ * (IPv4: as ipi_spec_dst, leaving the interface to routing). Returns its
+ * length, 0 when the call carried none. */
+static size_t reply_pktinfo(struct msghdr *call, uint8_t *out)
+{
+	struct msghdr mh = { .msg_control = out, .msg_controllen = FLOOR_CTRL_LEN };
+	struct cmsghdr *o = CMSG_FIRSTHDR(&mh);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(call); cm; cm = CMSG_NXTHDR(call, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo in, pi;
+			memcpy(&in, CMSG_DATA(cm), sizeof(in));
+			memset(&pi, 0, sizeof(pi));
+			pi.ipi_spec_dst = in.ipi_spec_dst;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+			memcpy(CMSG_DATA(o), CMSG_DATA(cm), sizeof(struct in6_pktinfo));
+			return CMSG_SPACE(sizeof(struct in6_pktinfo));
+		}
+	}
+	return 0;
+}
+
 static int serve_udp(const struct floor_cfg *c)
 {
 	int fd = socket(c->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -128,11 +169,21 @@ static int serve_udp(const struct floor_cfg *c)
 	int big = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	int one = 1;
+	if (c->pktinfo &&
+	    (c->family == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
+				  : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+					       sizeof(one))) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
 	if (bind(fd, (const struct sockaddr *)&c->addr, c->addr_len) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
 	}
+	static uint8_t rctl[FLOOR_BATCH_MAX][FLOOR_CTRL_LEN], sctl[FLOOR_BATCH_MAX][FLOOR_CTRL_LEN];
 	static uint8_t in[FLOOR_BATCH_MAX][FLOOR_DGRAM_MAX];
 	static uint8_t out[FLOOR_BATCH_MAX][64];
 	static struct sockaddr_storage peer[FLOOR_BATCH_MAX];
@@ -148,8 +199,11 @@ static int serve_udp(const struct floor_cfg *c)
 	fprintf(stderr, "ringbind-floor: ready (udp) on %s port %u\n", c->host, c->port);
 	notify_ready();
 	for (;;) {
-		for (unsigned i = 0; i < c->batch; i++)
+		for (unsigned i = 0; i < c->batch; i++) {
 			rm[i].msg_hdr.msg_namelen = sizeof(peer[i]);
+			rm[i].msg_hdr.msg_control = c->pktinfo ? rctl[i] : NULL;
+			rm[i].msg_hdr.msg_controllen = c->pktinfo ? FLOOR_CTRL_LEN : 0;
+		}
 		/* Block for the first datagram only, then take what is queued. */
 		int n = recvmmsg(fd, rm, c->batch, MSG_WAITFORONE, NULL);
 		if (n < 0) {
@@ -173,6 +227,11 @@ static int serve_udp(const struct floor_cfg *c)
 			sm[k].msg_hdr.msg_iovlen = 1;
 			sm[k].msg_hdr.msg_name = &peer[i];
 			sm[k].msg_hdr.msg_namelen = rm[i].msg_hdr.msg_namelen;
+			if (c->pktinfo) {
+				size_t cl = reply_pktinfo(&rm[i].msg_hdr, sctl[k]);
+				sm[k].msg_hdr.msg_control = cl ? sctl[k] : NULL;
+				sm[k].msg_hdr.msg_controllen = cl;
+			}
 			k++;
 		}
 		for (unsigned done = 0; done < k;) {
@@ -370,6 +429,7 @@ static int serve_tcp(const struct floor_cfg *c)
 static void usage(FILE *f)
 {
 	fputs("Usage: ringbind-floor [--port N] [--host 127.0.0.1|::1] [--tcp] [--batch N]\n"
+	      "                      [--pktinfo]\n"
 	      "The cheapest valid port-mapper responder: every call gets a fixed reply\n"
 	      "(GETPORT: our port; versions 3 and 4: GETADDR, our address) with its xid.\n",
 	      f);
@@ -386,6 +446,8 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--tcp") == 0) {
 			c.tcp = true;
+		} else if (strcmp(a, "--pktinfo") == 0) {
+			c.pktinfo = true;
 		} else if (strcmp(a, "--port") == 0 && i + 1 < argc) {
 			long p = strtol(argv[++i], NULL, 10);
 			if (p <= 0 || p > 65535) {

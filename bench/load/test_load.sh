@@ -69,6 +69,14 @@ wait_line "$TMP/server.err" 'ringbind: ready' || { fail "ringbind not ready"; ca
 FL=$!
 PIDS="$PIDS $FL"
 wait_line "$TMP/floor.err" 'ringbind-floor: ready' || { fail "floor not ready"; exit 1; }
+# The floor answering from each datagram's arrival address (--pktinfo).
+"$FLOOR" --port 1121 --pktinfo 2>"$TMP/floor4p.err" &
+PIDS="$PIDS $!"
+"$FLOOR" --port 1122 --host ::1 --pktinfo 2>"$TMP/floor6p.err" &
+PIDS="$PIDS $!"
+for f in floor4p floor6p; do
+	wait_line "$TMP/$f.err" 'ringbind-floor: ready' || { fail "$f not ready"; exit 1; }
+done
 
 # field NAME: a key's value in the last RESULT line of $TMP/out.
 field() { grep '^RESULT ' "$TMP/out" | tail -1 | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -115,6 +123,8 @@ ok "idle connections" --mode udp --keys 200 --idle-conns 50 --duration 0.5
 ok "ipv6 ::1 getaddr" --host ::1 --mode udp --call getaddr --keys 0 --duration 0.5
 ok "floor udp" --port 1120 --mode udp --keys 0 --duration 0.5
 ok "floor udp getaddr" --port 1120 --mode udp --call getaddr --keys 0 --duration 0.5
+ok "floor --pktinfo ustorm" --port 1121 --mode ustorm --keys 0 --window 4 --duration 0.5
+ok "floor --pktinfo ::1 getaddr" --port 1122 --host ::1 --mode udp --call getaddr --keys 0 --duration 0.5
 
 timeout 30 "$LOAD" --mode udp --keys 200 --count 5000 >"$TMP/out" 2>&1
 if [ $? -eq 0 ] && [ "$(field replies)" = 5000 ]; then pass "--count 5000: 5000 replies"
