@@ -125,17 +125,6 @@ static bool check_reply(enum call_kind kind, const struct call *c,
 	return !d.err && rb_xdr_dec_left(&d) == 0 && port == c->port;
 }
 
-/* Before answering call j-1 (j counts calls taken): step one of the
- * prefetch for call j+1, step two for call j; pf[i % 3] is call i's. */
-static void prefetch_ahead(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
-			   const struct call *calls, uint32_t ncalls, uint32_t j,
-			   struct rb_call_prefetch *pf)
-{
-	const struct call *c = &calls[(j + 1) % ncalls];
-	rb_prefetch_call_slot(ctx, x->netid, c->msg, c->len, &pf[(j + 1) % 3]);
-	rb_prefetch_call_entry(ctx, &pf[j % 3]);
-}
-
 /* With prefetch, the calls ahead are prefetched as a worker does. */
 static void call_loop(struct rb_bench_state *s, struct disp_fix *f,
 		      enum call_kind kind, uint32_t ncalls, bool prefetch)
@@ -148,7 +137,8 @@ static void call_loop(struct rb_bench_state *s, struct disp_fix *f,
 	struct rb_reader *r;
 	uint32_t j = 0;
 	bool ok = true;
-	struct rb_call_prefetch pf[3] = { 0 };
+	struct rb_prefetch_pipe pipe;
+	rb_prefetch_pipe_init(&pipe);
 	/* Per thread: the calls are this thread's "received datagrams". */
 	struct call *calls = malloc(ncalls * sizeof(*calls));
 
@@ -161,11 +151,9 @@ static void call_loop(struct rb_bench_state *s, struct disp_fix *f,
 		rb_bench_error(s, "encoding the calls failed");
 		goto out;
 	}
-	r = rb_registry_reader(f->reg);
-	if (!r) {
-		rb_bench_error(s, "rb_registry_reader failed");
+	r = rb_bench_reader(s, f->reg);
+	if (!r)
 		goto out;
-	}
 	rb_bench_xport_udp(&x);
 
 	/* Every call's answer, once, untimed. */
@@ -185,9 +173,11 @@ static void call_loop(struct rb_bench_state *s, struct disp_fix *f,
 		/* One reader section per completion batch, as a worker. */
 		rb_reader_begin(r);
 		for (int i = 0; i < BATCH; i++) {
+			const struct call *ahead = &calls[(j + 2) % ncalls];
 			const struct call *c = &calls[j++ % ncalls];
-			if (prefetch) /* as a worker: two steps, two calls ahead */
-				prefetch_ahead(&h.ctx, &x, calls, ncalls, j, pf);
+			if (prefetch) /* as a worker: pushed two calls ahead */
+				rb_prefetch_pipe_push(&h.ctx, &pipe, x.netid, ahead->msg,
+						      ahead->len);
 			rb_xdr_enc_init(&out, buf, sizeof(buf));
 			enum rb_outcome o = rb_handle_call(
 				&h.ctx, &x, c->msg, c->len, &out, &mut);
@@ -266,11 +256,9 @@ static void bm_dump3(struct rb_bench_state *s, void *ctx)
 		rb_bench_error(s, "out of memory");
 		return;
 	}
-	r = rb_registry_reader(f->reg);
-	if (!r) {
-		rb_bench_error(s, "rb_registry_reader failed");
+	r = rb_bench_reader(s, f->reg);
+	if (!r)
 		goto out;
-	}
 	rb_bench_xport_udp(&x);
 	x.netid = RB_NETID_TCP;
 

@@ -304,11 +304,9 @@ static void run_case(struct rb_bench_state *s, struct rb_registry *reg, const st
 		rb_bench_error(s, "set-up failed");
 		return;
 	}
-	struct rb_reader *r = rb_registry_reader(reg);
-	if (!r) {
-		rb_bench_error(s, "rb_registry_reader failed");
+	struct rb_reader *r = rb_bench_reader(s, reg);
+	if (!r)
 		goto out;
-	}
 	rb_bench_xport_udp(&x);
 	if (hc->tcp)
 		x.netid = RB_NETID_TCP;

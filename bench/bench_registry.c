@@ -103,16 +103,6 @@ static bool reg_check(struct rb_bench_state *s, struct reg_fix *f,
 	return ok;
 }
 
-static struct rb_reader *get_reader(struct rb_bench_state *s,
-				    struct reg_fix *f)
-{
-	struct rb_reader *r = rb_registry_reader(f->reg);
-
-	if (!r)
-		rb_bench_error(s, "rb_registry_reader failed");
-	return r;
-}
-
 /* One reader section per batch of 64 lookups, as a worker holds one per
  * completion batch. */
 static void lookup_loop(struct rb_bench_state *s, struct reg_fix *f,
@@ -138,7 +128,7 @@ static void lookup_loop(struct rb_bench_state *s, struct reg_fix *f,
 static void bm_lookup(struct rb_bench_state *s, void *ctx)
 {
 	struct reg_fix *f = ctx;
-	struct rb_reader *r = get_reader(s, f);
+	struct rb_reader *r = rb_bench_reader(s, f->reg);
 
 	if (!r)
 		return;
@@ -150,7 +140,7 @@ static void bm_lookup(struct rb_bench_state *s, void *ctx)
 static void bm_lookup_spread(struct rb_bench_state *s, void *ctx)
 {
 	struct reg_fix *f = ctx;
-	struct rb_reader *r = get_reader(s, f);
+	struct rb_reader *r = rb_bench_reader(s, f->reg);
 
 	if (!r)
 		return;
@@ -167,7 +157,7 @@ static void bm_lookup_spread(struct rb_bench_state *s, void *ctx)
 static void bm_lookup_cold(struct rb_bench_state *s, void *ctx)
 {
 	struct reg_fix *f = ctx;
-	struct rb_reader *r = get_reader(s, f);
+	struct rb_reader *r = rb_bench_reader(s, f->reg);
 	uint32_t seed = 0x2545f491u + (uint32_t)rb_bench_thread_index(s);
 	uint64_t found = 0;
 
@@ -197,7 +187,7 @@ static void bm_lookup_cold(struct rb_bench_state *s, void *ctx)
 static void bm_lookup_section_each(struct rb_bench_state *s, void *ctx)
 {
 	struct reg_fix *f = ctx;
-	struct rb_reader *r = get_reader(s, f);
+	struct rb_reader *r = rb_bench_reader(s, f->reg);
 	uint32_t j = 0;
 
 	if (!r)
@@ -223,7 +213,7 @@ static void bm_lookup_section_each(struct rb_bench_state *s, void *ctx)
 static void bm_lookup_any_version(struct rb_bench_state *s, void *ctx)
 {
 	struct reg_fix *f = ctx;
-	struct rb_reader *r = get_reader(s, f);
+	struct rb_reader *r = rb_bench_reader(s, f->reg);
 	uint32_t j = 0;
 
 	if (!r)
@@ -390,7 +380,7 @@ static void bm_lookup_churn(struct rb_bench_state *s, void *ctx)
 		rb_bench_error(s, "no writer thread");
 		return;
 	}
-	r = get_reader(s, f);
+	r = rb_bench_reader(s, f->reg);
 	if (!r)
 		return;
 	uint64_t ops0 = atomic_load_explicit(&f->writer_ops,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/shim.h"
 #include "core/rpc_msg.h"
 #include "core/xdr.h"
 #include "registry/rpcb_xdr.h"
@@ -138,4 +139,13 @@ int rb_bench_reply(const uint8_t *msg, size_t len, uint32_t xid,
 	*res = msg + d.pos;
 	*res_len = rb_xdr_dec_left(&d);
 	return (int)astat;
+}
+
+struct rb_reader *rb_bench_reader(struct rb_bench_state *s, struct rb_registry *reg)
+{
+	struct rb_reader *r = rb_registry_reader(reg);
+
+	if (!r)
+		rb_bench_error(s, "rb_registry_reader failed");
+	return r;
 }

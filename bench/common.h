@@ -75,6 +75,11 @@ int rb_bench_handler_init(struct rb_bench_handler *h,
 			  const struct rb_registry *reg);
 void rb_bench_handler_fini(struct rb_bench_handler *h);
 
+struct rb_bench_state;
+/* A reader of reg for this benchmark thread; NULL (the run marked failed)
+ * when none can be had. */
+struct rb_reader *rb_bench_reader(struct rb_bench_state *s, struct rb_registry *reg);
+
 /* Parses an accepted reply; returns its accept_stat (or -1 when it is not
  * an accepted reply to xid) and points *res and *res_len at the results. */
 int rb_bench_reply(const uint8_t *msg, size_t len, uint32_t xid,

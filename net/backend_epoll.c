@@ -95,14 +95,26 @@ static const struct rb_backend_ops epoll_ops = {
 	.conn_close = e_conn_close,
 };
 
-/* Step one of the prefetch of datagram k's lookup (listener i). */
-static void prefetch_udp(struct rb_worker *w, struct epoll_be *be, unsigned i, int k,
-			  struct rb_call_prefetch *pf)
+/* Answers datagram k of the batch that listener i received. */
+static void answer_dgram(struct rb_worker *w, struct epoll_be *be, unsigned i, int k)
 {
-	pf->armed = false;
-	if (rb_prefetch_wanted(&w->serve.hctx) && !(be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC))
-		rb_prefetch_call_slot(&w->serve.hctx, w->udp[i].netid, be->rbuf[k],
-				      be->rmsg[k].msg_len, pf);
+	struct msghdr *mh = &be->rmsg[k].msg_hdr;
+	rb_count(&w->counters.udp_requests);
+	if (mh->msg_flags & MSG_TRUNC) {
+		rb_count(&w->counters.udp_dropped_big);
+		return;
+	}
+	struct rb_dgram_route rt;
+	struct rb_xport x;
+	memset(&rt, 0, sizeof(rt));
+	rt.sock = (uint16_t)i;
+	memcpy(&rt.peer, mh->msg_name, mh->msg_namelen);
+	rt.peer_len = mh->msg_namelen;
+	rb_route_set_pktinfo(&rt, mh);
+	rb_worker_dgram_xport(&rt, w->udp[i].netid, &x);
+	uint32_t r = rb_serve_datagram(&w->serve, &x, be->rbuf[k], be->rmsg[k].msg_len, &rt);
+	if (r)
+		rb_udp_batch_add(&be->send, &w->counters, w->udp[i].fd, &rt, w->serve.enc.buf, r);
 }
 
 static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
@@ -124,37 +136,26 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		/* Each call's lookup is prefetched in two steps while the two
-		 * calls before it are answered (registry/dispatch.h,
-		 * rb_prefetch_call_slot); pf[k % 3] belongs to call k. */
-		struct rb_call_prefetch pf[3];
-		for (int k = 0; k < 2 && k < n; k++)
-			prefetch_udp(w, be, i, k, &pf[k]);
-		rb_prefetch_call_entry(&w->serve.hctx, &pf[0]);
+		/* Datagrams are answered two behind: a large registry's lookup
+		 * of each is prefetched while the two before it are answered
+		 * (registry/dispatch.h, rb_prefetch_pipe). */
+		bool pf_on = rb_prefetch_wanted(&w->serve.hctx);
+		struct rb_prefetch_pipe pipe;
+		rb_prefetch_pipe_init(&pipe);
 		for (int k = 0; k < n; k++) {
-			struct msghdr *mh = &be->rmsg[k].msg_hdr;
-			if (k + 2 < n)
-				prefetch_udp(w, be, i, k + 2, &pf[(k + 2) % 3]);
-			if (k + 1 < n)
-				rb_prefetch_call_entry(&w->serve.hctx, &pf[(k + 1) % 3]);
-			rb_count(&w->counters.udp_requests);
-			if (mh->msg_flags & MSG_TRUNC) {
-				rb_count(&w->counters.udp_dropped_big);
-				continue;
+			if (pf_on) {
+				bool whole = !(be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC);
+				rb_prefetch_pipe_push(&w->serve.hctx, &pipe, w->udp[i].netid,
+						      whole ? be->rbuf[k] : NULL,
+						      be->rmsg[k].msg_len);
 			}
-			struct rb_dgram_route rt;
-			struct rb_xport x;
-			memset(&rt, 0, sizeof(rt));
-			rt.sock = (uint16_t)i;
-			memcpy(&rt.peer, mh->msg_name, mh->msg_namelen);
-			rt.peer_len = mh->msg_namelen;
-			rb_route_set_pktinfo(&rt, mh);
-			rb_worker_dgram_xport(&rt, w->udp[i].netid, &x);
-			uint32_t r = rb_serve_datagram(&w->serve, &x, be->rbuf[k],
-						       be->rmsg[k].msg_len, &rt);
-			if (r)
-				rb_udp_batch_add(&be->send, &w->counters, fd, &rt, w->serve.enc.buf, r);
+			if (k >= 2)
+				answer_dgram(w, be, i, k - 2);
 		}
+		if (pf_on)
+			rb_prefetch_pipe_drain(&w->serve.hctx, &pipe);
+		for (int k = n > 2 ? n - 2 : 0; k < n; k++)
+			answer_dgram(w, be, i, k);
 		rb_udp_batch_flush(&be->send, &w->counters);
 		if ((unsigned)n < RB_EPOLL_BATCH)
 			break;

@@ -288,21 +288,22 @@ static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 	recycle(be->udp_br, be->udp_bufs, UDP_BUF_SIZE, RB_URING_UDP_BUFS, bid);
 }
 
-/* Step one of the prefetch of a UDP call's lookup, before on_udp_recv. */
-static void prefetch_udp(struct rb_worker *w, struct uring_be *be,
-			 const struct io_uring_cqe *cqe, struct rb_call_prefetch *pf)
+/* Hands a completion to the lookup prefetch, ahead of on_udp_recv: its
+ * datagram if it carries a whole one, else nothing (it keeps its place). */
+static void prefetch_push(struct rb_worker *w, struct uring_be *be,
+			  const struct io_uring_cqe *cqe, struct rb_prefetch_pipe *pipe)
 {
-	pf->armed = false;
-	if (!rb_prefetch_wanted(&w->serve.hctx) || ud_op(cqe->user_data) != OP_UDP_RECV ||
-	    cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
+	struct io_uring_recvmsg_out *o = NULL;
+	if (ud_op(cqe->user_data) == OP_UDP_RECV && cqe->res >= 0 &&
+	    (cqe->flags & IORING_CQE_F_BUFFER))
+		o = udp_recvmsg_out(be, cqe);
+	if (!o || (o->flags & MSG_TRUNC)) {
+		rb_prefetch_pipe_push(&w->serve.hctx, pipe, RB_NETID_UDP, NULL, 0);
 		return;
-	struct io_uring_recvmsg_out *o = udp_recvmsg_out(be, cqe);
-	if (!o || (o->flags & MSG_TRUNC))
-		return;
-	rb_prefetch_call_slot(&w->serve.hctx, w->udp[ud_idx(cqe->user_data)].netid,
+	}
+	rb_prefetch_pipe_push(&w->serve.hctx, pipe, w->udp[ud_idx(cqe->user_data)].netid,
 			      io_uring_recvmsg_payload(o, &be->udp_tmpl),
-			      io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl),
-			      pf);
+			      io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl));
 }
 
 static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
@@ -662,26 +663,26 @@ int rb_worker_run_uring(struct rb_worker *w)
 		/* One reader section per batch of completions: lookups never
 		 * block inside it, so the writer's grace periods stay short. */
 		rb_reader_begin(w->reader);
-		/* Completions are answered two steps behind: the lookup of a
-		 * UDP call is prefetched in two steps (registry/dispatch.h,
-		 * rb_prefetch_call_slot) while the two before it are
-		 * answered. pf[i % 3] belongs to the i-th completion. */
+		/* Completions are answered two behind: a large registry's
+		 * lookup of a UDP call is prefetched while the two before it
+		 * are answered (registry/dispatch.h, rb_prefetch_pipe). */
+		bool pf_on = rb_prefetch_wanted(&w->serve.hctx);
+		struct rb_prefetch_pipe pipe;
+		rb_prefetch_pipe_init(&pipe);
 		struct io_uring_cqe *cqe, *p1 = NULL, *p2 = NULL;
-		struct rb_call_prefetch pf[3];
 		unsigned head, n = 0;
 		io_uring_for_each_cqe(&be->ring, head, cqe)
 		{
-			prefetch_udp(w, be, cqe, &pf[n % 3]);
-			if (p1)
-				rb_prefetch_call_entry(&w->serve.hctx, &pf[(n + 2) % 3]);
+			if (pf_on)
+				prefetch_push(w, be, cqe, &pipe);
 			if (p2)
 				handle(w, be, p2);
 			p2 = p1;
 			p1 = cqe;
 			n++;
 		}
-		if (p1)
-			rb_prefetch_call_entry(&w->serve.hctx, &pf[(n + 2) % 3]);
+		if (pf_on)
+			rb_prefetch_pipe_drain(&w->serve.hctx, &pipe);
 		if (p2)
 			handle(w, be, p2);
 		if (p1)

@@ -146,6 +146,24 @@ void rb_prefetch_call_slot(const struct rb_handler_ctx *ctx, enum rb_netid_idx n
 void rb_prefetch_call_entry(const struct rb_handler_ctx *ctx,
 			    const struct rb_call_prefetch *p);
 
+/* The two steps over a batch, for a transport that answers each call two
+ * calls after it has seen it: rb_prefetch_pipe_push takes the batch's next
+ * call (step one for it, then step two for the call pushed before it), and
+ * once no call follows, rb_prefetch_pipe_drain runs step two for the last.
+ * So a transport pushes call n, answers call n - 2, and after the batch
+ * drains and answers the last two. msg NULL: a completion that is no call
+ * to prefetch. Returns whether step one found a lookup. */
+struct rb_prefetch_pipe {
+	struct rb_call_prefetch last; /* the call pushed last: step two to run */
+};
+static inline void rb_prefetch_pipe_init(struct rb_prefetch_pipe *p)
+{
+	p->last.armed = false;
+}
+bool rb_prefetch_pipe_push(const struct rb_handler_ctx *ctx, struct rb_prefetch_pipe *p,
+			   enum rb_netid_idx netid, const uint8_t *msg, uint32_t len);
+void rb_prefetch_pipe_drain(const struct rb_handler_ctx *ctx, struct rb_prefetch_pipe *p);
+
 /* Writer side: applies a mutation, counts it in stats (unless NULL: a
  * caller that may still revert it counts later), says TRUE or FALSE. */
 bool rb_mutation_apply(struct rb_registry *reg, const struct rb_mutation *m,
