@@ -154,11 +154,15 @@ void rb_prefetch_call_entry(const struct rb_handler_ctx *ctx,
  * drains and answers the last two. msg NULL: a completion that is no call
  * to prefetch. Returns whether step one found a lookup. */
 struct rb_prefetch_pipe {
-	struct rb_call_prefetch last; /* the call pushed last: step two to run */
+	/* The last two calls pushed; pf[n & 1] is the n-th call's, so step
+	 * one writes the slot that step two has just read, with no copy. */
+	struct rb_call_prefetch pf[2];
+	unsigned n; /* calls pushed */
 };
 static inline void rb_prefetch_pipe_init(struct rb_prefetch_pipe *p)
 {
-	p->last.armed = false;
+	p->pf[0].armed = p->pf[1].armed = false;
+	p->n = 0;
 }
 bool rb_prefetch_pipe_push(const struct rb_handler_ctx *ctx, struct rb_prefetch_pipe *p,
 			   enum rb_netid_idx netid, const uint8_t *msg, uint32_t len);

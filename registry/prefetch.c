@@ -62,16 +62,18 @@ void rb_prefetch_call_entry(const struct rb_handler_ctx *ctx,
 bool rb_prefetch_pipe_push(const struct rb_handler_ctx *ctx, struct rb_prefetch_pipe *p,
 			   enum rb_netid_idx netid, const uint8_t *msg, uint32_t len)
 {
-	struct rb_call_prefetch next = { .armed = false };
+	struct rb_call_prefetch *next = &p->pf[p->n & 1u];
+	next->armed = false;
 	if (msg)
-		rb_prefetch_call_slot(ctx, netid, msg, len, &next);
-	rb_prefetch_call_entry(ctx, &p->last);
-	p->last = next;
-	return next.armed;
+		rb_prefetch_call_slot(ctx, netid, msg, len, next);
+	rb_prefetch_call_entry(ctx, &p->pf[(p->n - 1u) & 1u]);
+	p->n++;
+	return next->armed;
 }
 
 void rb_prefetch_pipe_drain(const struct rb_handler_ctx *ctx, struct rb_prefetch_pipe *p)
 {
-	rb_prefetch_call_entry(ctx, &p->last);
-	p->last.armed = false;
+	struct rb_call_prefetch *last = &p->pf[(p->n - 1u) & 1u];
+	rb_prefetch_call_entry(ctx, last);
+	last->armed = false;
 }
