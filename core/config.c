@@ -98,7 +98,7 @@ const char *rb_config_usage(void)
 	       "      --blocked-timeout MS     drop a connection that leaves replies\n"
 	       "                               unread this long (5000)\n"
 	       "      --max-unsent BYTES       stop reading from a connection holding\n"
-	       "                               this many unsent reply bytes (262144)\n"
+	       "                               this many unsent reply bytes (8192)\n"
 	       "      --max-conn-per-worker N  connections per worker (16384)\n"
 	       "      --max-conn N             connections in total (16384)\n"
 	       "\n"

@@ -72,7 +72,7 @@ struct rb_tcpmux_static {
 #define RB_CONFIG_BLOCKED_TIMEOUT_MS 5000u
 #define RB_CONFIG_CONN_PER_WORKER 16384u
 #define RB_CONFIG_CONN_TOTAL 16384u
-#define RB_CONFIG_UNSENT_MAX (256u << 10)
+#define RB_CONFIG_UNSENT_MAX (8u << 10)
 
 struct rb_limits {
 	uint32_t idle_timeout_ms;    /* --idle-timeout MS: reap idle connections */

@@ -23,7 +23,12 @@ static inline uint32_t be32(const uint8_t *p)
 
 void rb_rec_put_header(uint8_t out[4], uint32_t len)
 {
-	uint32_t h = RB_RECORD_LAST | (len & ~RB_RECORD_LAST);
+	rb_rec_put_frag_header(out, len, true);
+}
+
+void rb_rec_put_frag_header(uint8_t out[4], uint32_t len, bool last)
+{
+	uint32_t h = (last ? RB_RECORD_LAST : 0u) | (len & ~RB_RECORD_LAST);
 	out[0] = (uint8_t)(h >> 24);
 	out[1] = (uint8_t)(h >> 16);
 	out[2] = (uint8_t)(h >> 8);

@@ -15,7 +15,6 @@
 #include "net/worker.h"
 
 #define EV_MAX 256
-#define READ_CHUNK 16384u
 /* Batches of datagrams taken from one socket per readiness event, so that
  * one busy socket cannot starve the others. */
 #define UDP_ROUNDS 4
@@ -38,8 +37,9 @@ struct epoll_be {
 	uint8_t rctl[RB_EPOLL_BATCH][64];
 	uint8_t rbuf[RB_EPOLL_BATCH][RB_UDP_MAX];
 	struct rb_udp_batch send;
-	uint8_t rd[READ_CHUNK];
+	uint64_t listen_paused; /* listeners out of descriptors (bits) */
 };
+_Static_assert(RB_LISTEN_MAX <= 64, "listen_paused holds one bit per listener");
 
 static void e_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
 		       const uint8_t *p, uint32_t n)
@@ -49,20 +49,25 @@ static void e_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
 	rb_udp_batch_flush(&be->send, &w->counters);
 }
 
-static void update_interest(struct rb_worker *w, struct rb_conn *c)
-{
-	struct epoll_be *be = w->be;
-	rb_conn_epoll_interest(be->ep, c, tag(T_CONN, c->slot, c->gen));
-}
-
 static void e_conn_close(struct rb_worker *w, struct rb_conn *c)
 {
 	struct epoll_be *be = w->be;
 	if (c->closing)
 		return;
 	c->closing = true;
-	epoll_ctl(be->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(be->ep, EPOLL_CTL_DEL, c->fd, NULL); /* close() drops it anyway */
 	rb_worker_conn_release(w, c);
+}
+
+/* Registers what c waits for; a failed epoll_ctl closes c (its events
+ * would otherwise never come). */
+static void update_interest(struct rb_worker *w, struct rb_conn *c)
+{
+	struct epoll_be *be = w->be;
+	if (c->closing)
+		return;
+	if (rb_conn_epoll_interest(be->ep, c, tag(T_CONN, c->slot, c->gen)) < 0)
+		e_conn_close(w, c);
 }
 
 static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
@@ -84,8 +89,12 @@ static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
 		rb_conn_sent(c, (uint32_t)r);
 		c->last_active_ms = w->serve.now_ms;
 	}
-	if (c->paused && !rb_conn_over_cap(c, w->serve.limits->unsent_max, w->serve.now_ms))
-		c->paused = false;
+	update_interest(w, c);
+}
+
+static void e_conn_read(struct rb_worker *w, struct rb_conn *c, bool on)
+{
+	(void)on; /* c->paused says it (rb_conn_work) */
 	update_interest(w, c);
 }
 
@@ -93,6 +102,7 @@ static const struct rb_backend_ops epoll_ops = {
 	.udp_send = e_udp_send,
 	.conn_kick = e_conn_kick,
 	.conn_close = e_conn_close,
+	.conn_read = e_conn_read,
 };
 
 /* Answers datagram k of the batch that listener i received. */
@@ -194,13 +204,37 @@ static void on_fwd(struct rb_worker *w, struct epoll_be *be, unsigned i)
 	}
 }
 
+/* Out of descriptors: the listener leaves the set until the next tick
+ * (level-triggered, it would report the same pending connection at once,
+ * and the loop would spin). */
+static void listen_pause(struct rb_worker *w, struct epoll_be *be, unsigned i)
+{
+	struct epoll_event ev = { .events = 0, .data.u64 = tag(T_LISTEN, i, 0) };
+	if (epoll_ctl(be->ep, EPOLL_CTL_MOD, w->tcp[i].fd, &ev) == 0)
+		be->listen_paused |= 1ull << i;
+}
+
+static void listen_resume(struct rb_worker *w, struct epoll_be *be)
+{
+	for (unsigned i = 0; i < w->n_tcp; i++) {
+		if (!(be->listen_paused & (1ull << i)))
+			continue;
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag(T_LISTEN, i, 0) };
+		if (epoll_ctl(be->ep, EPOLL_CTL_MOD, w->tcp[i].fd, &ev) == 0)
+			be->listen_paused &= ~(1ull << i);
+	}
+}
+
 static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	/* Bounded per event so other sockets get their turn. */
 	for (int k = 0; k < 64; k++) {
 		int fd = accept4(w->tcp[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno != EAGAIN && rb_worker_accept_failed(w, errno))
+				listen_pause(w, be, i);
 			return; /* EAGAIN, or an error on one pending connection */
+		}
 		struct rb_conn *c = rb_worker_conn_open(w, fd, w->tcp[i].netid);
 		if (!c) {
 			close(fd); /* at a cap: refused cleanly, never spinning */
@@ -222,33 +256,47 @@ static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 
 static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32_t events)
 {
+	(void)be;
 	uint32_t slot = (uint32_t)(t >> 32) & 0xffffffu;
 	if (slot >= w->n_slots)
 		return;
 	struct rb_conn *c = w->conns[slot];
 	if (!c || c->gen != (uint32_t)t || c->closing || c->fd < 0)
 		return;
-	if (events & EPOLLOUT)
+	if (events & EPOLLOUT) {
 		e_conn_kick(w, c);
-	if (c->closing)
-		return;
-	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !c->paused) {
-		for (int k = 0; k < 4 && !c->paused && !c->closing; k++) {
-			ssize_t r = read(c->fd, be->rd, sizeof(be->rd));
-			if (r < 0 && (errno == EAGAIN || errno == EINTR))
-				break;
-			if (r <= 0 || !rb_worker_conn_input(w, c, be->rd, (size_t)r, &epoll_ops)) {
-				e_conn_close(w, c);
-				return;
-			}
-			if ((size_t)r < sizeof(be->rd))
-				break;
+		if (c->closing)
+			return;
+		if (c->paused) /* it waited for the socket to drain */
+			rb_worker_conn_wake(w, c);
+	}
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !c->paused &&
+	    c->in.off == c->in.len) {
+		/* One read of at most RB_CONN_IN_MAX; more only once these are
+		 * answered (rb_conn_work says when). */
+		size_t room;
+		uint8_t *p = rb_conn_in_space(c, &room);
+		ssize_t r = p ? read(c->fd, p, room) : -1;
+		if (r < 0 && p && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r <= 0) {
+			e_conn_close(w, c);
+			return;
 		}
-		if (!c->closing)
-			update_interest(w, c);
+		rb_conn_in_done(c, (size_t)r);
+		rb_worker_conn_wake(w, c);
 	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		/* Gone both ways (or failed) while we were not reading: no one
+		 * will read what it asked for. Always reported, so it must be
+		 * acted on here or the loop would spin on it. */
 		e_conn_close(w, c);
 	}
+}
+
+static int watch(struct epoll_be *be, int fd, uint64_t t)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = t };
+	return epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
 int rb_worker_run_epoll(struct rb_worker *w)
@@ -263,34 +311,34 @@ int rb_worker_run_epoll(struct rb_worker *w)
 		return r;
 	}
 	w->be = be;
-	struct epoll_event ev = { .events = EPOLLIN };
-	for (unsigned i = 0; i < w->n_udp; i++) {
-		ev.data.u64 = tag(T_UDP, i, 0);
-		epoll_ctl(be->ep, EPOLL_CTL_ADD, w->udp[i].fd, &ev);
-	}
-	for (unsigned i = 0; i < w->n_tcp; i++) {
-		ev.data.u64 = tag(T_LISTEN, i, 0);
-		epoll_ctl(be->ep, EPOLL_CTL_ADD, w->tcp[i].fd, &ev);
-	}
-	ev.data.u64 = tag(T_WAKE, 0, 0);
-	epoll_ctl(be->ep, EPOLL_CTL_ADD, w->wake_fd, &ev);
-	if (rb_tcpmux_fd(w) >= 0) {
-		/* Level-triggered: events left after one bounded run keep the
-		 * nested set readable, so the next iteration takes them. */
-		ev.data.u64 = tag(T_MUX, 0, 0);
-		epoll_ctl(be->ep, EPOLL_CTL_ADD, rb_tcpmux_fd(w), &ev);
+	/* A socket left out of the set would never be served: failing to add
+	 * one fails the worker's start. */
+	int err = 0;
+	for (unsigned i = 0; !err && i < w->n_udp; i++)
+		err = watch(be, w->udp[i].fd, tag(T_UDP, i, 0));
+	for (unsigned i = 0; !err && i < w->n_tcp; i++)
+		err = watch(be, w->tcp[i].fd, tag(T_LISTEN, i, 0));
+	if (!err)
+		err = watch(be, w->wake_fd, tag(T_WAKE, 0, 0));
+	/* Level-triggered: events left after one bounded run keep the nested
+	 * set readable, so the next iteration takes them. */
+	if (!err && rb_tcpmux_fd(w) >= 0)
+		err = watch(be, rb_tcpmux_fd(w), tag(T_MUX, 0, 0));
+	for (unsigned i = 0; !err && w->fwd && i < RB_FWD_FAMILIES; i++)
+		if (w->fwd->fd[i] >= 0)
+			err = watch(be, w->fwd->fd[i], tag(T_FWD, i, 0));
+	if (err) {
+		close(be->ep);
+		free(be);
+		w->be = NULL;
+		return err;
 	}
 	rb_worker_started(w, 0);
-	for (unsigned i = 0; w->fwd && i < RB_FWD_FAMILIES; i++) {
-		if (w->fwd->fd[i] < 0)
-			continue;
-		ev.data.u64 = tag(T_FWD, i, 0);
-		epoll_ctl(be->ep, EPOLL_CTL_ADD, w->fwd->fd[i], &ev);
-	}
 
 	struct epoll_event evs[EV_MAX];
+	bool more = false; /* connections have work left: do not sleep */
 	while (!rb_worker_stopping(w)) {
-		int n = epoll_wait(be->ep, evs, EV_MAX, (int)RB_TICK_MS);
+		int n = epoll_wait(be->ep, evs, EV_MAX, more ? 0 : (int)RB_TICK_MS);
 		if (n < 0 && errno != EINTR)
 			break;
 		rb_serve_tick(&w->serve);
@@ -325,9 +373,14 @@ int rb_worker_run_epoll(struct rb_worker *w)
 				break;
 			}
 		}
+		/* A reply from the control thread whose wake-up was coalesced
+		 * or lost waits no longer than a turn. */
+		rb_worker_drain_replies(w, &epoll_ops);
+		more = rb_worker_run_ready(w, &epoll_ops);
 		if (w->serve.now_ms - be->last_tick_ms >= RB_TICK_MS) {
 			be->last_tick_ms = w->serve.now_ms;
 			rb_worker_tick(w, &epoll_ops);
+			listen_resume(w, be);
 		}
 		rb_reader_end(w->reader);
 	}

@@ -79,6 +79,9 @@ struct uring_be {
 	uint64_t accept_rearm; /* accepts to re-arm at the next tick (bits) */
 	unsigned fwd_rearm;    /* forwarding receives to re-arm (bits) */
 	bool mux_rearm;        /* the TCPMUX poll, to re-arm at the next tick */
+	/* The wake-up read and the tick are each in flight exactly once;
+	 * when one could not be armed (no SQE) the loop arms it again. */
+	bool wake_armed, tick_armed;
 };
 
 static struct io_uring_sqe *get_sqe(struct uring_be *be)
@@ -147,6 +150,7 @@ static void arm_wake(struct rb_worker *w, struct uring_be *be)
 		return;
 	io_uring_prep_read(sqe, w->wake_fd, &be->wake_val, sizeof(be->wake_val), 0);
 	io_uring_sqe_set_data64(sqe, ud(OP_WAKE, 0, 0));
+	be->wake_armed = true;
 }
 
 /* The TCPMUX front keeps its sockets in an epoll set of its own, so that
@@ -171,6 +175,7 @@ static void arm_tick(struct uring_be *be)
 		return;
 	io_uring_prep_timeout(sqe, &be->tick, 0, 0);
 	io_uring_sqe_set_data64(sqe, ud(OP_TICK, 0, 0));
+	be->tick_armed = true;
 }
 
 /* ---- backend ops for the shared code ---- */
@@ -182,6 +187,8 @@ static void u_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
 	rb_udp_batch_add(&be->send, &w->counters, w->udp[rt->sock].fd, rt, p, n);
 }
 
+static void u_conn_close(struct rb_worker *w, struct rb_conn *c);
+
 static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
 {
 	struct uring_be *be = w->be;
@@ -191,12 +198,38 @@ static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
 	uint32_t n = rb_conn_next_send(c, &p);
 	if (!n)
 		return;
+	if (c->stream.kind != RB_STREAM_NONE) {
+		/* A large reply: the socket takes what it can now, so that the
+		 * next fragment can follow in this turn (rb_conn_work) rather
+		 * than a completion later; the rest goes as a send below. */
+		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0 && errno != EAGAIN && errno != EINTR) {
+			u_conn_close(w, c);
+			return;
+		}
+		if (r > 0) {
+			rb_conn_sent(c, (uint32_t)r);
+			c->last_active_ms = w->serve.now_ms;
+			if (!(n = rb_conn_next_send(c, &p)))
+				return;
+		}
+	}
 	struct io_uring_sqe *sqe = get_sqe(be);
-	if (!sqe)
+	if (!sqe) {
+		/* No SQE even after a submit: fail this connection rather than
+		 * leave its replies with nothing to send them. */
+		u_conn_close(w, c);
 		return;
+	}
 	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, ud(OP_TCP_SEND, c->slot, c->gen));
 	c->send_inflight = true;
+}
+
+static void u_conn_read(struct rb_worker *w, struct rb_conn *c, bool on)
+{
+	if (on && !c->recv_armed && !c->recv_nobufs && !c->closing)
+		arm_tcp_recv(w->be, c);
 }
 
 /* Releases c once nothing of ours is in flight for it. Idempotent: the
@@ -222,6 +255,7 @@ static const struct rb_backend_ops uring_ops = {
 	.udp_send = u_udp_send,
 	.conn_kick = u_conn_kick,
 	.conn_close = u_conn_close,
+	.conn_read = u_conn_read,
 };
 
 /* ---- completions ---- */
@@ -332,11 +366,21 @@ static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
 	unsigned i = ud_idx(cqe->user_data);
+	bool paused = cqe->res < 0 && rb_worker_accept_failed(w, -cqe->res);
 	if (!(cqe->flags & IORING_CQE_F_MORE) && !rb_worker_stopping(w)) {
 		if (cqe->res >= 0 || cqe->res == -EINTR)
 			arm_accept(w, be, i);
 		else
 			be->accept_rearm |= 1ull << i; /* e.g. EMFILE: at the tick */
+	} else if (paused) {
+		/* Still armed while out of descriptors: it would complete with
+		 * the same error for every pending connection. Cancel it; the
+		 * tick arms it again. */
+		struct io_uring_sqe *sqe = get_sqe(be);
+		if (sqe) {
+			io_uring_prep_cancel64(sqe, ud(OP_ACCEPT, i, 0), 0);
+			io_uring_sqe_set_data64(sqe, 0);
+		}
 	}
 	if (cqe->res < 0)
 		return;
@@ -376,20 +420,28 @@ static void on_tcp_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 		c->recv_nobufs = true; /* retried at the next tick */
 		return;
 	}
-	bool ok = cqe->res > 0 && !c->closing;
-	if (ok && has_buf) {
-		const uint8_t *p = be->tcp_bufs + (size_t)bid * RB_URING_TCP_BUF_SIZE;
-		ok = rb_worker_conn_input(w, c, p, (size_t)cqe->res, &uring_ops);
+	bool ok = cqe->res > 0 && !c->closing && has_buf;
+	if (ok) {
+		/* Copied out, so that the ring's buffer goes back at once
+		 * whatever this connection's client does next; answered at the
+		 * end of the turn, within its budget. */
+		size_t room;
+		uint8_t *in = rb_conn_in_space(c, &room);
+		ok = in && (size_t)cqe->res <= room;
+		if (ok) {
+			memcpy(in, be->tcp_bufs + (size_t)bid * RB_URING_TCP_BUF_SIZE,
+			       (size_t)cqe->res);
+			rb_conn_in_done(c, (size_t)cqe->res);
+			c->paused = true; /* until rb_conn_work says read */
+			rb_worker_conn_wake(w, c);
+		}
 	}
 	if (has_buf)
 		recycle(be->tcp_br, be->tcp_bufs, RB_URING_TCP_BUF_SIZE, RB_URING_TCP_BUFS, bid);
 	if (!ok) {
 		u_conn_close(w, c);
 		maybe_release(w, c); /* when it was already closing */
-		return;
 	}
-	if (!c->paused)
-		arm_tcp_recv(be, c);
 }
 
 static void on_tcp_send(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
@@ -407,11 +459,10 @@ static void on_tcp_send(struct rb_worker *w, struct uring_be *be, struct io_urin
 	rb_conn_sent(c, (uint32_t)cqe->res);
 	c->last_active_ms = w->serve.now_ms;
 	u_conn_kick(w, c);
-	if (c->paused && !rb_conn_over_cap(c, w->serve.limits->unsent_max, w->serve.now_ms)) {
-		c->paused = false;
-		if (!c->recv_armed)
-			arm_tcp_recv(be, c);
-	}
+	/* Drained: what waited for the socket (a large reply's next
+	 * fragment, calls past --max-unsent) goes on. */
+	if (!c->closing && c->paused && !c->send_inflight)
+		rb_worker_conn_wake(w, c);
 }
 
 static void on_tick(struct rb_worker *w, struct uring_be *be)
@@ -434,8 +485,10 @@ static void on_tick(struct rb_worker *w, struct uring_be *be)
 	be->mux_rearm = false;
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
-		if (c && c->fd >= 0 && c->recv_nobufs && !c->closing && !c->paused)
+		if (c && c->fd >= 0 && c->recv_nobufs && !c->closing && !c->paused) {
+			c->recv_nobufs = false;
 			arm_tcp_recv(be, c);
+		}
 	}
 	arm_tick(be);
 }
@@ -456,11 +509,13 @@ static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe
 		on_tcp_send(w, be, cqe);
 		break;
 	case OP_WAKE:
+		be->wake_armed = false;
 		rb_worker_drain_replies(w, &uring_ops);
 		if (!rb_worker_stopping(w))
 			arm_wake(w, be);
 		break;
 	case OP_TICK:
+		be->tick_armed = false;
 		on_tick(w, be);
 		break;
 	case OP_FWD_RECV:
@@ -615,6 +670,35 @@ static void be_free(struct uring_be *be)
 	free(be);
 }
 
+/* Cancels everything in flight and reaps the completions, until none is
+ * left or RB_URING_QUIESCE_MS passed (a kernel that cannot cancel an
+ * operation: the memory is then leaked at exit rather than reused). */
+static void quiesce(struct rb_worker *w, struct uring_be *be)
+{
+	(void)w;
+	struct io_uring_sqe *sqe = get_sqe(be);
+	if (sqe) {
+		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+		io_uring_sqe_set_data64(sqe, 0);
+	}
+	io_uring_submit(&be->ring);
+	uint64_t end = rb_mono_ns() + (uint64_t)RB_URING_QUIESCE_MS * 1000000u;
+	struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 20 * 1000000 };
+	unsigned idle = 0;
+	while (rb_mono_ns() < end && idle < 3) {
+		struct io_uring_cqe *cqe;
+		if (io_uring_wait_cqe_timeout(&be->ring, &cqe, &ts) < 0) {
+			idle++; /* no completion for 20 ms */
+			continue;
+		}
+		idle = 0;
+		unsigned head, n = 0;
+		io_uring_for_each_cqe(&be->ring, head, cqe)
+			n++;
+		io_uring_cq_advance(&be->ring, n);
+	}
+}
+
 int rb_worker_run_uring(struct rb_worker *w)
 {
 	struct uring_be *be = calloc(1, sizeof(*be));
@@ -654,8 +738,15 @@ int rb_worker_run_uring(struct rb_worker *w)
 		arm_mux(w, be);
 	rb_worker_started(w, 0);
 
+	bool more = false; /* connections have work left: do not sleep */
 	while (!rb_worker_stopping(w)) {
-		r = io_uring_submit_and_wait(&be->ring, 1);
+		/* Never sleep without the wake-up read and the tick armed (one
+		 * that found the SQ full is armed again here). */
+		if (!be->wake_armed)
+			arm_wake(w, be);
+		if (!be->tick_armed)
+			arm_tick(be);
+		r = io_uring_submit_and_wait(&be->ring, more ? 0 : 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 			break;
 		rb_serve_tick(&w->serve);
@@ -688,12 +779,18 @@ int rb_worker_run_uring(struct rb_worker *w)
 		if (p1)
 			handle(w, be, p1);
 		io_uring_cq_advance(&be->ring, n);
+		/* Replies from the control thread, every turn: one whose
+		 * wake-up was coalesced or lost waits no longer than a turn. */
+		rb_worker_drain_replies(w, &uring_ops);
+		more = rb_worker_run_ready(w, &uring_ops);
 		rb_reader_end(w->reader);
 		rb_udp_batch_flush(&be->send, &w->counters);
 	}
 
-	/* Leaving: close every connection; the kernel cancels what is in
-	 * flight when the ring goes. */
+	/* Leaving. Sends and receives in flight point into connection and
+	 * ring buffers: have the kernel finish them all (cancelled) before
+	 * any of those buffers is freed. */
+	quiesce(w, be);
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0) {

@@ -57,6 +57,12 @@ static inline uint64_t ctag(enum ctag t, uint32_t idx, uint32_t gen)
 	return (uint64_t)t << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
 }
 
+static int watch(struct rb_control *ctl, int fd, uint64_t t)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = t };
+	return epoll_ctl(ctl->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
 int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 {
 	memset(ctl, 0, sizeof(*ctl));
@@ -83,6 +89,8 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	s->hctx.scratch = malloc(sizeof(struct rb_stats));
 	if (!s->hctx.scratch)
 		return -ENOMEM;
+	if (rb_conn_queue_init(&ctl->ready, RB_LOCAL_CONN_MAX) < 0)
+		return -ENOMEM;
 
 	ctl->wake = calloc(d->nworkers ? d->nworkers : 1, sizeof(bool));
 	ctl->stale = calloc(1, sizeof(*ctl->stale));
@@ -103,13 +111,12 @@ int rb_control_init(struct rb_control *ctl, struct rb_daemon *d)
 	};
 	timerfd_settime(ctl->tfd, 0, &its, NULL);
 
-	struct epoll_event ev = { .events = EPOLLIN };
-	ev.data.u64 = ctag(C_SIGNAL, 0, 0);
-	epoll_ctl(ctl->ep, EPOLL_CTL_ADD, ctl->sfd, &ev);
-	ev.data.u64 = ctag(C_TIMER, 0, 0);
-	epoll_ctl(ctl->ep, EPOLL_CTL_ADD, ctl->tfd, &ev);
-	ev.data.u64 = ctag(C_WAKE, 0, 0);
-	epoll_ctl(ctl->ep, EPOLL_CTL_ADD, d->ctl_wake_fd, &ev);
+	/* Signals, the timer and the workers' hand-overs are the thread's
+	 * whole job: without one of them it must not start. */
+	if ((r = watch(ctl, ctl->sfd, ctag(C_SIGNAL, 0, 0))) < 0 ||
+	    (r = watch(ctl, ctl->tfd, ctag(C_TIMER, 0, 0))) < 0 ||
+	    (r = watch(ctl, d->ctl_wake_fd, ctag(C_WAKE, 0, 0))) < 0)
+		return r;
 	return 0;
 }
 
@@ -165,15 +172,19 @@ int rb_control_listen(struct rb_control *ctl, const char *path, struct rb_passed
 	for (int i = 0; i < 2; i++) {
 		if (ctl->listen_fd[i] < 0)
 			continue;
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ctag(C_LISTEN, (uint32_t)i, 0) };
-		epoll_ctl(ctl->ep, EPOLL_CTL_ADD, ctl->listen_fd[i], &ev);
+		int r = watch(ctl, ctl->listen_fd[i], ctag(C_LISTEN, (uint32_t)i, 0));
+		if (r < 0) {
+			rb_log("cannot watch the listener on %s%s: %s", i ? "@" : "", path,
+			       strerror(-r));
+			return r;
+		}
 	}
 	return 0;
 }
 
 static void conn_close(struct rb_control *ctl, struct rb_conn *c)
 {
-	epoll_ctl(ctl->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(ctl->ep, EPOLL_CTL_DEL, c->fd, NULL); /* close() drops it anyway */
 	close(c->fd);
 	c->fd = -1;
 	c->gen++;
@@ -182,12 +193,17 @@ static void conn_close(struct rb_control *ctl, struct rb_conn *c)
 	ctl->live--;
 }
 
-static void conn_interest(struct rb_control *ctl, struct rb_conn *c)
+/* Registers what c waits for; false (c closed) when epoll_ctl failed. */
+static bool conn_interest(struct rb_control *ctl, struct rb_conn *c)
 {
-	rb_conn_epoll_interest(ctl->ep, c, ctag(C_CONN, c->slot, c->gen));
+	if (rb_conn_epoll_interest(ctl->ep, c, ctag(C_CONN, c->slot, c->gen)) == 0)
+		return true;
+	conn_close(ctl, c);
+	return false;
 }
 
-/* Sends what is queued; false when the connection failed. */
+/* Sends what is queued, as far as the socket takes it; false when the
+ * connection failed. */
 static bool conn_flush(struct rb_control *ctl, struct rb_conn *c)
 {
 	const uint8_t *p;
@@ -202,18 +218,78 @@ static bool conn_flush(struct rb_control *ctl, struct rb_conn *c)
 			return false;
 		}
 		rb_conn_sent(c, (uint32_t)r);
+		c->last_active_ms = ctl->serve.now_ms;
 	}
-	c->paused = rb_conn_over_cap(c, ctl->serve.limits->unsent_max, ctl->serve.now_ms);
-	conn_interest(ctl, c);
 	return true;
 }
 
-static void on_accept(struct rb_control *ctl, int lfd)
+/* rb_conn_work's kick: a failure marks c, and the caller closes it. */
+static void conn_kick(void *arg, struct rb_conn *c)
 {
+	if (!conn_flush(arg, c))
+		c->closing = true;
+}
+
+/* Works on the queued connections within the turn's budget; true when
+ * work is left for the next turn. */
+static bool run_ready(struct rb_control *ctl)
+{
+	rb_turn_budget_reset(&ctl->budget);
+	uint32_t n = ctl->ready.n, slot;
+	while (n-- && rb_turn_budget_left(&ctl->budget) && rb_conn_queue_pop(&ctl->ready, &slot)) {
+		struct rb_conn *c = ctl->conns[slot];
+		c->queued = false;
+		if (c->fd < 0)
+			continue;
+		int r = rb_conn_work(&ctl->serve, c, &ctl->budget, conn_kick, ctl);
+		if (r < 0 || c->closing) {
+			conn_close(ctl, c);
+			continue;
+		}
+		if (r == RB_CONN_MORE)
+			rb_conn_queue_push(&ctl->ready, c);
+		conn_interest(ctl, c);
+	}
+	return ctl->ready.n != 0;
+}
+
+/* Out of descriptors: the listener leaves the set until the next timer
+ * tick, or the level-triggered loop would spin on it. */
+static void listen_pause(struct rb_control *ctl, int i, int err)
+{
+	struct epoll_event ev = { .events = 0, .data.u64 = ctag(C_LISTEN, (uint32_t)i, 0) };
+	if (epoll_ctl(ctl->ep, EPOLL_CTL_MOD, ctl->listen_fd[i], &ev) == 0)
+		ctl->listen_paused |= 1u << i;
+	rb_count(&ctl->counters.accept_paused);
+	if (rb_log_budget_take(&ctl->fd_log, ctl->serve.now_ms / 1000u, 1, NULL))
+		rb_logl(RB_LOG_WARNING,
+			"local socket: accept: %s (%s): local clients wait in the backlog",
+			err == EMFILE || err == ENFILE ? "out of file descriptors" : "out of memory",
+			strerror(err));
+}
+
+static void listen_resume(struct rb_control *ctl)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!(ctl->listen_paused & (1u << i)))
+			continue;
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.u64 = ctag(C_LISTEN, (uint32_t)i, 0) };
+		if (epoll_ctl(ctl->ep, EPOLL_CTL_MOD, ctl->listen_fd[i], &ev) == 0)
+			ctl->listen_paused &= ~(1u << i);
+	}
+}
+
+static void on_accept(struct rb_control *ctl, int i)
+{
+	int lfd = ctl->listen_fd[i];
 	for (int k = 0; k < 64; k++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				listen_pause(ctl, i, errno);
 			return;
+		}
 		if (ctl->live >= RB_LOCAL_CONN_MAX) {
 			close(fd); /* refused at the cap */
 			continue;
@@ -264,20 +340,30 @@ static void on_conn(struct rb_control *ctl, uint64_t t, uint32_t events)
 			conn_close(ctl, c);
 			return;
 		}
+		if (c->paused) /* it waited for the socket to drain */
+			rb_conn_queue_push(&ctl->ready, c);
 	}
-	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || c->paused)
-		return;
-	uint8_t buf[8192];
-	ssize_t r = read(c->fd, buf, sizeof(buf));
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (r <= 0 || rb_conn_feed(&ctl->serve, c, buf, (size_t)r) < 0 ||
-	    !conn_flush(ctl, c)) {
-		conn_close(ctl, c);
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !c->paused &&
+	    c->in.off == c->in.len) {
+		/* One read of at most RB_CONN_IN_MAX; answered at the end of
+		 * this turn (run_ready), replies to SET/UNSET after its commit. */
+		size_t room;
+		uint8_t *p = rb_conn_in_space(c, &room);
+		ssize_t r = p ? read(c->fd, p, room) : -1;
+		if (r < 0 && p && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r <= 0) {
+			conn_close(ctl, c);
+			return;
+		}
+		rb_conn_in_done(c, (size_t)r);
+		c->paused = true; /* until rb_conn_work says read */
+		rb_conn_queue_push(&ctl->ready, c);
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		conn_close(ctl, c); /* gone while we were not reading */
 		return;
 	}
-	/* Replies to lookups left above; those to SET/UNSET leave after the
-	 * commit at the end of this iteration. */
+	conn_interest(ctl, c);
 }
 
 /* Applies what the workers handed over; the answers go back to the worker
@@ -345,8 +431,14 @@ static void deliver(void *arg, struct rb_pending *pr)
 	rb_xdr_enc_init(&e, buf, sizeof(buf));
 	rb_mutation_put_reply(&e, &pr->m, pr->ok);
 	c->mutations_owed--;
-	if (rb_conn_append(c, buf, (uint32_t)e.pos) < 0 || !conn_flush(ctl, c))
+	if (rb_conn_append(c, buf, (uint32_t)e.pos) < 0 || !conn_flush(ctl, c)) {
 		conn_close(ctl, c);
+		return;
+	}
+	/* A large reply or more input may have waited for this answer. */
+	if (c->paused)
+		rb_conn_queue_push(&ctl->ready, c);
+	conn_interest(ctl, c);
 }
 
 /* End of a loop iteration: one commit for every change it made, then the
@@ -432,9 +524,10 @@ static void on_timer(struct rb_control *ctl)
 		if (!c || c->fd < 0)
 			continue;
 		if ((c->blocked_since_ms && now - c->blocked_since_ms > lim->blocked_timeout_ms) ||
-		    now - c->last_active_ms > lim->idle_timeout_ms)
+		    (now - c->last_active_ms > lim->idle_timeout_ms && rb_conn_idle(c)))
 			conn_close(ctl, c);
 	}
+	listen_resume(ctl);
 }
 
 int rb_control_metrics(struct rb_control *ctl, const char *host, uint16_t port)
@@ -521,8 +614,9 @@ static bool on_signal(struct rb_control *ctl)
 int rb_control_run(struct rb_control *ctl)
 {
 	struct epoll_event evs[64];
+	bool more = false; /* connections have work left: do not sleep */
 	for (;;) {
-		int n = epoll_wait(ctl->ep, evs, 64, -1);
+		int n = epoll_wait(ctl->ep, evs, 64, more ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -546,7 +640,7 @@ int rb_control_run(struct rb_control *ctl)
 				on_wake(ctl);
 				break;
 			case C_LISTEN:
-				on_accept(ctl, ctl->listen_fd[(t >> 32) & 1u]);
+				on_accept(ctl, (int)((t >> 32) & 1u));
 				break;
 			case C_CONN:
 				on_conn(ctl, t, evs[k].events);
@@ -560,6 +654,7 @@ int rb_control_run(struct rb_control *ctl)
 				break;
 			}
 		}
+		more = run_ready(ctl);
 		commit_batch(ctl);
 	}
 }
@@ -589,4 +684,5 @@ void rb_control_fini(struct rb_control *ctl)
 		close(ctl->tfd);
 	free(ctl->serve.hctx.scratch);
 	rb_serve_fini(&ctl->serve);
+	rb_conn_queue_fini(&ctl->ready);
 }

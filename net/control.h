@@ -10,6 +10,7 @@
 #include "net/http.h"
 #include "net/stale.h"
 #include "net/limits.h"
+#include "net/log.h"
 #include "net/serve.h"
 
 struct rb_daemon;
@@ -27,6 +28,13 @@ struct rb_control {
 	struct rb_conn *conns[RB_LOCAL_CONN_MAX];
 	uint32_t free_slot[RB_LOCAL_CONN_MAX];
 	uint32_t n_free, n_slots, live;
+	/* Local connections with work left, served within a turn's budget
+	 * (net/serve.h), so that one flooding client of the AF_LOCAL socket
+	 * cannot hold up the writer's other work. */
+	struct rb_conn_queue ready;
+	struct rb_turn_budget budget;
+	unsigned listen_paused; /* listeners out of descriptors (bits) */
+	struct rb_log_budget fd_log;
 	struct rb_durable du; /* SET/UNSET: apply, journal, group commit */
 	bool *wake;           /* workers owed a wake-up after a commit */
 	struct rb_stale *stale;

@@ -13,6 +13,7 @@
 	X(udp_send_refused, "UDP replies lost: too big or buffer full")        \
 	X(tcp_accepted, "TCP connections accepted")                            \
 	X(tcp_refused_cap, "TCP connections refused at a cap")                 \
+	X(accept_paused, "times accepting paused: out of descriptors or memory") \
 	X(tcp_records, "stream records handled")                               \
 	X(tcp_oversize, "streams dropped for a record over RB_RECORD_MAX")     \
 	X(tcp_reaped_idle, "connections reaped after --idle-timeout") \

@@ -10,11 +10,39 @@
 /* Largest UDP reply: rpcbind's UDPMSGSIZE. A bigger result (a large DUMP)
  * is answered SYSTEM_ERR; clients use TCP for it, as rpcinfo -p does. */
 #define RB_UDP_REPLY_MAX 8800u
-/* Largest reply on a stream (a DUMP of a huge registry). */
-#define RB_STREAM_REPLY_MAX (64u << 20)
+/* Largest reply built whole for a stream. Replies that grow with the
+ * registry (DUMP, GETADDRLIST) are not built whole but produced a fragment
+ * at a time (registry/stream.h); what is left (GETSTAT, about 12 KiB at
+ * most, 3 versions of 96 lookup records) is below this. */
+#define RB_STREAM_REPLY_MAX (32u << 10)
+/* A fragment of a large reply, with its 4-byte header: one is produced
+ * when everything before it has gone to the socket, so a client that stops
+ * reading holds at most this much of it. */
+#define RB_STREAM_CHUNK (16u << 10)
+/* Bytes read from a connection and not yet answered: nothing more is read
+ * until they are (the io_uring buffers are as large). */
+#define RB_CONN_IN_MAX 4096u
 /* Largest unsent backlog a connection may build, whatever --max-unsent
- * says: one reply of RB_STREAM_REPLY_MAX may always be queued whole. */
-#define RB_CONN_BACKLOG_MAX (RB_STREAM_REPLY_MAX + (1u << 30))
+ * says (calls stop being decoded at --max-unsent; one reply may pass it). */
+#define RB_CONN_BACKLOG_MAX ((1u << 30) + RB_STREAM_REPLY_MAX)
+/* Work for one connection per loop turn, and for all of them together, so
+ * that one flooding client cannot delay datagrams or other connections by
+ * more than a turn's budget: calls decoded, and bytes of large replies
+ * produced (about 30 ns an entry, 60 bytes). */
+#define RB_CONN_CALLS_PER_TURN 16u
+#define RB_CONN_STREAM_BYTES_PER_TURN (4u * RB_STREAM_CHUNK)
+#define RB_TURN_CALLS 128u
+#define RB_TURN_STREAM_BYTES (8u * RB_STREAM_CHUNK)
+/* Memory one connection may hold with the default --max-unsent, whatever
+ * the registry's size and whatever its client sends: the slot, the record
+ * being reassembled (RB_RECORD_MAX), unread input (RB_CONN_IN_MAX), and
+ * unsent replies: under --max-unsent when a call is decoded, plus that
+ * call's reply (GETSTAT's at most 16 KiB) or one RB_STREAM_CHUNK, in
+ * buffers sized to their content (RB_CONN_BUF_ROUND each). net/serve.c
+ * checks the sum; tests assert it from the daemon's RSS. */
+#define RB_CONN_MEM_MAX (48u << 10)
+#define RB_CONN_BUF_ROUND 4096u
+#define RB_GETSTAT_REPLY_MAX (16u << 10)
 /* Connection limits are run-time options (struct rb_limits in
  * core/config.h, defaults RB_CONFIG_*): unsent reply bytes before reading
  * stops, how long a non-reader may block, idle reaping, and the caps on
@@ -34,7 +62,10 @@
 #define RB_URING_ENTRIES 1024u
 #define RB_URING_UDP_BUFS 256u
 #define RB_URING_TCP_BUFS 256u
-#define RB_URING_TCP_BUF_SIZE 4096u
+#define RB_URING_TCP_BUF_SIZE RB_CONN_IN_MAX
+/* io_uring: at exit, how long to wait for cancelled operations to finish
+ * before their buffers are freed. */
+#define RB_URING_QUIESCE_MS 500u
 /* epoll: datagrams read per recvmmsg. */
 #define RB_EPOLL_BATCH 32u
 /* UDP replies sent per sendmmsg (net/udp_batch.h), both backends. */

@@ -33,6 +33,7 @@ static const struct {
 	{ offsetof(struct rb_counters, udp_dropped_big), "udp_oversize" },
 	{ offsetof(struct rb_counters, udp_send_refused), "udp_send_refused" },
 	{ offsetof(struct rb_counters, tcp_refused_cap), "connection_cap" },
+	{ offsetof(struct rb_counters, accept_paused), "accept_paused" },
 	{ offsetof(struct rb_counters, tcp_oversize), "record_oversize" },
 	{ offsetof(struct rb_counters, tcp_reaped_idle), "idle_timeout" },
 	{ offsetof(struct rb_counters, tcp_dropped_blocked), "blocked_timeout" },

@@ -211,74 +211,142 @@ uint32_t rb_serve_datagram(struct rb_serve *s, struct rb_xport *x,
 	return n;
 }
 
+/* The sum that RB_CONN_MEM_MAX names (net/limits.h). */
+_Static_assert(sizeof(struct rb_conn) + RB_RECORD_MAX + RB_CONN_IN_MAX +
+			       RB_CONFIG_UNSENT_MAX + RB_GETSTAT_REPLY_MAX + 2u * RB_CONN_BUF_ROUND <=
+		       RB_CONN_MEM_MAX,
+	       "RB_CONN_MEM_MAX is the bound of a connection's memory");
+_Static_assert(RB_STREAM_CHUNK <= RB_GETSTAT_REPLY_MAX, "a fragment is no larger than a reply");
+_Static_assert(RB_GETSTAT_REPLY_MAX <= RB_STREAM_REPLY_MAX, "GETSTAT is built whole");
+
 void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot)
 {
 	uint32_t gen = c->gen + 1;
 	uint8_t *recbuf = c->rec.buf;
-	struct rb_buf out = c->out, snd = c->snd;
+	struct rb_buf in = c->in, out = c->out, snd = c->snd;
+	bool queued = c->queued;
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->slot = slot;
 	c->gen = gen;
+	c->queued = queued;
+	c->in = in;
 	c->out = out;
 	c->snd = snd;
+	c->in.off = c->in.len = 0;
 	c->out.off = c->out.len = 0;
 	c->snd.off = c->snd.len = 0;
 	rb_rec_init(&c->rec, recbuf, RB_RECORD_MAX);
 }
 
-void rb_conn_epoll_interest(int ep, struct rb_conn *c, uint64_t data)
+int rb_conn_epoll_interest(int ep, struct rb_conn *c, uint64_t data)
 {
 	bool want_in = !c->paused, want_out = rb_conn_unsent(c) != 0;
 	if (want_in == c->recv_armed && want_out == c->send_inflight)
-		return;
+		return 0;
 	struct epoll_event ev = {
-		.events = (want_in ? EPOLLIN : 0u) | (want_out ? EPOLLOUT : 0u) | EPOLLRDHUP,
+		/* EPOLLRDHUP only while reading: a client that half-closes
+		 * and does not read would otherwise be reported at every
+		 * wait while its replies are blocked. */
+		.events = (want_in ? EPOLLIN | EPOLLRDHUP : 0u) | (want_out ? EPOLLOUT : 0u),
 		.data.u64 = data,
 	};
-	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		return -errno;
 	c->recv_armed = want_in;
 	c->send_inflight = want_out;
+	return 0;
+}
+
+static void buf_free(struct rb_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
 }
 
 void rb_conn_free_buffers(struct rb_conn *c)
 {
 	free(c->rec.buf);
 	c->rec.buf = NULL;
-	free(c->out.p);
-	free(c->snd.p);
-	memset(&c->out, 0, sizeof(c->out));
-	memset(&c->snd, 0, sizeof(c->snd));
+	buf_free(&c->in);
+	buf_free(&c->out);
+	buf_free(&c->snd);
+}
+
+/* ---- the connection's queue of work ---- */
+
+int rb_conn_queue_init(struct rb_conn_queue *q, uint32_t cap)
+{
+	q->slot = malloc((size_t)cap * sizeof(*q->slot));
+	q->cap = cap;
+	q->head = q->n = 0;
+	return q->slot ? 0 : -ENOMEM;
+}
+
+void rb_conn_queue_fini(struct rb_conn_queue *q)
+{
+	free(q->slot);
+	q->slot = NULL;
+}
+
+void rb_conn_queue_push(struct rb_conn_queue *q, struct rb_conn *c)
+{
+	if (c->queued)
+		return;
+	/* A slot is queued at most once and slots are below cap: room. */
+	q->slot[(q->head + q->n) % q->cap] = c->slot;
+	q->n++;
+	c->queued = true;
+}
+
+bool rb_conn_queue_pop(struct rb_conn_queue *q, uint32_t *slot)
+{
+	if (!q->n)
+		return false;
+	*slot = q->slot[q->head];
+	q->head = (q->head + 1) % q->cap;
+	q->n--;
+	return true;
+}
+
+/* ---- buffers ---- */
+
+/* Makes room for need more bytes at b's end; buffers grow to their content
+ * (rounded), not by doubling, so that what a connection holds stays near
+ * what it has queued (RB_CONN_MEM_MAX). */
+static int buf_reserve(struct rb_buf *b, uint32_t need, uint32_t max)
+{
+	if (b->off == b->len)
+		b->off = b->len = 0;
+	if (b->cap - b->len >= need)
+		return 0;
+	uint32_t live = b->len - b->off;
+	if (b->off)
+		memmove(b->p, b->p + b->off, live);
+	b->off = 0;
+	b->len = live;
+	if (b->cap - live >= need)
+		return 0;
+	if ((uint64_t)live + need > max)
+		return -EMSGSIZE;
+	uint32_t want = (live + need + RB_CONN_BUF_ROUND - 1) & ~(RB_CONN_BUF_ROUND - 1);
+	uint8_t *nb = realloc(b->p, want);
+	if (!nb)
+		return -ENOMEM;
+	b->p = nb;
+	b->cap = want;
+	return 0;
 }
 
 int rb_conn_append(struct rb_conn *c, const uint8_t *reply, uint32_t len)
 {
 	struct rb_buf *b = &c->out;
-	uint32_t need = 4 + len;
-	if (b->off == b->len)
-		b->off = b->len = 0;
-	if (b->cap - b->len < need) {
-		uint32_t live = b->len - b->off;
-		if (b->off)
-			memmove(b->p, b->p + b->off, live);
-		b->off = 0;
-		b->len = live;
-		if (b->cap - live < need) {
-			size_t want = b->cap ? b->cap : 512;
-			while (want - live < need)
-				want *= 2;
-			if (want > (size_t)RB_CONN_BACKLOG_MAX)
-				return -EMSGSIZE;
-			uint8_t *nb = realloc(b->p, want);
-			if (!nb)
-				return -ENOMEM;
-			b->p = nb;
-			b->cap = (uint32_t)want;
-		}
-	}
+	int r = buf_reserve(b, 4 + len, RB_CONN_BACKLOG_MAX);
+	if (r)
+		return r;
 	rb_rec_put_header(b->p + b->len, len);
 	memcpy(b->p + b->len + 4, reply, len);
-	b->len += need;
+	b->len += 4 + len;
 	return 0;
 }
 
@@ -299,26 +367,37 @@ uint32_t rb_conn_next_send(struct rb_conn *c, const uint8_t **p)
 void rb_conn_sent(struct rb_conn *c, uint32_t n)
 {
 	c->snd.off += n;
+	if (n)
+		c->blocked_since_ms = 0; /* the client reads */
 	if (c->snd.off == c->snd.len) {
 		c->snd.off = c->snd.len = 0;
-		/* Give back a large buffer once a big DUMP has gone out. */
-		if (c->snd.cap > 64u * 1024u) {
-			free(c->snd.p);
-			memset(&c->snd, 0, sizeof(c->snd));
-		}
+		/* Give back a buffer larger than a fragment once it has gone. */
+		if (c->snd.cap > RB_STREAM_CHUNK)
+			buf_free(&c->snd);
 	}
 }
 
-bool rb_conn_over_cap(struct rb_conn *c, uint32_t unsent_max, uint64_t now_ms)
+uint8_t *rb_conn_in_space(struct rb_conn *c, size_t *room)
 {
-	if (rb_conn_unsent(c) > unsent_max) {
-		if (!c->blocked_since_ms)
-			c->blocked_since_ms = now_ms ? now_ms : 1;
-		return true;
+	struct rb_buf *b = &c->in;
+	b->off = b->len = 0;
+	if (!b->p) {
+		b->p = malloc(RB_CONN_IN_MAX);
+		if (!b->p)
+			return NULL;
+		b->cap = RB_CONN_IN_MAX;
 	}
-	c->blocked_since_ms = 0;
-	return false;
+	*room = b->cap;
+	return b->p;
 }
+
+void rb_conn_in_done(struct rb_conn *c, size_t n)
+{
+	c->in.off = 0;
+	c->in.len = (uint32_t)n;
+}
+
+/* ---- answering ---- */
 
 static int conn_record(struct rb_serve *s, struct rb_conn *c,
 		       const uint8_t *rec, uint32_t len)
@@ -331,7 +410,7 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	c->xport.now = s->now;
 	e->pos = 0;
 	e->err = 0;
-	enum rb_outcome o = rb_handle_call(&s->hctx, &c->xport, rec, len, e, &m);
+	enum rb_outcome o = rb_handle_call_stream(&s->hctx, &c->xport, rec, len, e, &m, &c->stream);
 	if (s->debug)
 		debug_call(s, &c->xport, rec, len, o);
 	switch (o) {
@@ -341,6 +420,18 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	case RB_OUT_MUTATE:
 		n = route_mutation(s, &m, RB_ROUTE_TCP, NULL, c);
 		break;
+	case RB_OUT_STREAM:
+		/* Produced by conn_stream_step as the socket drains; counted
+		 * now, as a reply (its size is not known yet). */
+		if (s->rq) {
+			uint64_t t = rb_mono_ns();
+			unsigned vi, pi;
+			rb_rq_classify_call(rec, len, &vi, &pi);
+			rb_reqstats_count(s->rq, vi, pi, rb_rq_transport_of(c->xport.netid),
+					  RB_RQ_SUCCESS, t > s->t_ns ? t - s->t_ns : 0);
+			s->t_ns = t;
+		}
+		return 0;
 	case RB_OUT_DROP:
 	default:
 		rb_count(&s->counters->no_reply);
@@ -351,32 +442,140 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	return n ? rb_conn_append(c, e->buf, n) : 0;
 }
 
-int rb_conn_feed(struct rb_serve *s, struct rb_conn *c, const uint8_t *data,
-		 size_t len)
+/* The next fragment of c's large reply, into its (empty) buffers: the
+ * larger of the two takes it, so that a connection keeps one buffer of a
+ * fragment's size, not two. Returns the bytes produced or -errno. */
+static int conn_stream_step(struct rb_serve *s, struct rb_conn *c)
 {
-	c->last_active_ms = s->now_ms;
-	while (len) {
+	if (c->snd.cap > c->out.cap) {
+		struct rb_buf t = c->out;
+		c->out = c->snd;
+		c->snd = t;
+	}
+	int r = buf_reserve(&c->out, RB_STREAM_CHUNK, RB_STREAM_CHUNK);
+	if (r)
+		return r;
+	struct rb_xdr_enc e;
+	rb_xdr_enc_init(&e, c->out.p + c->out.len + 4, RB_STREAM_CHUNK - 4);
+	r = rb_stream_step(&s->hctx, &c->xport, &c->stream, &e);
+	if (r < 0)
+		return r; /* an entry over a fragment: cannot happen (entries < 256 B) */
+	rb_rec_put_frag_header(c->out.p + c->out.len, (uint32_t)e.pos, r == 1);
+	c->out.len += 4 + (uint32_t)e.pos;
+	return (int)(4 + e.pos);
+}
+
+/* Sends what is queued; false when the connection failed. */
+static bool conn_kick(struct rb_conn *c, rb_conn_kick_fn *kick, void *arg)
+{
+	if (rb_conn_unsent(c))
+		kick(arg, c);
+	return !c->closing;
+}
+
+/* Replies wait for the socket: from now on the connection is blocked
+ * unless the socket takes some (rb_conn_sent). */
+static int conn_wait(struct rb_serve *s, struct rb_conn *c)
+{
+	if (rb_conn_unsent(c) && !c->blocked_since_ms)
+		c->blocked_since_ms = s->now_ms ? s->now_ms : 1;
+	return RB_CONN_WAIT;
+}
+
+int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b,
+		 rb_conn_kick_fn *kick, void *arg)
+{
+	uint32_t calls = RB_CONN_CALLS_PER_TURN, bytes = RB_CONN_STREAM_BYTES_PER_TURN;
+	bool paused_before = c->paused;
+	int r = RB_CONN_READ;
+	for (;;) {
+		if (c->stream.kind != RB_STREAM_NONE) {
+			/* A large reply under way: the answers owed before it
+			 * go first, then a fragment each time the socket has
+			 * taken everything before it. */
+			if (c->mutations_owed) {
+				r = conn_kick(c, kick, arg) ? conn_wait(s, c) : -EPIPE;
+				break;
+			}
+			if (rb_conn_unsent(c)) {
+				if (!conn_kick(c, kick, arg)) {
+					r = -EPIPE;
+					break;
+				}
+				if (rb_conn_unsent(c)) {
+					r = conn_wait(s, c);
+					break;
+				}
+			}
+			if (!bytes || !b->bytes) {
+				r = RB_CONN_MORE;
+				break;
+			}
+			int n = conn_stream_step(s, c);
+			if (n < 0) {
+				r = n;
+				break;
+			}
+			bytes = (uint32_t)n < bytes ? bytes - (uint32_t)n : 0;
+			b->bytes = (uint32_t)n < b->bytes ? b->bytes - (uint32_t)n : 0;
+			continue;
+		}
+		/* Backpressure, checked before each call: past --max-unsent
+		 * nothing more is decoded until the client reads. */
+		if (rb_conn_unsent(c) >= s->limits->unsent_max) {
+			if (!conn_kick(c, kick, arg)) {
+				r = -EPIPE;
+				break;
+			}
+			if (rb_conn_unsent(c) >= s->limits->unsent_max) {
+				if (!paused_before)
+					rb_count(&s->counters->tcp_paused);
+				r = conn_wait(s, c);
+				break;
+			}
+		}
+		if (c->in.off == c->in.len) {
+			r = RB_CONN_READ;
+			break;
+		}
+		if (!calls || !b->calls) {
+			r = RB_CONN_MORE;
+			break;
+		}
 		size_t used = 0;
 		const uint8_t *rec;
 		uint32_t rlen;
-		int r = rb_rec_feed(&c->rec, data, len, &used, &rec, &rlen);
-		data += used;
-		len -= used;
-		if (r == -ENOBUFS) {
+		int fr = rb_rec_feed(&c->rec, c->in.p + c->in.off, c->in.len - c->in.off, &used,
+				     &rec, &rlen);
+		c->in.off += (uint32_t)used;
+		if (fr == -ENOBUFS) {
 			c->rec.buf = malloc(RB_RECORD_MAX);
-			if (!c->rec.buf)
-				return -ENOMEM;
+			if (!c->rec.buf) {
+				r = -ENOMEM;
+				break;
+			}
 			continue;
 		}
-		if (r < 0) {
+		if (fr < 0) {
 			rb_count(&s->counters->tcp_oversize);
-			return r;
-		}
-		if (r == 0)
+			r = fr;
 			break;
-		r = conn_record(s, c, rec, rlen);
-		if (r < 0)
-			return r;
+		}
+		if (fr == 0)
+			continue; /* all of in taken, no record complete yet */
+		calls--;
+		b->calls--;
+		c->last_active_ms = s->now_ms;
+		fr = conn_record(s, c, rec, rlen);
+		if (fr < 0) {
+			r = fr;
+			break;
+		}
 	}
-	return 0;
+	if (r == RB_CONN_READ || r == RB_CONN_MORE) {
+		if (!conn_kick(c, kick, arg))
+			r = -EPIPE;
+	}
+	c->paused = r != RB_CONN_READ;
+	return r;
 }

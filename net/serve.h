@@ -14,6 +14,8 @@
 #include "net/mailbox.h"
 #include "registry/dispatch.h"
 #include "registry/reqstats.h"
+#include "registry/stream.h"
+#include "net/limits.h"
 
 struct rb_registry;
 struct rb_fwd;
@@ -25,27 +27,69 @@ struct rb_buf {
 };
 
 /* A stream connection (TCP on a worker, AF_LOCAL on the control thread).
- * Replies accumulate in `out`; `snd` holds what is being sent. They swap
- * when snd empties, so a buffer the kernel may be reading (an io_uring send
- * in flight) never moves. */
+ *
+ * Its work is bounded whatever the client sends (rb_conn_work): bytes read
+ * wait in `in` (at most RB_CONN_IN_MAX, and nothing more is read until they
+ * are answered); replies accumulate in `out`, and `snd` holds what is being
+ * sent (they swap when snd empties, so a buffer the kernel may be reading,
+ * an io_uring send in flight, never moves); a reply whose size grows with
+ * the registry is produced a fragment at a time (`stream`) as the socket
+ * drains. No call is decoded while --max-unsent bytes wait, while a large
+ * reply is under way, or past the turn's budget. */
 struct rb_conn {
 	int fd;
 	uint32_t slot; /* index in its owner's table */
 	uint32_t gen;  /* generation: a reply for a closed slot is dropped */
 	struct rb_xport xport;
 	struct rb_rec_asm rec;
+	struct rb_buf in;
 	struct rb_buf out;
 	struct rb_buf snd;
+	struct rb_stream stream; /* a large reply under way (kind NONE: none) */
 	uint64_t last_active_ms;
-	uint64_t blocked_since_ms; /* 0 unless over --max-unsent */
+	uint64_t blocked_since_ms; /* replies wait and the socket took none since */
 	uint32_t mutations_owed;    /* replies the control thread owes us */
 	bool closing;
+	/* In the owner's ready queue (kept across reuse of the slot, so that
+	 * a slot is queued at most once: struct rb_conn_queue). */
+	bool queued;
 	/* Backend state. */
 	bool recv_armed;
 	bool send_inflight;
-	bool paused;
+	bool paused; /* not reading: rb_conn_work said wait */
 	bool recv_nobufs;
 };
+
+/* Connections with work left (input to answer, a large reply to go on
+ * with), served a budget at a time, in turn: a ring of slot numbers. */
+struct rb_conn_queue {
+	uint32_t *slot;
+	uint32_t cap, head, n;
+};
+int rb_conn_queue_init(struct rb_conn_queue *q, uint32_t cap);
+void rb_conn_queue_fini(struct rb_conn_queue *q);
+/* Queues c unless it already is. */
+void rb_conn_queue_push(struct rb_conn_queue *q, struct rb_conn *c);
+/* The next queued slot; false when none. The caller clears its conn's
+ * `queued` (the slot may have been released and reused meanwhile). */
+bool rb_conn_queue_pop(struct rb_conn_queue *q, uint32_t *slot);
+
+/* What one loop turn may spend on connections, all of them together, so
+ * that datagrams and other connections keep their latency while one
+ * client floods: calls decoded and large-reply bytes produced. */
+struct rb_turn_budget {
+	uint32_t calls;
+	uint32_t bytes;
+};
+static inline void rb_turn_budget_reset(struct rb_turn_budget *b)
+{
+	b->calls = RB_TURN_CALLS;
+	b->bytes = RB_TURN_STREAM_BYTES;
+}
+static inline bool rb_turn_budget_left(const struct rb_turn_budget *b)
+{
+	return b->calls && b->bytes;
+}
 
 /* One per thread that answers calls. */
 struct rb_serve {
@@ -97,30 +141,52 @@ uint32_t rb_serve_datagram(struct rb_serve *s, struct rb_xport *x,
 			   const uint8_t *msg, uint32_t len,
 			   const struct rb_dgram_route *rt);
 
-/* Feeds stream bytes to a connection: reassembles records, answers each,
- * appends the replies to c->out. 0, or -errno when the stream must be
- * dropped (-EMSGSIZE: a record over the cap; -ENOMEM). */
-int rb_conn_feed(struct rb_serve *s, struct rb_conn *c, const uint8_t *data,
-		 size_t len);
+/* Where a connection stands after rb_conn_work. */
+enum rb_conn_next {
+	RB_CONN_READ = 0, /* every call read so far is answered: read more */
+	RB_CONN_WAIT,     /* replies wait for the socket (or the control
+			   * thread): neither read nor work until it drains */
+	RB_CONN_MORE,     /* the budget ran out with work left: queue it */
+};
+/* Sends what c has queued, as far as the socket takes it now (a backend's
+ * kick); sets c->closing when the connection failed. */
+typedef void rb_conn_kick_fn(void *arg, struct rb_conn *c);
+/* Answers c's input and goes on with its large reply, within the budget
+ * (this connection's share, RB_CONN_CALLS_PER_TURN and
+ * RB_CONN_STREAM_BYTES_PER_TURN, and what is left of the turn's), kicking
+ * replies out with kick. Returns an rb_conn_next, or -errno when c must be
+ * closed (-EMSGSIZE: a record over RB_RECORD_MAX; -ENOMEM; -EPIPE: the
+ * kick failed). */
+int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b,
+		 rb_conn_kick_fn *kick, void *arg);
+/* Where the next read goes: RB_CONN_IN_MAX bytes, in c->in (which is
+ * empty: reading happens only after rb_conn_work said RB_CONN_READ); NULL
+ * when out of memory. Then rb_conn_in_done with what the read gave. */
+uint8_t *rb_conn_in_space(struct rb_conn *c, size_t *room);
+void rb_conn_in_done(struct rb_conn *c, size_t n);
 /* Appends one reply as a record. 0 or -ENOMEM / -EMSGSIZE. */
 int rb_conn_append(struct rb_conn *c, const uint8_t *reply, uint32_t len);
 static inline uint32_t rb_conn_unsent(const struct rb_conn *c)
 {
 	return (c->snd.len - c->snd.off) + (c->out.len - c->out.off);
 }
+/* Whether c has nothing to do until its client sends: for idle reaping. */
+static inline bool rb_conn_idle(const struct rb_conn *c)
+{
+	return rb_conn_unsent(c) == 0 && c->mutations_owed == 0 &&
+	       c->stream.kind == RB_STREAM_NONE && c->in.off == c->in.len;
+}
 /* The next bytes to send (moving queued replies into snd when it is
  * empty); returns their length, 0 when nothing is queued. */
 uint32_t rb_conn_next_send(struct rb_conn *c, const uint8_t **p);
-/* Marks n bytes of snd as sent. */
+/* Marks n bytes of snd as sent (progress: clears blocked_since_ms). */
 void rb_conn_sent(struct rb_conn *c, uint32_t n);
-/* Updates blocked_since_ms; true when reading should pause (more than
- * unsent_max reply bytes wait). */
-bool rb_conn_over_cap(struct rb_conn *c, uint32_t unsent_max, uint64_t now_ms);
 void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot);
 /* For an epoll loop: registers c for reading unless paused and for writing
  * while replies wait (recv_armed / send_inflight record what is set).
- * data is the event's tag. */
-void rb_conn_epoll_interest(int ep, struct rb_conn *c, uint64_t data);
+ * data is the event's tag. -errno when epoll_ctl failed (the flags then
+ * keep what is really registered: the caller closes c). */
+int rb_conn_epoll_interest(int ep, struct rb_conn *c, uint64_t data);
 void rb_conn_free_buffers(struct rb_conn *c);
 
 #endif

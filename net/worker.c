@@ -34,6 +34,9 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 	w->wake_fd = -1;
 	rb_stats_init(&w->stats);
 	rb_mailbox_init(&w->mbox);
+	if (rb_conn_queue_init(&w->ready, RB_CONN_PER_WORKER_MAX) < 0)
+		return -ENOMEM;
+	rb_turn_budget_reset(&w->budget);
 	w->reader = rb_registry_reader(d->reg);
 	if (!w->reader)
 		return -ENOMEM;
@@ -110,6 +113,7 @@ void rb_worker_fini(struct rb_worker *w)
 	}
 	free(w->serve.hctx.scratch);
 	rb_serve_fini(&w->serve);
+	rb_conn_queue_fini(&w->ready);
 	rb_reader_release(w->reader);
 	free(w->cfg);
 	w->cfg = NULL;
@@ -226,6 +230,7 @@ struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd, enum rb_netid_i
 	}
 	rb_conn_reset(c, fd, slot);
 	c->xport.netid = netid;
+	c->last_active_ms = w->serve.now_ms;
 	c->xport.peer_uid = -1;
 	c->last_active_ms = w->serve.now_ms;
 	struct sockaddr_storage ss;
@@ -246,14 +251,14 @@ void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c)
 		close(c->fd);
 	c->fd = -1;
 	c->gen++; /* replies still owed to it are now dropped */
-	/* Keep small buffers for the slot's next connection; drop big ones. */
-	if (c->out.cap > 4096 || c->snd.cap > 4096) {
-		free(c->out.p);
-		free(c->snd.p);
-		memset(&c->out, 0, sizeof(c->out));
-		memset(&c->snd, 0, sizeof(c->snd));
-	}
-	c->out.off = c->out.len = c->snd.off = c->snd.len = 0;
+	/* A closed slot keeps its struct and record buffer for the next
+	 * connection, but no reply or input buffers: a table of connections
+	 * that came and went holds little. */
+	uint8_t *recbuf = c->rec.buf;
+	c->rec.buf = NULL;
+	rb_conn_free_buffers(c);
+	c->rec.buf = recbuf;
+	c->stream.kind = RB_STREAM_NONE;
 	w->free_slots[w->n_free++] = c->slot;
 	w->live_conns--;
 	__atomic_sub_fetch(&w->d->total_conns, 1, __ATOMIC_RELAXED);
@@ -297,8 +302,7 @@ void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops)
 		if (c->blocked_since_ms && now - c->blocked_since_ms > lim->blocked_timeout_ms) {
 			rb_count(&w->counters.tcp_dropped_blocked);
 			ops->conn_close(w, c);
-		} else if (now - c->last_active_ms > lim->idle_timeout_ms &&
-			   rb_conn_unsent(c) == 0 && c->mutations_owed == 0) {
+		} else if (now - c->last_active_ms > lim->idle_timeout_ms && rb_conn_idle(c)) {
 			rb_count(&w->counters.tcp_reaped_idle);
 			ops->conn_close(w, c);
 		}
@@ -320,22 +324,68 @@ void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *o
 					ops->conn_kick(w, c);
 				else
 					ops->conn_close(w, c);
+				/* A large reply or input may have waited for it. */
+				if (!c->closing && c->paused)
+					rb_worker_conn_wake(w, c);
 			}
 		}
 		free(m);
 	}
 }
 
-bool rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c,
-			  const uint8_t *p, size_t n, const struct rb_backend_ops *ops)
+void rb_worker_conn_wake(struct rb_worker *w, struct rb_conn *c)
 {
-	if (rb_conn_feed(&w->serve, c, p, n) < 0)
-		return false;
-	if (rb_conn_unsent(c))
-		ops->conn_kick(w, c);
-	if (rb_conn_over_cap(c, w->serve.limits->unsent_max, w->serve.now_ms) && !c->paused) {
-		c->paused = true;
-		rb_count(&w->counters.tcp_paused);
+	rb_conn_queue_push(&w->ready, c);
+}
+
+struct kick_arg {
+	struct rb_worker *w;
+	const struct rb_backend_ops *ops;
+};
+
+static void kick(void *arg, struct rb_conn *c)
+{
+	struct kick_arg *a = arg;
+	a->ops->conn_kick(a->w, c);
+}
+
+bool rb_worker_run_ready(struct rb_worker *w, const struct rb_backend_ops *ops)
+{
+	struct kick_arg a = { w, ops };
+	rb_turn_budget_reset(&w->budget);
+	/* Those queued now; a connection that wants more goes to the back
+	 * and waits for the next turn. */
+	uint32_t n = w->ready.n, slot;
+	while (n-- && rb_turn_budget_left(&w->budget) && rb_conn_queue_pop(&w->ready, &slot)) {
+		struct rb_conn *c = w->conns[slot];
+		c->queued = false;
+		if (c->fd < 0 || c->closing)
+			continue;
+		int r = rb_conn_work(&w->serve, c, &w->budget, kick, &a);
+		if (c->closing)
+			continue; /* the kick failed and began closing it */
+		if (r < 0) {
+			ops->conn_close(w, c);
+			continue;
+		}
+		if (r == RB_CONN_MORE)
+			rb_conn_queue_push(&w->ready, c);
+		ops->conn_read(w, c, r == RB_CONN_READ);
 	}
+	return w->ready.n != 0;
+}
+
+bool rb_worker_accept_failed(struct rb_worker *w, int err)
+{
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return false; /* that one connection's trouble (ECONNABORTED...) */
+	rb_count(&w->counters.accept_paused);
+	uint64_t dropped = 0;
+	if (rb_log_budget_take(&w->fd_log, w->serve.now_ms / 1000u, 1, &dropped))
+		rb_logl(RB_LOG_WARNING,
+			"worker %u: accept: %s (%s): new connections wait in the backlog; "
+			"retrying every %u ms%s",
+			w->id, err == EMFILE || err == ENFILE ? "out of file descriptors" : "out of memory",
+			strerror(err), RB_TICK_MS, dropped ? " (more pauses not logged)" : "");
 	return true;
 }

@@ -48,6 +48,11 @@ struct rb_worker {
 	struct rb_conn *conns[RB_CONN_PER_WORKER_MAX];
 	uint32_t free_slots[RB_CONN_PER_WORKER_MAX];
 	uint32_t n_free, n_slots, live_conns;
+	/* Connections with work left, served within the turn's budget
+	 * (net/serve.h). */
+	struct rb_conn_queue ready;
+	struct rb_turn_budget budget;
+	struct rb_log_budget fd_log; /* "out of file descriptors" lines */
 	struct rb_mailbox mbox;
 	uint32_t mut_inflight;
 	int wake_fd;           /* the control thread wakes us here */
@@ -62,8 +67,11 @@ struct rb_backend_ops {
 	/* Send a datagram reply along a route. */
 	void (*udp_send)(struct rb_worker *w, const struct rb_dgram_route *rt,
 			 const uint8_t *p, uint32_t n);
-	/* c->out has new bytes: start sending if nothing is in flight. */
+	/* c has bytes queued: send as far as the socket takes them (or start
+	 * sending if nothing is in flight); on failure, begin closing c. */
 	void (*conn_kick)(struct rb_worker *w, struct rb_conn *c);
+	/* Read from c (on), or stop reading (off), as rb_conn_work said. */
+	void (*conn_read)(struct rb_worker *w, struct rb_conn *c, bool on);
 	/* Begin closing c; the backend calls rb_worker_conn_release once
 	 * nothing of its own refers to c any more. */
 	void (*conn_close)(struct rb_worker *w, struct rb_conn *c);
@@ -94,10 +102,19 @@ void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *o
 void rb_worker_fwd_input(struct rb_worker *w, unsigned fam, const struct sockaddr *src,
 			 socklen_t srclen, const uint8_t *p, uint32_t n, bool truncated,
 			 const struct rb_backend_ops *ops);
-/* Handles bytes read from c: feeds them, kicks sending, pauses reading
- * when over the unsent cap. Returns false when c must be closed. */
-bool rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c,
-			  const uint8_t *p, size_t n, const struct rb_backend_ops *ops);
+/* c has work to do (bytes read into c->in, its socket drained, an answer
+ * from the control thread): it is done at the end of this loop turn, by
+ * rb_worker_run_ready. */
+void rb_worker_conn_wake(struct rb_worker *w, struct rb_conn *c);
+/* End of a loop turn: works on the queued connections within the turn's
+ * budget (net/serve.h), each at most its share, then tells the backend
+ * to read or not. Returns whether work is left for the next turn (the
+ * backend must then not sleep). */
+bool rb_worker_run_ready(struct rb_worker *w, const struct rb_backend_ops *ops);
+/* accept failed with err: out of descriptors (EMFILE, ENFILE) or memory
+ * (ENOBUFS, ENOMEM) means the backend stops accepting on that listener
+ * until the next tick (true); it is counted and logged, rate-limited. */
+bool rb_worker_accept_failed(struct rb_worker *w, int err);
 /* Fills an rb_xport for a datagram from its peer address and pktinfo. */
 void rb_worker_dgram_xport(const struct rb_dgram_route *rt, enum rb_netid_idx netid,
 			   struct rb_xport *x);

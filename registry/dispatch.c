@@ -1,5 +1,6 @@
 #include "registry/dispatch.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,10 +48,32 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 	return rb_handle_call_ex(ctx, x, msg, len, out, mut, NULL);
 }
 
+static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
+			      const uint8_t *msg, uint32_t len, struct rb_xdr_enc *out,
+			      struct rb_mutation *mut, struct rb_fwd_req *fwd,
+			      struct rb_stream *st);
+
 enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
 				  const struct rb_xport *x, const uint8_t *msg,
 				  uint32_t len, struct rb_xdr_enc *out,
 				  struct rb_mutation *mut, struct rb_fwd_req *fwd)
+{
+	return handle(ctx, x, msg, len, out, mut, fwd, NULL);
+}
+
+enum rb_outcome rb_handle_call_stream(const struct rb_handler_ctx *ctx,
+				      const struct rb_xport *x, const uint8_t *msg,
+				      uint32_t len, struct rb_xdr_enc *out,
+				      struct rb_mutation *mut, struct rb_stream *st)
+{
+	return handle(ctx, x, msg, len, out, mut, NULL,
+		      rb_netid_get(x->netid)->stream ? st : NULL);
+}
+
+static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
+			      const uint8_t *msg, uint32_t len, struct rb_xdr_enc *out,
+			      struct rb_mutation *mut, struct rb_fwd_req *fwd,
+			      struct rb_stream *st)
 {
 	struct rb_rpc_call c;
 	enum rb_auth_stat why = RB_AUTH_OK;
@@ -95,6 +118,7 @@ enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
 		/* Forwarding needs a datagram transport that can do it. */
 		.fwd = ctx->policy->remote_calls && !rb_netid_get(x->netid)->stream
 			       ? fwd : NULL,
+		.stream = st,
 	};
 	rb_xdr_dec_init(&k.args, c.args, c.args_len);
 	bool guard = ctx->policy->reflect_guard && !rb_netid_get(x->netid)->stream &&
@@ -128,6 +152,22 @@ enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
 enum rb_outcome rb_reply_status(struct rb_call *k, enum rb_accept_stat st)
 {
 	rb_rpc_put_accepted(k->out, k->c->xid, st);
+	return RB_OUT_REPLY;
+}
+
+enum rb_outcome rb_reply_stream(struct rb_call *k, enum rb_stream_kind kind, uint32_t prog,
+				uint32_t vers)
+{
+	struct rb_stream whole;
+	struct rb_stream *st = k->stream ? k->stream : &whole;
+	rb_stream_begin(k->ctx, st, kind, k->c->xid, k->vi);
+	st->prog = prog;
+	st->vers = vers;
+	if (k->stream)
+		return RB_OUT_STREAM;
+	/* Whole, in one step: what does not fit is an error. */
+	if (rb_stream_step(k->ctx, k->x, st, k->out) != 1)
+		k->out->err = -EMSGSIZE;
 	return RB_OUT_REPLY;
 }
 

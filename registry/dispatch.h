@@ -18,6 +18,7 @@
 #include "registry/forward.h"
 #include "registry/registry.h"
 #include "registry/stats.h"
+#include "registry/stream.h"
 
 #define RB_PROG_RPCBIND 100000u
 #define RB_VERS_PMAP 2u
@@ -88,6 +89,8 @@ enum rb_outcome {
 	RB_OUT_DROP,      /* send nothing */
 	RB_OUT_MUTATE,    /* apply *mut on the writer, then reply */
 	RB_OUT_FORWARD,   /* forward *fwd (rb_handle_call_ex only) */
+	RB_OUT_STREAM,    /* a large reply to produce with rb_stream_step
+			   * (rb_handle_call_stream only: registry/stream.h) */
 };
 
 enum rb_mut_op { RB_MUT_SET = 0, RB_MUT_UNSET = 1 };
@@ -120,6 +123,15 @@ enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
 				  const struct rb_xport *x, const uint8_t *msg,
 				  uint32_t len, struct rb_xdr_enc *out,
 				  struct rb_mutation *mut, struct rb_fwd_req *fwd);
+
+/* As rb_handle_call, for a stream transport that sends a large reply (DUMP,
+ * GETADDRLIST) a piece at a time as its socket drains: such a call comes
+ * back as RB_OUT_STREAM with *st set up and nothing written to out; the
+ * transport then calls rb_stream_step until it returns 1. */
+enum rb_outcome rb_handle_call_stream(const struct rb_handler_ctx *ctx,
+				      const struct rb_xport *x, const uint8_t *msg,
+				      uint32_t len, struct rb_xdr_enc *out,
+				      struct rb_mutation *mut, struct rb_stream *st);
 
 /* For a transport that has a batch of calls in hand: prefetches what the
  * lookup of a GETPORT, GETADDR or GETVERSADDR call will read, in

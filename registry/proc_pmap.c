@@ -68,33 +68,8 @@ static enum rb_outcome pmap_getport(struct rb_call *k)
 
 static enum rb_outcome pmap_dump(struct rb_call *k)
 {
-	/* Entries registered after the call began are left out, so a DUMP
-	 * that races with SETs never lists a key twice or runs on. */
-	uint64_t upto = rb_registry_seq(k->ctx->reg);
-	rb_reply_ok(k);
-	for (const struct rb_entry *e = rb_registry_first(k->ctx->reg); e && e->seq <= upto;
-	     e = rb_registry_next(e)) {
-		uint32_t prot;
-		uint16_t port;
-		/* Exactly "udp"/"tcp": rpcbind's pmap list is case-sensitive. */
-		if (e->netid_len != 3)
-			continue;
-		if (memcmp(e->netid, "udp", 3) == 0)
-			prot = RB_IPPROTO_UDP;
-		else if (memcmp(e->netid, "tcp", 3) == 0)
-			prot = RB_IPPROTO_TCP;
-		else
-			continue;
-		if (rb_uaddr_port(rb_entry_uaddr(e), e->uaddr_len, &port))
-			continue;
-		struct rb_pmap m = { e->prog, e->vers, prot, port };
-		rb_xdr_put_bool(k->out, true);
-		rb_put_pmap(k->out, &m);
-		if (k->out->err)
-			break;
-	}
-	rb_xdr_put_bool(k->out, false);
-	return RB_OUT_REPLY;
+	/* Written by registry/stream.c, whole or a piece at a time. */
+	return rb_reply_stream(k, RB_STREAM_PMAP_DUMP, 0, 0);
 }
 
 enum rb_outcome rb_proc_pmap(struct rb_call *k)

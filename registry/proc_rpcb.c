@@ -71,23 +71,8 @@ static enum rb_outcome rpcb_getaddr(struct rb_call *k, bool exact)
 
 static enum rb_outcome rpcb_dump(struct rb_call *k)
 {
-	/* Entries registered after the call began are left out, so a DUMP
-	 * that races with SETs never lists a key twice or runs on. */
-	uint64_t upto = rb_registry_seq(k->ctx->reg);
-	rb_reply_ok(k);
-	for (const struct rb_entry *e = rb_registry_first(k->ctx->reg); e && e->seq <= upto;
-	     e = rb_registry_next(e)) {
-		rb_xdr_put_bool(k->out, true);
-		rb_xdr_put_u32(k->out, e->prog);
-		rb_xdr_put_u32(k->out, e->vers);
-		rb_xdr_put_opaque(k->out, e->netid, e->netid_len);
-		rb_xdr_put_opaque(k->out, rb_entry_uaddr(e), e->uaddr_len);
-		rb_xdr_put_opaque(k->out, rb_entry_owner(e), e->owner_len);
-		if (k->out->err)
-			break;
-	}
-	rb_xdr_put_bool(k->out, false);
-	return RB_OUT_REPLY;
+	/* Written by registry/stream.c, whole or a piece at a time. */
+	return rb_reply_stream(k, RB_STREAM_RPCB_DUMP, 0, 0);
 }
 
 static enum rb_outcome rpcb_uaddr2taddr(struct rb_call *k)
@@ -126,47 +111,15 @@ static enum rb_outcome rpcb_taddr2uaddr(struct rb_call *k)
 }
 
 /* GETADDRLIST: every registration of exactly (prog, vers) whose protocol
- * family is the transport's, in registration order, addresses merged; over
- * AF_LOCAL an empty list, as rpcbind (its address merge is IP-only).
- * rpcbind answers nothing at all when one of them has a netid missing from
- * /etc/netconfig; we leave such an entry out instead. */
+ * family is the transport's, in registration order, addresses merged
+ * (written by registry/stream.c, whole or a piece at a time). */
 static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 {
 	struct rb_rpcb r;
 	rb_get_rpcb(&k->args, &r);
 	if (!rb_args_ok(k))
 		return rb_reply_status(k, RB_GARBAGE_ARGS);
-	const struct rb_netid *xn = xport_netid(k);
-	const struct rb_progset *ps =
-		xn->family == RB_AF_LOCAL ? NULL : rb_lookup_prog(k->ctx->reg, r.prog);
-	bool any = false;
-
-	rb_reply_ok(k);
-	for (uint32_t i = 0; ps && i < ps->n; i++) {
-		const struct rb_entry *e = ps->v[i];
-		if (e->vers != r.vers)
-			continue;
-		int ni = rb_netid_find(e->netid, e->netid_len);
-		if (ni < 0)
-			continue;
-		const struct rb_netid *en = rb_netid_get((enum rb_netid_idx)ni);
-		if (en->family != xn->family)
-			continue;
-		char ua[RB_UADDR_MAX + 1];
-		int n = rb_merge_uaddr(k->x, e, ua, sizeof(ua));
-		if (n <= 0)
-			continue;
-		rb_xdr_put_bool(k->out, true);
-		rb_xdr_put_opaque(k->out, ua, (uint32_t)n);
-		rb_xdr_put_cstr(k->out, en->name);
-		rb_xdr_put_u32(k->out, en->semantics);
-		rb_xdr_put_cstr(k->out, en->protofmly);
-		rb_xdr_put_cstr(k->out, en->proto);
-		any = true;
-	}
-	rb_xdr_put_bool(k->out, false);
-	rb_stats_lookup(k->ctx->stats, k->vi, r.prog, r.vers, xn->name, any);
-	return RB_OUT_REPLY;
+	return rb_reply_stream(k, RB_STREAM_ADDRLIST, r.prog, r.vers);
 }
 
 /* INDIRECT reports errors, unlike CALLIT: as rpcbind, PROG_UNAVAIL when

@@ -14,6 +14,7 @@ struct rb_call {
 	struct rb_xdr_enc *out;
 	struct rb_mutation *mut;
 	struct rb_fwd_req *fwd; /* NULL: remote calls are not forwarded */
+	struct rb_stream *stream; /* NULL: large replies are written whole */
 	unsigned vi; /* stats index of the version */
 };
 
@@ -22,6 +23,13 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k);
 /* CALLIT (v2, v3), BCAST and INDIRECT (v4) with forwarding on (k->fwd set):
  * registry/forward.c. */
 enum rb_outcome rb_proc_remote(struct rb_call *k, enum rb_fwd_kind kind);
+
+/* A reply whose size grows with the registry: handed to the transport as
+ * RB_OUT_STREAM when it can send it in pieces, else written whole into
+ * k->out (out->err set when it does not fit: dispatch answers SYSTEM_ERR).
+ * prog and vers: GETADDRLIST's arguments (0 for DUMP). */
+enum rb_outcome rb_reply_stream(struct rb_call *k, enum rb_stream_kind kind, uint32_t prog,
+				uint32_t vers);
 
 /* Replies SUCCESS; the caller appends the result. */
 enum rb_outcome rb_reply_ok(struct rb_call *k);

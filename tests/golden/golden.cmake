@@ -10,7 +10,7 @@ rb_target_defaults(rb_golden)
 target_include_directories(rb_golden PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 target_link_libraries(rb_golden PUBLIC rb_registry)
 
-foreach(_g pmap rpcb3 rpcb4 errors policy forward)
+foreach(_g pmap rpcb3 rpcb4 errors policy forward stream)
   rb_test(test_golden_${_g} golden/test_${_g}.c)
   target_link_libraries(test_golden_${_g} PRIVATE rb_golden)
 endforeach()
