@@ -41,7 +41,7 @@
  * buffers sized to their content (RB_CONN_BUF_ROUND each). net/serve.c
  * checks the sum; tests assert it from the daemon's RSS. */
 #define RB_CONN_MEM_MAX (48u << 10)
-#define RB_CONN_BUF_ROUND 4096u
+#define RB_CONN_BUF_ROUND 512u
 #define RB_GETSTAT_REPLY_MAX (16u << 10)
 /* Connection limits are run-time options (struct rb_limits in
  * core/config.h, defaults RB_CONFIG_*): unsent reply bytes before reading

@@ -371,8 +371,9 @@ void rb_conn_sent(struct rb_conn *c, uint32_t n)
 		c->blocked_since_ms = 0; /* the client reads */
 	if (c->snd.off == c->snd.len) {
 		c->snd.off = c->snd.len = 0;
-		/* Give back a buffer larger than a fragment once it has gone. */
-		if (c->snd.cap > RB_STREAM_CHUNK)
+		/* Once sent, a buffer larger than a small reply's goes back:
+		 * an idle connection keeps RB_CONN_BUF_ROUND at most. */
+		if (c->snd.cap > RB_CONN_BUF_ROUND)
 			buf_free(&c->snd);
 	}
 }
@@ -571,6 +572,11 @@ int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b
 			r = fr;
 			break;
 		}
+	}
+	if (r == RB_CONN_READ && c->in.p) {
+		/* Every byte read is answered: the input buffer goes back, so
+		 * that a connection waiting for its client holds none. */
+		buf_free(&c->in);
 	}
 	if (r == RB_CONN_READ || r == RB_CONN_MORE) {
 		if (!conn_kick(c, kick, arg))
