@@ -90,12 +90,19 @@ static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
 		c->last_active_ms = w->serve.now_ms;
 	}
 	update_interest(w, c);
+	if (!c->closing && rb_conn_done(c))
+		e_conn_close(w, c); /* the client finished and has every answer */
 }
 
 static void e_conn_read(struct rb_worker *w, struct rb_conn *c, bool on)
 {
-	(void)on; /* c->paused says it (rb_conn_work) */
+	/* c->paused says whether to read (rb_conn_work); after the client's
+	 * end nothing is read. */
+	if (on && c->read_eof)
+		c->paused = true;
 	update_interest(w, c);
+	if (!c->closing && rb_conn_done(c))
+		e_conn_close(w, c);
 }
 
 static const struct rb_backend_ops epoll_ops = {
@@ -279,7 +286,17 @@ static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32
 		ssize_t r = p ? read(c->fd, p, room) : -1;
 		if (r < 0 && p && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (r <= 0) {
+		if (r == 0 && p) {
+			/* The client is done sending: its answers still go
+			 * out, then the connection closes. */
+			c->read_eof = true;
+			c->paused = true;
+			update_interest(w, c);
+			if (!c->closing && rb_conn_done(c))
+				e_conn_close(w, c);
+			return;
+		}
+		if (r < 0) {
 			e_conn_close(w, c);
 			return;
 		}

@@ -228,7 +228,11 @@ static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
 
 static void u_conn_read(struct rb_worker *w, struct rb_conn *c, bool on)
 {
-	if (on && !c->recv_armed && !c->recv_nobufs && !c->closing)
+	if (c->closing)
+		return;
+	if (rb_conn_done(c))
+		u_conn_close(w, c);
+	else if (on && !c->read_eof && !c->recv_armed && !c->recv_nobufs)
 		arm_tcp_recv(w->be, c);
 }
 
@@ -420,6 +424,16 @@ static void on_tcp_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 		c->recv_nobufs = true; /* retried at the next tick */
 		return;
 	}
+	if (cqe->res == 0 && !c->closing) {
+		/* The client is done sending: answer what it sent, then close
+		 * (a reply still going out is not cut off). */
+		c->read_eof = true;
+		if (rb_conn_done(c)) {
+			u_conn_close(w, c);
+			maybe_release(w, c);
+		}
+		return;
+	}
 	bool ok = cqe->res > 0 && !c->closing && has_buf;
 	if (ok) {
 		/* Copied out, so that the ring's buffer goes back at once
@@ -459,6 +473,11 @@ static void on_tcp_send(struct rb_worker *w, struct uring_be *be, struct io_urin
 	rb_conn_sent(c, (uint32_t)cqe->res);
 	c->last_active_ms = w->serve.now_ms;
 	u_conn_kick(w, c);
+	if (!c->closing && rb_conn_done(c)) {
+		u_conn_close(w, c);
+		maybe_release(w, c);
+		return;
+	}
 	/* Drained: what waited for the socket (a large reply's next
 	 * fragment, calls past --max-unsent) goes on. */
 	if (!c->closing && c->paused && !c->send_inflight)

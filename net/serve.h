@@ -58,6 +58,9 @@ struct rb_conn {
 	bool send_inflight;
 	bool paused; /* not reading: rb_conn_work said wait */
 	bool recv_nobufs;
+	/* The client has finished sending (a read gave 0): nothing more is
+	 * read, and the connection closes once its replies are out. */
+	bool read_eof;
 };
 
 /* Connections with work left (input to answer, a large reply to go on
@@ -175,6 +178,13 @@ static inline bool rb_conn_idle(const struct rb_conn *c)
 {
 	return rb_conn_unsent(c) == 0 && c->mutations_owed == 0 &&
 	       c->stream.kind == RB_STREAM_NONE && c->in.off == c->in.len;
+}
+/* A client that finished sending has all its answers: close now. */
+static inline bool rb_conn_done(const struct rb_conn *c)
+{
+	return c->read_eof && rb_conn_unsent(c) == 0 && !c->send_inflight &&
+	       c->mutations_owed == 0 && c->stream.kind == RB_STREAM_NONE &&
+	       c->in.off == c->in.len;
 }
 /* The next bytes to send (moving queued replies into snd when it is
  * empty); returns their length, 0 when nothing is queued. */

@@ -324,6 +324,8 @@ void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *o
 					ops->conn_kick(w, c);
 				else
 					ops->conn_close(w, c);
+				if (!c->closing && rb_conn_done(c))
+					ops->conn_read(w, c, false); /* closes it */
 				/* A large reply or input may have waited for it. */
 				if (!c->closing && c->paused)
 					rb_worker_conn_wake(w, c);
