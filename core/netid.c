@@ -21,15 +21,11 @@ const struct rb_netid *rb_netid_get(enum rb_netid_idx idx)
 
 int rb_netid_find(const char *name, size_t len)
 {
+	/* Exact, as the registry compares netids: "TCP" is not a netid we
+	 * know, so nothing takes it for tcp (GETADDRLIST, port policy). */
 	for (int i = 0; i < RB_NETID_COUNT; i++) {
-		/* Case-insensitive, as rpcbind compares netids; by hand, as
-		 * this runs for every registration restored at start. */
 		const char *n = netids[i].name;
-		size_t k = 0;
-		while (k < len && n[k] &&
-		       (name[k] >= 'A' && name[k] <= 'Z' ? name[k] | 0x20 : name[k]) == n[k])
-			k++;
-		if (k == len && n[k] == '\0')
+		if (strlen(n) == len && memcmp(n, name, len) == 0)
 			return i;
 	}
 	return -1;

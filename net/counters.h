@@ -10,7 +10,7 @@
 	X(udp_requests, "UDP datagrams received")                              \
 	X(udp_replies, "UDP replies sent")                                     \
 	X(udp_dropped_big, "UDP datagrams over RB_UDP_MAX dropped")            \
-	X(udp_send_refused, "UDP replies lost: too big or buffer full")        \
+	X(udp_send_refused, "UDP replies lost: too big, buffer full or peer refused")        \
 	X(tcp_accepted, "TCP connections accepted")                            \
 	X(tcp_refused_cap, "TCP connections refused at a cap")                 \
 	X(accept_paused, "times accepting paused: out of descriptors or memory") \

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -974,9 +973,11 @@ struct warm_keys {
 
 static int key_proto(const char *netid)
 {
-	if (strcasecmp(netid, "udp") == 0)
+	/* Exact, as rpcbind's pmap_netid2ipprot: only "udp" and "tcp"
+	 * entries have copies in portmap.xdr. */
+	if (strcmp(netid, "udp") == 0)
 		return 0;
-	if (strcasecmp(netid, "tcp") == 0)
+	if (strcmp(netid, "tcp") == 0)
 		return 1;
 	return -1;
 }

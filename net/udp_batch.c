@@ -5,19 +5,30 @@
 
 #include "net/worker.h"
 
+/* sendmmsg returns -1 only when the first message fails, and stops short
+ * at a later one that fails: the next call then fails on it. A refusal
+ * tied to one peer (its address family, port 0, a broadcast address, no
+ * route) costs that reply alone, never the other clients'. EAGAIN is the
+ * socket's send buffer, full for every reply behind: those are lost too
+ * (clients retry), without a system call apiece while the worker is
+ * busiest. Every pass advances, so the loop ends. */
 void rb_udp_batch_flush(struct rb_udp_batch *b, struct rb_counters *cn)
 {
 	unsigned done = 0;
 	while (done < b->n) {
 		int r = sendmmsg(b->fd, b->msg + done, b->n - done, MSG_DONTWAIT);
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			rb_count_n(&cn->udp_send_refused, b->n - done);
-			break;
+		if (r > 0) {
+			done += (unsigned)r;
+			rb_count_n(&cn->udp_replies, (unsigned)r);
+			continue;
 		}
-		done += (unsigned)r;
-		rb_count_n(&cn->udp_replies, (unsigned)r);
+		if (r < 0 && errno == EINTR)
+			continue;
+		unsigned lost = r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+					? b->n - done
+					: 1;
+		rb_count_n(&cn->udp_send_refused, lost);
+		done += lost;
 	}
 	b->n = 0;
 }

@@ -28,8 +28,9 @@ struct rb_udp_batch {
 void rb_udp_batch_add(struct rb_udp_batch *b, struct rb_counters *cn, int fd,
 		      const struct rb_dgram_route *rt, const uint8_t *p, uint32_t n);
 
-/* Sends every queued reply. One the socket refuses (its buffer full) is
- * lost, as any datagram may be, and counted: clients retry. */
+/* Sends every queued reply. One the kernel refuses (for its peer, or the
+ * socket's buffer full) is lost, as any datagram may be, and counted:
+ * clients retry. A refusal for one peer costs no other reply. */
 void rb_udp_batch_flush(struct rb_udp_batch *b, struct rb_counters *cn);
 
 #endif

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/record.h"
 #include "core/rpc_msg.h"
@@ -51,7 +50,7 @@ static void registered_versions(const struct rb_call *k, uint32_t prog,
 	*lo = *hi = 0;
 	for (uint32_t i = 0; ps && i < ps->n; i++) {
 		const struct rb_entry *e = ps->v[i];
-		if (e->netid_len != nl || strncasecmp(e->netid, nid, nl) != 0)
+		if (e->netid_len != nl || memcmp(e->netid, nid, nl) != 0)
 			continue;
 		if (!any || e->vers < *lo)
 			*lo = e->vers;

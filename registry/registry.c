@@ -137,27 +137,14 @@ static unsigned long hash_bytes(uint64_t h, const char *s, size_t n)
 	return (unsigned long)h;
 }
 
-static inline uint8_t lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
-/* rpcbind compares netids with strcasecmp: "TCP" and "tcp" are one key. */
-static unsigned long hash_netid(uint64_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ lower((uint8_t)s[i])) * 0x100000001b3ULL;
-	return (unsigned long)h;
-}
-
+/* Netids compare exactly, byte for byte. rpcbind folds case in its
+ * RPCBIND list (strcasecmp in find_service and map_unset) but not in its
+ * PMAP list (strcmp in pmap_netid2ipprot). Folding here would let a "TCP"
+ * registration, which the owner-port check (exact "tcp"/"udp") cannot
+ * judge, answer every "tcp" lookup. */
 static bool netid_eq(const char *a, size_t an, const char *b, size_t bn)
 {
-	if (an != bn)
-		return false;
-	for (size_t i = 0; i < an; i++)
-		if (lower((uint8_t)a[i]) != lower((uint8_t)b[i]))
-			return false;
-	return true;
+	return an == bn && memcmp(a, b, an) == 0;
 }
 
 static unsigned long entry_hash_key(uint32_t prog, uint32_t vers,
@@ -165,7 +152,7 @@ static unsigned long entry_hash_key(uint32_t prog, uint32_t vers,
 				    unsigned long seed)
 {
 	uint64_t h = ((uint64_t)prog << 32 | vers) ^ seed;
-	return mix64(hash_netid(h, netid, len));
+	return mix64(hash_bytes(h, netid, len));
 }
 
 /* Hash tags. ck_hs (as Debian builds ck, without CK_MD_POINTER_PACK) calls
@@ -656,7 +643,7 @@ static void order_append(struct rb_registry *reg, struct rb_entry *e)
 {
 	/* e->order.cle_next is NULL from entry_new; readers follow the links
 	 * with acquire loads, so each link is published with a release. */
-	e->seq = ++reg->seq;
+	reg->seq = e->seq; /* set before e was published (rb_registry_set) */
 	if (reg->tail) {
 		e->order.cle_prev = &reg->tail->order.cle_next;
 		__atomic_store_n(&reg->tail->order.cle_next, e, __ATOMIC_RELEASE);
@@ -713,6 +700,10 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	np->n = n + 1;
 
 	tls_writer = reg;
+	/* Its registration number too (order_append makes it the registry's):
+	 * a reader that finds e through the hash or the program's set may
+	 * compare it (registry/stream.c resumes a DUMP by it). */
+	e->seq = reg->seq + 1;
 	/* The entry is fully written before any reader can reach it: ck_hs
 	 * publishes with a store fence (and so does CK_LIST). */
 	RB_TSAN_RELEASE(e);

@@ -142,7 +142,7 @@ void rb_reader_begin(struct rb_reader *r);
 void rb_reader_end(struct rb_reader *r);
 
 /* Inside a section: */
-/* Netids compare case-insensitively, as rpcbind (strcasecmp). */
+/* Netids compare exactly: "TCP" is not "tcp" (registry.c says why). */
 const struct rb_entry *rb_lookup(const struct rb_registry *reg, uint32_t prog,
 				 uint32_t vers, const char *netid, size_t netid_len);
 /* Prefetching a lookup in two steps, for a worker with a batch of calls

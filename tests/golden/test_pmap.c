@@ -219,6 +219,48 @@ static void test_getport(void)
 	gt_free(t);
 }
 
+/* Netids compare exactly. A registration under "UDP" or "TCP" (here by a
+ * non-root AF_LOCAL client, whose owner-port check knows only the
+ * lowercase names) is an unknown netid: GETPORT, which looks up "udp" or
+ * "tcp" by the mapping's prot, answers 0 (as rpcbind 1.2.6, whose PMAP
+ * list takes only the exact names), and neither GETADDR over a udp/tcp
+ * transport nor GETADDRLIST lists it. */
+static void test_netid_exact(void)
+{
+	struct gt *t = gt_new();
+	struct rb_xport lo = gx_udp_lo(40000), tcp = gx_tcp_lo(40000);
+	struct rb_xport l1000 = gx_local(1000);
+	struct gbuf c, w;
+
+	CHECK_EQ_U(gt_rpcb_change(t, &l1000, 3, 1, 400003, 3, "UDP",
+				  "0.0.0.0.8.1", ""), 1);
+	CHECK_EQ_U(gt_rpcb_change(t, &l1000, 3, 1, 400003, 3, "TCP",
+				  "0.0.0.0.8.2", ""), 1);
+
+	/* GETPORT (400003, 2, udp): literal bytes, port 0. */
+	gb_new_hex(&c, "00003501 00000000 00000002 000186a0 00000002 00000003"
+		       "00000000 00000000 00000000 00000000"
+		       "00061a83 00000002 00000011 00000000");
+	gb_new_hex(&w, "00003501 00000001 00000000 00000000 00000000 00000000"
+		       "00000000");
+	GT_EXPECT(t, &lo, &c, &w);
+	CHECK_EQ_U(gt_getport(t, &lo, 400003, 3, 17), 0);
+	CHECK_EQ_U(gt_getport(t, &tcp, 400003, 3, 6), 0);
+	GT_EXPECT_GETADDR(t, &lo, 3, 3, 400003, 3, "UDP", "");
+	GT_EXPECT_GETADDR(t, &tcp, 4, 3, 400003, 3, "TCP", "");
+	gb_rpcb_call(&c, 0x3502, 4, 11, 400003, 3, "", "", "");
+	gb_reply_u32(&w, 0x3502, 0); /* GETADDRLIST: an empty list */
+	GT_EXPECT(t, &lo, &c, &w);
+
+	/* "udp" is another key: registered beside "UDP", and found. */
+	CHECK_EQ_U(gt_rpcb_change(t, &l1000, 3, 1, 400003, 3, "udp",
+				  "0.0.0.0.8.3", ""), 1);
+	CHECK_EQ_U(gt_getport(t, &lo, 400003, 2, 17), 0x803);
+	struct gt_ent ents[4];
+	CHECK_EQ_U(gt_rpcb_dump(t, &lo, 3, ents, 4), 3);
+	gt_free(t);
+}
+
 static void test_dump(void)
 {
 	struct gt *t = gt_new();
@@ -310,6 +352,7 @@ RB_TEST_MAIN({
 	test_set();
 	test_unset();
 	test_getport();
+	test_netid_exact();
 	test_dump();
 	test_callit();
 	test_owner();

@@ -1,7 +1,7 @@
 /* The registry's keyed table at a size where probes collide: 200,000
  * registrations, then lookups of every key, of keys that differ from
- * registered ones in one field, in netid case, and of keys never
- * registered; removal of most of them (which makes the table rebuild);
+ * registered ones in one field (netid case included: netids compare
+ * exactly), and of keys never registered; removal of most of them (which makes the table rebuild);
  * lookups again. The entries table keeps hash tags in the pointer bits
  * (registry.c): a wrong tag must never hide an entry, and a matching tag
  * must never stand in for the full comparison. A large registry's memory
@@ -124,11 +124,11 @@ static void run(void)
 	}
 	CHECK_EQ_U(found, 0);
 
-	/* Netids compare case-insensitively: "TCP6" finds "tcp6". */
+	/* Netids compare exactly: "TCP6" and "Tcp" are other keys. */
 	const struct rb_entry *e = rb_lookup(reg, prog_of(3), vers_of(3), "TCP6", 4);
-	CHECK(e != NULL && e == find(reg, 3));
+	CHECK(e == NULL);
 	e = rb_lookup(reg, prog_of(1), vers_of(1), "Tcp", 3);
-	CHECK(e != NULL && e == find(reg, 1));
+	CHECK(e == NULL);
 
 	/* The version fallback goes through the same table first. */
 	e = rb_lookup_any_version(reg, prog_of(0), 9, "udp", 3);
@@ -182,4 +182,59 @@ static void run(void)
 	rb_registry_free(reg);
 }
 
-RB_TEST_MAIN(run())
+/* Netids compare exactly, as RFC 5665's netid registry spells them: a
+ * registration under "UDP" or "TCP" is an unknown netid that no "udp"/"tcp"
+ * lookup may find. Otherwise a non-root registrant could get past the
+ * owner-port check (which knows only the lowercase names) with "TCP" and
+ * still answer every "tcp" lookup. */
+static void netid_case(void)
+{
+	struct rb_registry *reg;
+	CHECK_EQ_U(rb_registry_new(&reg), 0);
+	struct rb_reader *r = rb_registry_reader(reg);
+	CHECK(r != NULL);
+	const uint32_t p = PROG0 + N; /* a program of its own */
+
+	/* (P,3,"UDP") answers neither (P,2,"udp") nor (P,3,"udp"). */
+	CHECK_EQ_U(rb_registry_set(reg, p, 3, "UDP", "0.0.0.0.8.1", "1000"), RB_SET_ADDED);
+	rb_reader_begin(r);
+	CHECK(rb_lookup_any_version(reg, p, 2, "udp", 3) == NULL);
+	CHECK(rb_lookup_any_version(reg, p, 3, "udp", 3) == NULL);
+	CHECK(rb_lookup(reg, p, 3, "udp", 3) == NULL);
+	const struct rb_entry *e = rb_lookup_any_version(reg, p, 2, "UDP", 3);
+	CHECK(e != NULL && e->vers == 3);
+	rb_reader_end(r);
+
+	/* "tcp" and "TCP" of one (prog, vers) are two entries, each with its
+	 * own address: neither SET is a duplicate of the other. */
+	CHECK_EQ_U(rb_registry_set(reg, p, 1, "tcp", "0.0.0.0.8.2", "superuser"),
+		   RB_SET_ADDED);
+	CHECK_EQ_U(rb_registry_set(reg, p, 1, "TCP", "0.0.0.0.8.3", "superuser"),
+		   RB_SET_ADDED);
+	CHECK_EQ_U(rb_registry_count(reg), 3);
+	rb_reader_begin(r);
+	e = rb_lookup(reg, p, 1, "tcp", 3);
+	CHECK(e != NULL && strcmp(rb_entry_uaddr(e), "0.0.0.0.8.2") == 0);
+	e = rb_lookup(reg, p, 1, "TCP", 3);
+	CHECK(e != NULL && strcmp(rb_entry_uaddr(e), "0.0.0.0.8.3") == 0);
+	rb_reader_end(r);
+
+	/* UNSET of "TCP" leaves "tcp"; UNSET of "Tcp" removes nothing. */
+	unsigned removed = 9;
+	CHECK_EQ_U(rb_registry_unset(reg, p, 1, "Tcp", NULL, &removed), 0);
+	CHECK_EQ_U(removed, 0);
+	CHECK_EQ_U(rb_registry_unset(reg, p, 1, "TCP", NULL, &removed), 0);
+	CHECK_EQ_U(removed, 1);
+	rb_registry_reclaim(reg);
+	rb_reader_begin(r);
+	e = rb_lookup(reg, p, 1, "tcp", 3);
+	CHECK(e != NULL && strcmp(rb_entry_uaddr(e), "0.0.0.0.8.2") == 0);
+	CHECK(rb_lookup(reg, p, 1, "TCP", 3) == NULL);
+	rb_reader_end(r);
+
+	rb_reader_release(r);
+	rb_registry_synchronize(reg);
+	rb_registry_free(reg);
+}
+
+RB_TEST_MAIN(run(); netid_case())

@@ -507,10 +507,10 @@ static void test_netids(void)
 	CHECK(rb_netid_find("", 0) == -1);
 	CHECK(rb_netid_find("ud", 2) == -1);
 	CHECK(rb_netid_find("udp6x", 5) == -1);
-	/* Case is ignored, as rpcbind compares netids with strcasecmp. */
-	CHECK(rb_netid_find("UDP", 3) == RB_NETID_UDP);
-	CHECK(rb_netid_find("Tcp6", 4) == RB_NETID_TCP6);
-	CHECK(rb_netid_find("LOCAL", 5) == RB_NETID_LOCAL);
+	/* Exact: another case is another (unknown) netid, as in the registry. */
+	CHECK(rb_netid_find("UDP", 3) == -1);
+	CHECK(rb_netid_find("Tcp6", 4) == -1);
+	CHECK(rb_netid_find("LOCAL", 5) == -1);
 	CHECK(rb_netid_find("udp6x", 4) == RB_NETID_UDP6); /* length-bounded */
 	CHECK(rb_netid_find("tcpz", 3) == RB_NETID_TCP);
 	CHECK(rb_netid_find("udp\0", 4) == -1);

@@ -1,8 +1,9 @@
 /* rb_udp_batch (net/udp_batch.c) against real loopback sockets: replies
  * queued past RB_UDP_SEND_BATCH all arrive, in order, each to its own peer;
  * a reply for another socket sends what was queued first; a reply over
- * RB_UDP_REPLY_MAX is dropped and counted; the source address given as
- * pktinfo is the one the datagram leaves from. */
+ * RB_UDP_REPLY_MAX is dropped and counted; a reply the kernel refuses for
+ * its peer costs that reply alone, first in the batch or in the middle; the
+ * source address given as pktinfo is the one the datagram leaves from. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -123,6 +124,80 @@ static void test_many(void)
 	free(bt);
 }
 
+/* A destination the kernel refuses before sending anything, on loopback
+ * only: AF_INET6 on an AF_INET socket (EAFNOSUPPORT), or port 0 (EINVAL). */
+static void route_bad(struct rb_dgram_route *rt, int how, const struct sockaddr_in *good)
+{
+	memset(rt, 0, sizeof(*rt));
+	if (how == 0) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&rt->peer;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		s6->sin6_port = good->sin_port;
+		rt->peer_len = sizeof(*s6);
+	} else {
+		struct sockaddr_in bad = *good;
+		bad.sin_port = 0;
+		memcpy(&rt->peer, &bad, sizeof(bad));
+		rt->peer_len = sizeof(bad);
+	}
+}
+
+/* Six replies on one socket, the one at index bad_at to a peer the kernel
+ * refuses: the five others all arrive, and only the refused one counts.
+ * sendmmsg fails as a whole only when its first message fails, and stops
+ * short at a later failing one; neither may cost the other clients. */
+static void batch_with_bad_peer(unsigned bad_at, int how)
+{
+	struct sockaddr_in srv, good[5];
+	int s = udp_on("127.0.0.1", &srv), g[5];
+	CHECK(s >= 0);
+	for (unsigned i = 0; i < 5; i++) {
+		g[i] = udp_on("127.0.0.1", &good[i]);
+		CHECK(g[i] >= 0);
+	}
+	struct rb_udp_batch *bt = calloc(1, sizeof(*bt));
+	struct rb_counters cn;
+	memset(&cn, 0, sizeof(cn));
+	for (unsigned i = 0, k = 0; i < 6; i++) {
+		struct rb_dgram_route rt;
+		uint8_t v = (uint8_t)i;
+		if (i == bad_at)
+			route_bad(&rt, how, &good[0]);
+		else
+			route_to(&rt, &good[k++]);
+		rb_udp_batch_add(bt, &cn, s, &rt, &v, 1);
+	}
+	CHECK_EQ_U(bt->n, 6);
+	rb_udp_batch_flush(bt, &cn);
+	CHECK_EQ_U(bt->n, 0);
+	CHECK_EQ_U(cn.udp_replies, 5);
+	CHECK_EQ_U(cn.udp_send_refused, 1);
+	for (unsigned k = 0; k < 5; k++) {
+		uint8_t buf[4];
+		struct sockaddr_in from;
+		int len = recv_one(g[k], buf, sizeof(buf), &from);
+		CHECK_EQ_U(len, 1);
+		if (len != 1)
+			continue;
+		CHECK_EQ_U(buf[0], k < bad_at ? k : k + 1);
+		CHECK_EQ_U(from.sin_port, srv.sin_port);
+	}
+	close(s);
+	for (unsigned i = 0; i < 5; i++)
+		close(g[i]);
+	free(bt);
+}
+
+static void test_bad_peer(void)
+{
+	batch_with_bad_peer(0, 0); /* first: sendmmsg returns -1 */
+	batch_with_bad_peer(2, 0); /* middle: sendmmsg returns 2 */
+	batch_with_bad_peer(0, 1);
+	batch_with_bad_peer(3, 1);
+	batch_with_bad_peer(5, 1); /* last */
+}
+
 /* A wildcard-bound socket answers from the address given as pktinfo
  * (the one the call arrived on): here 127.0.0.2 rather than 127.0.0.1. */
 static void test_pktinfo(void)
@@ -154,6 +229,7 @@ static void test_pktinfo(void)
 int main(void)
 {
 	test_many();
+	test_bad_peer();
 	test_pktinfo();
 	printf("%u checks, %u failed\n", rb_check.checks, rb_check.failures);
 	return rb_check.failures ? 1 : 0;
