@@ -38,6 +38,7 @@ struct epoll_be {
 	uint8_t rbuf[RB_EPOLL_BATCH][RB_UDP_MAX];
 	struct rb_udp_batch send;
 	uint64_t listen_paused; /* listeners out of descriptors (bits) */
+	uint8_t rd[RB_CONN_IN_MAX]; /* a connection's read, answered from here */
 };
 _Static_assert(RB_LISTEN_MAX <= 64, "listen_paused holds one bit per listener");
 
@@ -281,12 +282,10 @@ static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32
 	    c->in.off == c->in.len) {
 		/* One read of at most RB_CONN_IN_MAX; more only once these are
 		 * answered (rb_conn_work says when). */
-		size_t room;
-		uint8_t *p = rb_conn_in_space(c, &room);
-		ssize_t r = p ? read(c->fd, p, room) : -1;
-		if (r < 0 && p && (errno == EAGAIN || errno == EINTR))
+		ssize_t r = read(c->fd, be->rd, sizeof(be->rd));
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (r == 0 && p) {
+		if (r == 0) {
 			/* The client is done sending: its answers still go
 			 * out, then the connection closes. */
 			c->read_eof = true;
@@ -300,8 +299,7 @@ static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32
 			e_conn_close(w, c);
 			return;
 		}
-		rb_conn_in_done(c, (size_t)r);
-		rb_worker_conn_wake(w, c);
+		rb_worker_conn_input(w, c, be->rd, (size_t)r, &epoll_ops);
 	} else if (events & (EPOLLHUP | EPOLLERR)) {
 		/* Gone both ways (or failed) while we were not reading: no one
 		 * will read what it asked for. Always reported, so it must be
@@ -360,6 +358,7 @@ int rb_worker_run_epoll(struct rb_worker *w)
 			break;
 		rb_serve_tick(&w->serve);
 		rb_worker_heartbeat(w);
+		rb_worker_turn(w);
 		rb_reader_begin(w->reader);
 		for (int k = 0; k < n; k++) {
 			uint64_t t = evs[k].data.u64;

@@ -436,19 +436,11 @@ static void on_tcp_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 	}
 	bool ok = cqe->res > 0 && !c->closing && has_buf;
 	if (ok) {
-		/* Copied out, so that the ring's buffer goes back at once
-		 * whatever this connection's client does next; answered at the
-		 * end of the turn, within its budget. */
-		size_t room;
-		uint8_t *in = rb_conn_in_space(c, &room);
-		ok = in && (size_t)cqe->res <= room;
-		if (ok) {
-			memcpy(in, be->tcp_bufs + (size_t)bid * RB_URING_TCP_BUF_SIZE,
-			       (size_t)cqe->res);
-			rb_conn_in_done(c, (size_t)cqe->res);
-			c->paused = true; /* until rb_conn_work says read */
-			rb_worker_conn_wake(w, c);
-		}
+		/* Answered from the ring's buffer within the turn's budget;
+		 * what is left is copied out, so that the buffer goes back at
+		 * once whatever this connection's client does next. */
+		rb_worker_conn_input(w, c, be->tcp_bufs + (size_t)bid * RB_URING_TCP_BUF_SIZE,
+				     (size_t)cqe->res, &uring_ops);
 	}
 	if (has_buf)
 		recycle(be->tcp_br, be->tcp_bufs, RB_URING_TCP_BUF_SIZE, RB_URING_TCP_BUFS, bid);
@@ -770,6 +762,7 @@ int rb_worker_run_uring(struct rb_worker *w)
 			break;
 		rb_serve_tick(&w->serve);
 		rb_worker_heartbeat(w);
+		rb_worker_turn(w);
 		/* One reader section per batch of completions: lookups never
 		 * block inside it, so the writer's grace periods stay short. */
 		rb_reader_begin(w->reader);

@@ -234,7 +234,6 @@ static void conn_kick(void *arg, struct rb_conn *c)
  * work is left for the next turn. */
 static bool run_ready(struct rb_control *ctl)
 {
-	rb_turn_budget_reset(&ctl->budget);
 	uint32_t n = ctl->ready.n, slot;
 	while (n-- && rb_turn_budget_left(&ctl->budget) && rb_conn_queue_pop(&ctl->ready, &slot)) {
 		struct rb_conn *c = ctl->conns[slot];
@@ -345,20 +344,25 @@ static void on_conn(struct rb_control *ctl, uint64_t t, uint32_t events)
 	}
 	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !c->paused &&
 	    c->in.off == c->in.len) {
-		/* One read of at most RB_CONN_IN_MAX; answered at the end of
-		 * this turn (run_ready), replies to SET/UNSET after its commit. */
-		size_t room;
-		uint8_t *p = rb_conn_in_space(c, &room);
-		ssize_t r = p ? read(c->fd, p, room) : -1;
-		if (r < 0 && p && (errno == EAGAIN || errno == EINTR))
+		/* One read of at most RB_CONN_IN_MAX, answered now within the
+		 * turn's budget (the rest in run_ready); replies to SET/UNSET
+		 * leave after the commit at the end of this turn. */
+		uint8_t buf[RB_CONN_IN_MAX];
+		ssize_t r = read(c->fd, buf, sizeof(buf));
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (r <= 0) {
 			conn_close(ctl, c);
 			return;
 		}
-		rb_conn_in_done(c, (size_t)r);
-		c->paused = true; /* until rb_conn_work says read */
-		rb_conn_queue_push(&ctl->ready, c);
+		c->last_active_ms = ctl->serve.now_ms;
+		r = rb_conn_input(&ctl->serve, c, buf, (size_t)r, &ctl->budget, conn_kick, ctl);
+		if (r < 0 || c->closing) {
+			conn_close(ctl, c);
+			return;
+		}
+		if (r == RB_CONN_MORE)
+			rb_conn_queue_push(&ctl->ready, c);
 	} else if (events & (EPOLLHUP | EPOLLERR)) {
 		conn_close(ctl, c); /* gone while we were not reading */
 		return;
@@ -624,6 +628,7 @@ int rb_control_run(struct rb_control *ctl)
 		}
 		rb_serve_tick(&ctl->serve);
 		__atomic_store_n(&ctl->heartbeat_ms, ctl->serve.now_ms, __ATOMIC_RELAXED);
+		rb_turn_budget_reset(&ctl->budget);
 		for (int k = 0; k < n; k++) {
 			uint64_t t = evs[k].data.u64;
 			switch ((enum ctag)(t >> 56)) {

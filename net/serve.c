@@ -258,9 +258,12 @@ int rb_conn_epoll_interest(int ep, struct rb_conn *c, uint64_t data)
 	return 0;
 }
 
+/* A buffer with cap 0 and p set borrows the caller's memory (input being
+ * answered straight from a read buffer: rb_conn_input). */
 static void buf_free(struct rb_buf *b)
 {
-	free(b->p);
+	if (b->cap)
+		free(b->p);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -371,31 +374,12 @@ void rb_conn_sent(struct rb_conn *c, uint32_t n)
 		c->blocked_since_ms = 0; /* the client reads */
 	if (c->snd.off == c->snd.len) {
 		c->snd.off = c->snd.len = 0;
-		/* Once sent, a buffer larger than a small reply's goes back:
-		 * an idle connection keeps RB_CONN_BUF_ROUND at most. */
-		if (c->snd.cap > RB_CONN_BUF_ROUND)
+		/* Once sent, a buffer larger than a small reply's goes back
+		 * (an idle connection keeps RB_CONN_BUF_ROUND at most), but
+		 * not between the fragments of a large reply. */
+		if (c->snd.cap > RB_CONN_BUF_ROUND && c->stream.kind == RB_STREAM_NONE)
 			buf_free(&c->snd);
 	}
-}
-
-uint8_t *rb_conn_in_space(struct rb_conn *c, size_t *room)
-{
-	struct rb_buf *b = &c->in;
-	b->off = b->len = 0;
-	if (!b->p) {
-		b->p = malloc(RB_CONN_IN_MAX);
-		if (!b->p)
-			return NULL;
-		b->cap = RB_CONN_IN_MAX;
-	}
-	*room = b->cap;
-	return b->p;
-}
-
-void rb_conn_in_done(struct rb_conn *c, size_t n)
-{
-	c->in.off = 0;
-	c->in.len = (uint32_t)n;
 }
 
 /* ---- answering ---- */
@@ -481,6 +465,32 @@ static int conn_wait(struct rb_serve *s, struct rb_conn *c)
 	if (rb_conn_unsent(c) && !c->blocked_since_ms)
 		c->blocked_since_ms = s->now_ms ? s->now_ms : 1;
 	return RB_CONN_WAIT;
+}
+
+int rb_conn_input(struct rb_serve *s, struct rb_conn *c, const uint8_t *p, size_t n,
+		  struct rb_turn_budget *b, rb_conn_kick_fn *kick, void *arg)
+{
+	/* Answered from the caller's buffer, with no copy, as far as the
+	 * budget goes; only what is left is kept (RB_CONN_IN_MAX at most). */
+	if (n > RB_CONN_IN_MAX)
+		return -EMSGSIZE; /* the backends read no more at once */
+	c->in = (struct rb_buf){ .p = (uint8_t *)(uintptr_t)p, .cap = 0, .off = 0,
+				 .len = (uint32_t)n };
+	int r = rb_conn_work(s, c, b, kick, arg);
+	if (c->in.p && c->in.cap == 0) {
+		uint32_t left = c->in.len - c->in.off;
+		struct rb_buf kept = { 0 };
+		if (left && r >= 0) {
+			kept.p = malloc(left);
+			if (!kept.p)
+				r = -ENOMEM;
+			else
+				memcpy(kept.p, c->in.p + c->in.off, left);
+			kept.cap = kept.len = left;
+		}
+		c->in = kept;
+	}
+	return r;
 }
 
 int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b,
@@ -578,6 +588,9 @@ int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b
 		 * that a connection waiting for its client holds none. */
 		buf_free(&c->in);
 	}
+	if (c->stream.kind == RB_STREAM_NONE && rb_conn_unsent(c) == 0 &&
+	    c->out.cap > RB_CONN_BUF_ROUND)
+		buf_free(&c->out); /* a large reply's buffer, once it is out */
 	if (r == RB_CONN_READ || r == RB_CONN_MORE) {
 		if (!conn_kick(c, kick, arg))
 			r = -EPIPE;

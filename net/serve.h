@@ -162,11 +162,12 @@ typedef void rb_conn_kick_fn(void *arg, struct rb_conn *c);
  * kick failed). */
 int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b,
 		 rb_conn_kick_fn *kick, void *arg);
-/* Where the next read goes: RB_CONN_IN_MAX bytes, in c->in (which is
- * empty: reading happens only after rb_conn_work said RB_CONN_READ); NULL
- * when out of memory. Then rb_conn_in_done with what the read gave. */
-uint8_t *rb_conn_in_space(struct rb_conn *c, size_t *room);
-void rb_conn_in_done(struct rb_conn *c, size_t n);
+/* Bytes just read from c (at most RB_CONN_IN_MAX, in a buffer the caller
+ * reuses): answered at once as far as the budget goes, as rb_conn_work,
+ * and what is left kept in c->in for rb_conn_work later (the caller reads
+ * nothing more until it says RB_CONN_READ). */
+int rb_conn_input(struct rb_serve *s, struct rb_conn *c, const uint8_t *p, size_t n,
+		  struct rb_turn_budget *b, rb_conn_kick_fn *kick, void *arg);
 /* Appends one reply as a record. 0 or -ENOMEM / -EMSGSIZE. */
 int rb_conn_append(struct rb_conn *c, const uint8_t *reply, uint32_t len);
 static inline uint32_t rb_conn_unsent(const struct rb_conn *c)

@@ -351,10 +351,32 @@ static void kick(void *arg, struct rb_conn *c)
 	a->ops->conn_kick(a->w, c);
 }
 
+/* Acts on what rb_conn_work (or rb_conn_input) said of c. */
+static void conn_next(struct rb_worker *w, struct rb_conn *c, int r,
+		      const struct rb_backend_ops *ops)
+{
+	if (c->closing)
+		return; /* the kick failed and began closing it */
+	if (r < 0) {
+		ops->conn_close(w, c);
+		return;
+	}
+	if (r == RB_CONN_MORE)
+		rb_conn_queue_push(&w->ready, c);
+	ops->conn_read(w, c, r == RB_CONN_READ);
+}
+
+void rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c, const uint8_t *p, size_t n,
+			  const struct rb_backend_ops *ops)
+{
+	struct kick_arg a = { w, ops };
+	c->last_active_ms = w->serve.now_ms;
+	conn_next(w, c, rb_conn_input(&w->serve, c, p, n, &w->budget, kick, &a), ops);
+}
+
 bool rb_worker_run_ready(struct rb_worker *w, const struct rb_backend_ops *ops)
 {
 	struct kick_arg a = { w, ops };
-	rb_turn_budget_reset(&w->budget);
 	/* Those queued now; a connection that wants more goes to the back
 	 * and waits for the next turn. */
 	uint32_t n = w->ready.n, slot;
@@ -363,16 +385,7 @@ bool rb_worker_run_ready(struct rb_worker *w, const struct rb_backend_ops *ops)
 		c->queued = false;
 		if (c->fd < 0 || c->closing)
 			continue;
-		int r = rb_conn_work(&w->serve, c, &w->budget, kick, &a);
-		if (c->closing)
-			continue; /* the kick failed and began closing it */
-		if (r < 0) {
-			ops->conn_close(w, c);
-			continue;
-		}
-		if (r == RB_CONN_MORE)
-			rb_conn_queue_push(&w->ready, c);
-		ops->conn_read(w, c, r == RB_CONN_READ);
+		conn_next(w, c, rb_conn_work(&w->serve, c, &w->budget, kick, &a), ops);
 	}
 	return w->ready.n != 0;
 }

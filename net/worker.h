@@ -102,13 +102,23 @@ void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *o
 void rb_worker_fwd_input(struct rb_worker *w, unsigned fam, const struct sockaddr *src,
 			 socklen_t srclen, const uint8_t *p, uint32_t n, bool truncated,
 			 const struct rb_backend_ops *ops);
-/* c has work to do (bytes read into c->in, its socket drained, an answer
- * from the control thread): it is done at the end of this loop turn, by
+/* Bytes read from c (at most RB_CONN_IN_MAX, in the backend's buffer):
+ * answered now within the turn's budget, the rest kept and queued; then
+ * the backend is told to read on or not, or to close c. */
+void rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c, const uint8_t *p, size_t n,
+			  const struct rb_backend_ops *ops);
+/* c has work to do (its socket drained, an answer from the control
+ * thread): it is done at the end of this loop turn, by
  * rb_worker_run_ready. */
 void rb_worker_conn_wake(struct rb_worker *w, struct rb_conn *c);
-/* End of a loop turn: works on the queued connections within the turn's
- * budget (net/serve.h), each at most its share, then tells the backend
- * to read or not. Returns whether work is left for the next turn (the
+/* A loop turn starts: its budget for connections (net/serve.h) is new. */
+static inline void rb_worker_turn(struct rb_worker *w)
+{
+	rb_turn_budget_reset(&w->budget);
+}
+/* End of a loop turn: works on the queued connections with what is left
+ * of the turn's budget, each at most its share, then tells the backend to
+ * read or not. Returns whether work is left for the next turn (the
  * backend must then not sleep). */
 bool rb_worker_run_ready(struct rb_worker *w, const struct rb_backend_ops *ops);
 /* accept failed with err: out of descriptors (EMFILE, ENFILE) or memory
