@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "core/rpc_msg.h"
@@ -406,6 +409,14 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 		n = route_mutation(s, &m, RB_ROUTE_TCP, NULL, c);
 		break;
 	case RB_OUT_STREAM:
+		/* Its fragments go out in several sends: without TCP_NODELAY
+		 * each one after the first would wait for the client's delayed
+		 * ACK (Nagle), 40 ms a fragment. Once per connection. */
+		if (!c->nodelay && rb_netid_get(c->xport.netid)->family != RB_AF_LOCAL) {
+			int one = 1;
+			(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			c->nodelay = true;
+		}
 		/* Produced by conn_stream_step as the socket drains; counted
 		 * now, as a reply (its size is not known yet). */
 		if (s->rq) {

@@ -61,6 +61,7 @@ struct rb_conn {
 	/* The client has finished sending (a read gave 0): nothing more is
 	 * read, and the connection closes once its replies are out. */
 	bool read_eof;
+	bool nodelay; /* TCP_NODELAY is set (for a large reply's fragments) */
 };
 
 /* Connections with work left (input to answer, a large reply to go on
