@@ -10,3 +10,7 @@ target_link_libraries(rb_e2e_faultshim PRIVATE dl)
 foreach(_be uring epoll)
   rb_e2e_test(e2e_faults_${_be} faults "$<TARGET_FILE:ringbind> -f -w --backend ${_be}" 60)
 endforeach()
+# Large replies in fragments, as a client sees them (tests/e2e/dumpclient.py).
+foreach(_be uring epoll)
+  rb_e2e_test(e2e_stream_${_be} stream "$<TARGET_FILE:ringbind> -f -w --backend ${_be}" 120)
+endforeach()
