@@ -78,7 +78,7 @@ static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
 	if (c->closing)
 		return;
 	while ((n = rb_conn_next_send(c, &p)) != 0) {
-		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

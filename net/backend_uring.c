@@ -198,22 +198,6 @@ static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
 	uint32_t n = rb_conn_next_send(c, &p);
 	if (!n)
 		return;
-	if (c->stream.kind != RB_STREAM_NONE) {
-		/* A large reply: the socket takes what it can now, so that the
-		 * next fragment can follow in this turn (rb_conn_work) rather
-		 * than a completion later; the rest goes as a send below. */
-		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (r < 0 && errno != EAGAIN && errno != EINTR) {
-			u_conn_close(w, c);
-			return;
-		}
-		if (r > 0) {
-			rb_conn_sent(c, (uint32_t)r);
-			c->last_active_ms = w->serve.now_ms;
-			if (!(n = rb_conn_next_send(c, &p)))
-				return;
-		}
-	}
 	struct io_uring_sqe *sqe = get_sqe(be);
 	if (!sqe) {
 		/* No SQE even after a submit: fail this connection rather than
@@ -221,7 +205,7 @@ static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
 		u_conn_close(w, c);
 		return;
 	}
-	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL);
+	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL | rb_conn_send_flags(c));
 	io_uring_sqe_set_data64(sqe, ud(OP_TCP_SEND, c->slot, c->gen));
 	c->send_inflight = true;
 }
@@ -757,7 +741,12 @@ int rb_worker_run_uring(struct rb_worker *w)
 			arm_wake(w, be);
 		if (!be->tick_armed)
 			arm_tick(be);
-		r = io_uring_submit_and_wait(&be->ring, more ? 0 : 1);
+		/* With work left, do not wait, but still have the kernel post
+		 * what completed: under DEFER_TASKRUN a submit without
+		 * GETEVENTS leaves every completion (UDP lookups included)
+		 * pending for as long as the connections keep us busy. */
+		r = more ? io_uring_submit_and_get_events(&be->ring)
+			 : io_uring_submit_and_wait(&be->ring, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 			break;
 		rb_serve_tick(&w->serve);

@@ -209,7 +209,7 @@ static bool conn_flush(struct rb_control *ctl, struct rb_conn *c)
 	const uint8_t *p;
 	uint32_t n;
 	while ((n = rb_conn_next_send(c, &p)) != 0) {
-		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

@@ -19,6 +19,9 @@
  * when everything before it has gone to the socket, so a client that stops
  * reading holds at most this much of it. */
 #define RB_STREAM_CHUNK (16u << 10)
+/* Fragments built for one send to a client that reads (a thread's buffer,
+ * not a connection's): one segment, one wake-up, for this many bytes. */
+#define RB_STREAM_BURST (4u * RB_STREAM_CHUNK)
 /* Bytes read from a connection and not yet answered: nothing more is read
  * until they are (the io_uring buffers are as large). */
 #define RB_CONN_IN_MAX 4096u

@@ -21,6 +21,11 @@ int rb_serve_init(struct rb_serve *s)
 	if (!buf)
 		return -ENOMEM;
 	rb_xdr_enc_init_growable(&s->enc, buf, 1024, RB_STREAM_REPLY_MAX);
+	s->burst = malloc(RB_STREAM_BURST);
+	if (!s->burst) {
+		free(buf);
+		return -ENOMEM;
+	}
 	rb_serve_tick(s);
 	return 0;
 }
@@ -29,6 +34,8 @@ void rb_serve_fini(struct rb_serve *s)
 {
 	free(s->enc.buf);
 	s->enc.buf = NULL;
+	free(s->burst);
+	s->burst = NULL;
 }
 
 /* Once per batch of work. One precise clock read: the seconds of the
@@ -438,27 +445,60 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	return n ? rb_conn_append(c, e->buf, n) : 0;
 }
 
-/* The next fragment of c's large reply, into its (empty) buffers: the
- * larger of the two takes it, so that a connection keeps one buffer of a
- * fragment's size, not two. Returns the bytes produced or -errno. */
-static int conn_stream_step(struct rb_serve *s, struct rb_conn *c)
+/* The next fragments of c's large reply, nothing of c's being unsent:
+ * up to RB_STREAM_BURST bytes of fragments built in the thread's burst
+ * buffer and handed to the socket in one send (the kernel makes one
+ * segment of them: one system call and one wake-up of the client for four
+ * fragments). What the socket does not take is trimmed to the fragment it
+ * stopped in, which alone is kept (copied to c->out: a connection keeps
+ * at most one fragment, whatever its client does); the fragments after it
+ * are dropped and the cursor goes back to their start, as if they had
+ * never been made. Returns the bytes handed over or kept, or -errno. */
+static int conn_stream_burst(struct rb_serve *s, struct rb_conn *c, uint32_t budget)
 {
-	if (c->snd.cap > c->out.cap) {
-		struct rb_buf t = c->out;
-		c->out = c->snd;
-		c->snd = t;
+	struct {
+		uint32_t end;            /* the fragment's end in the burst */
+		struct rb_stream before; /* the cursor when it was begun */
+	} mark[RB_STREAM_BURST / RB_STREAM_CHUNK];
+	unsigned n = 0;
+	uint32_t len = 0;
+	while (c->stream.kind != RB_STREAM_NONE && n < RB_STREAM_BURST / RB_STREAM_CHUNK &&
+	       (n == 0 || len < budget)) {
+		struct rb_xdr_enc e;
+		mark[n].before = c->stream;
+		rb_xdr_enc_init(&e, s->burst + len + 4, RB_STREAM_CHUNK - 4);
+		int r = rb_stream_step(&s->hctx, &c->xport, &c->stream, &e);
+		if (r < 0)
+			return r; /* an entry over a fragment: cannot happen (< 256 B) */
+		rb_rec_put_frag_header(s->burst + len, (uint32_t)e.pos, r == 1);
+		len += 4 + (uint32_t)e.pos;
+		mark[n++].end = len;
 	}
-	int r = buf_reserve(&c->out, RB_STREAM_CHUNK, RB_STREAM_CHUNK);
+	ssize_t sent = send(c->fd, s->burst, len,
+			    MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
+	if (sent < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -EPIPE;
+		sent = 0;
+	}
+	if (sent > 0) {
+		c->blocked_since_ms = 0; /* the client reads */
+		c->last_active_ms = s->now_ms;
+	}
+	if ((uint32_t)sent == len)
+		return (int)len;
+	unsigned i = 0;
+	while (mark[i].end <= (uint32_t)sent)
+		i++;
+	if (i + 1 < n)
+		c->stream = mark[i + 1].before; /* fragments i+1.. were never sent */
+	uint32_t keep = mark[i].end - (uint32_t)sent;
+	int r = buf_reserve(&c->out, keep, RB_STREAM_CHUNK);
 	if (r)
 		return r;
-	struct rb_xdr_enc e;
-	rb_xdr_enc_init(&e, c->out.p + c->out.len + 4, RB_STREAM_CHUNK - 4);
-	r = rb_stream_step(&s->hctx, &c->xport, &c->stream, &e);
-	if (r < 0)
-		return r; /* an entry over a fragment: cannot happen (entries < 256 B) */
-	rb_rec_put_frag_header(c->out.p + c->out.len, (uint32_t)e.pos, r == 1);
-	c->out.len += 4 + (uint32_t)e.pos;
-	return (int)(4 + e.pos);
+	memcpy(c->out.p + c->out.len, s->burst + sent, keep);
+	c->out.len += keep;
+	return (int)mark[i].end;
 }
 
 /* Sends what is queued; false when the connection failed. */
@@ -533,7 +573,7 @@ int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b
 				r = RB_CONN_MORE;
 				break;
 			}
-			int n = conn_stream_step(s, c);
+			int n = conn_stream_burst(s, c, bytes < b->bytes ? bytes : b->bytes);
 			if (n < 0) {
 				r = n;
 				break;

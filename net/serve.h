@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "core/ratelimit.h"
 #include "core/record.h"
@@ -111,6 +112,9 @@ struct rb_serve {
 	void *apply_arg;
 	/* A growable reply buffer. */
 	struct rb_xdr_enc enc;
+	/* Where a large reply's fragments are built before one send
+	 * (RB_STREAM_BURST bytes; what the socket leaves is copied out). */
+	uint8_t *burst;
 	const struct rb_limits *limits;
 	struct rb_rrl *rrl;       /* per-source rate limit for UDP (workers) */
 	struct rb_fwd *fwd;       /* remote calls in flight (workers, -r); NULL: none */
@@ -187,6 +191,14 @@ static inline bool rb_conn_done(const struct rb_conn *c)
 	return c->read_eof && rb_conn_unsent(c) == 0 && !c->send_inflight &&
 	       c->mutations_owed == 0 && c->stream.kind == RB_STREAM_NONE &&
 	       c->in.off == c->in.len;
+}
+/* Flags for a send of c's queued bytes: while a large reply is under way
+ * they are not its last fragment, and MSG_MORE lets the kernel build
+ * full-size segments from several fragments (one segment and one wake-up
+ * of the client, not one per fragment); the last fragment pushes them. */
+static inline int rb_conn_send_flags(const struct rb_conn *c)
+{
+	return c->stream.kind != RB_STREAM_NONE ? MSG_MORE : 0;
 }
 /* The next bytes to send (moving queued replies into snd when it is
  * empty); returns their length, 0 when nothing is queued. */

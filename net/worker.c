@@ -251,13 +251,10 @@ void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c)
 		close(c->fd);
 	c->fd = -1;
 	c->gen++; /* replies still owed to it are now dropped */
-	/* A closed slot keeps its struct and record buffer for the next
-	 * connection, but no reply or input buffers: a table of connections
-	 * that came and went holds little. */
-	uint8_t *recbuf = c->rec.buf;
-	c->rec.buf = NULL;
+	/* A closed slot keeps its struct for the next connection, but no
+	 * buffer: a table of connections that came and went (a flood of
+	 * them) holds little. */
 	rb_conn_free_buffers(c);
-	c->rec.buf = recbuf;
 	c->stream.kind = RB_STREAM_NONE;
 	w->free_slots[w->n_free++] = c->slot;
 	w->live_conns--;
