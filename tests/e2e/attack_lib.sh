@@ -51,6 +51,8 @@ atk() {
 # ATK_ASAN_SLACK_KB more there, and say so.
 ATK_ASAN_SLACK_KB=16384
 srv_asan() { grep -q 'libasan' "/proc/$E2E_SRV_PID/maps" 2>/dev/null; }
+# srv_asan_build: the same, before the server runs (its program's libraries).
+srv_asan_build() { ldd "$(srv_prog "${E2E_SRV_CMD:-$E2E_SERVER}")" 2>/dev/null | grep -q libasan; }
 
 # attack_begin NAME: some ordinary traffic first (the server's buffer
 # pools are touched on first use, which is not growth), then the server's
@@ -158,4 +160,30 @@ rexpect() {
 	else
 		fail "$name: rawcall $tr,src=$ATK_THERE,dst=$ATK_HERE $*: expected $want, got $got"
 	fi
+}
+
+# atk_nofile NEED: RLIMIT_NOFILE of this shell (so of the server and the
+# helpers it starts) at least NEED: where lower, raised to 32768, or else
+# the soft limit to the hard one (raising the hard limit needs
+# CAP_SYS_RESOURCE); the test is skipped where it cannot be.
+atk_nofile() {
+	local need=$1 nofile
+	nofile=$(ulimit -n)
+	if [ "$nofile" = unlimited ] || [ "$nofile" -ge "$need" ]; then
+		return 0
+	fi
+	ulimit -n 32768 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null
+	if [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$need" ]; then
+		note "RLIMIT_NOFILE raised from $nofile to $(ulimit -n) for the server and the client"
+	else
+		skip "RLIMIT_NOFILE is $nofile (hard $(ulimit -Hn)) and cannot be raised to $need"
+	fi
+}
+
+# atk_metric NAME{LABELS}: the value of one sample of the server's
+# Prometheus exposition (127.0.0.1:9111 unless ATK_METRICS says otherwise),
+# empty when the sample is not there.
+ATK_METRICS=127.0.0.1:9111
+atk_metric() {
+	curl -s --max-time 5 "http://$ATK_METRICS/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v }'
 }

@@ -41,6 +41,34 @@
  *   window N             N GETPORTs, 32 in flight: all answered
  *   warm                 not a check: some UDP and TCP traffic that touches
  *                        the server's buffer pools before an RSS baseline
+ *   prime FROM TO        registers programs 0x34000000 + k, k in FROM..TO-1
+ *                        (version 1, udp, port 1024 + k % 60000) by PMAP
+ *                        SET over UDP from a privileged loopback port: all
+ *                        acknowledged, the first and last looked up
+ *   udpprobe S NREG [R]  the steady UDP GETPORT client alone for S seconds
+ *                        (R calls/s, default 1,000, keys < NREG): no loss;
+ *                        p50/p99
+ *   dumpflood KEY=VALUE...  bounded work per client: conns= connections
+ *                        (from -s/-d; netns=PATH: made in that network
+ *                        namespace) each write calls= pipelined DUMP v3
+ *                        calls (44 bytes each) in one write and never read,
+ *                        held hold= s, while the UDP GETPORT client runs on
+ *                        loopback (its baseline p99 first, base= s without
+ *                        the flood). Checks: the server's peak RSS at most
+ *                        grow= kB above idle= kB (default: just before);
+ *                        (peak - RSS just before) <= conns x conn= kB +
+ *                        fixed= kB; no lookup lost (1 s) or wrong; p99 at
+ *                        most ratio=% of the baseline's or floor= us above
+ *                        it; afterwards a TCP DUMP lists the nreg= primed
+ *                        programs right and a UDP GETPORT is answered.
+ *                        Also mss= and rcvbuf= of the flood's sockets,
+ *                        abort= kB (growth where it stops early), rounds=
+ *                        (the whole flood again when only the p99 failed)
+ *   fdlimit N HOLD WIN PCT  N clients connect (held HOLD s) to a server
+ *                        with fewer descriptors: it reaches its limit; its
+ *                        CPU over WIN s under PCT % of one core while a new
+ *                        client tries every 100 ms; UDP answered; a new TCP
+ *                        NULL answered within 2 s of every client closing
  *
  * Exit status: the number of failures (capped at 100); 2 on bad usage. */
 #define _GNU_SOURCE
@@ -48,10 +76,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,8 +223,11 @@ static int addr_of(const char *a, unsigned p, struct sockaddr_in *sa)
 	return inet_pton(AF_INET, a, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
-/* rcvbuf > 0: a small receive buffer, set before the handshake. */
-static int mk_sock(int type, int nonblock, int rcvbuf)
+/* A socket from source a_src (NULL: any) connected to a_dst:port;
+ * rcvbuf > 0: a small receive buffer, mss > 0: a TCP maximum segment, both
+ * set before the handshake. */
+static int mk_sock_to(int type, int nonblock, int rcvbuf, int mss, const char *a_src,
+		      const char *a_dst)
 {
 	struct sockaddr_in sa;
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
@@ -199,11 +235,13 @@ static int mk_sock(int type, int nonblock, int rcvbuf)
 		return -1;
 	if (rcvbuf > 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (src) {
-		if (addr_of(src, 0, &sa) || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (mss > 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss));
+	if (a_src) {
+		if (addr_of(a_src, 0, &sa) || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			goto fail;
 	}
-	if (addr_of(dst, port, &sa))
+	if (addr_of(a_dst, port, &sa))
 		goto fail;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)
 		goto fail;
@@ -211,6 +249,12 @@ static int mk_sock(int type, int nonblock, int rcvbuf)
 fail:
 	close(fd);
 	return -1;
+}
+
+/* rcvbuf > 0: a small receive buffer, set before the handshake. */
+static int mk_sock(int type, int nonblock, int rcvbuf)
+{
+	return mk_sock_to(type, nonblock, rcvbuf, 0, src, dst);
 }
 
 static int mk_udp(void)
@@ -1404,6 +1448,842 @@ static void cmd_warm(void)
 	note("warm: %d UDP and %d TCP replies", udp_ok, tcp_ok);
 }
 
+/* ---- bounded work per client: prime, udpprobe, dumpflood, fdlimit ---- */
+
+/* The programs `prime` registers: PRIME_BASE + k (k from 0), version 1,
+ * netid udp, port prime_port(k). PMAP v2 SET over UDP from a privileged
+ * loopback port: owned by root, so no --owner-quota applies. */
+#define PRIME_BASE 0x34000000u
+/* A lookup of the probe unanswered this long is lost. */
+#define PROBE_LOST_US 1000000LL
+/* The DUMP v3 call of dumpflood: a record mark and a 40-byte call header. */
+#define DF_CALL_BYTES (4u + RW_CALL_HDR)
+
+static uint16_t prime_port(uint32_t k)
+{
+	return (uint16_t)(1024u + k % 60000u);
+}
+
+/* A PMAP v2 call with a struct pmap argument (SET: proc 1, GETPORT: 3). */
+static void pmap_call(struct rw_msg *m, uint32_t xid, uint32_t proc, uint32_t prog, uint32_t vers,
+		      uint32_t p)
+{
+	hdr(m, xid, 100000, 2, proc);
+	rw_msg32(m, prog);
+	rw_msg32(m, vers);
+	rw_msg32(m, 17);
+	rw_msg32(m, p);
+}
+
+/* A UDP socket on a privileged loopback port, connected to the server. */
+static int mk_udp_privileged(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	for (unsigned p = 1023; p >= 600; p--) {
+		struct sockaddr_in a = rw_lo4(p);
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			continue;
+		a = rw_lo4(port);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			return fd;
+		break;
+	}
+	close(fd);
+	return -1;
+}
+
+struct prime_ctx {
+	const uint32_t *items; /* call i of this pass registers key items[i] */
+	uint8_t *acked;        /* per key - from */
+	uint32_t from, base;
+	long ok, refused;
+};
+
+static void prime_call(void *ctx, struct rw_msg *m, uint32_t xid, long i)
+{
+	const struct prime_ctx *p = ctx;
+	uint32_t k = p->items[i];
+	pmap_call(m, xid, 1, PRIME_BASE + k, 1, prime_port(k));
+}
+
+static void prime_reply(void *ctx, const uint8_t *r, size_t k, uint32_t xid)
+{
+	struct prime_ctx *p = ctx;
+	uint32_t key = p->items[xid - p->base] - p->from;
+	if (classify(r, k, xid) == SUCCESS && k == 28 && rw_get32(r + 24) == 1) {
+		if (!p->acked[key]) {
+			p->acked[key] = 1;
+			p->ok++;
+		}
+	} else {
+		p->refused++;
+	}
+}
+
+/* One UDP GETPORT of primed key k from loopback: 1 when it answers the
+ * port SET registered. */
+static int prime_lookup(uint32_t k)
+{
+	struct rw_msg m;
+	uint8_t r[512];
+	size_t rn = 0;
+	int fd = mk_sock_to(SOCK_DGRAM, 0, 0, 0, NULL, "127.0.0.1");
+	if (fd < 0)
+		return 0;
+	pmap_call(&m, ++xid_seq, 3, PRIME_BASE + k, 1, 0);
+	int st = udp_call(fd, &m, 2000, r, sizeof(r), &rn, NULL);
+	close(fd);
+	return st == SUCCESS && rn == 28 && rw_get32(r + 24) == prime_port(k);
+}
+
+/* Registers keys from..to-1 (up to 4 passes over the unacknowledged, 128
+ * SETs in flight, 120 s in all). */
+static void cmd_prime(long from, long to)
+{
+	long n = to - from;
+	uint32_t *items = n > 0 ? malloc((size_t)n * sizeof(uint32_t)) : NULL;
+	uint8_t *acked = n > 0 ? calloc((size_t)n, 1) : NULL;
+	uint8_t *seen = n > 0 ? malloc((size_t)n) : NULL;
+	int fd = mk_udp_privileged();
+	if (from < 0 || !items || !acked || !seen || fd < 0) {
+		check(0, "prime %ld..%ld: setup (a privileged loopback port: %s)", from, to,
+		      fd < 0 ? "none" : "ok");
+		return;
+	}
+	struct prime_ctx p = {items, acked, (uint32_t)from, 0, 0, 0};
+	long t0 = rw_now_ms(), resent = 0;
+	for (uint32_t pass = 0; pass < 4 && p.ok < n && rw_now_ms() - t0 < 120000; pass++) {
+		long m = 0;
+		for (long k = 0; k < n; k++)
+			if (!acked[k])
+				items[m++] = (uint32_t)(from + k);
+		if (pass)
+			resent += m;
+		memset(seen, 0, (size_t)m);
+		p.base = 0x61000000u + (pass << 24);
+		const struct flood f = {m, 128, 120000 - (rw_now_ms() - t0), p.base, prime_call,
+					NULL, prime_reply, &p};
+		flood_run(&f, fd, seen);
+	}
+	close(fd);
+	long ms = rw_now_ms() - t0;
+	int first = prime_lookup((uint32_t)from), last = prime_lookup((uint32_t)(to - 1));
+	check(p.ok == n && first && last,
+	      "prime: %ld of %ld programs (keys %ld..%ld) registered by PMAP SET over UDP in %ld ms (%ld refused, %ld resent); GETPORT of the first %s, of the last %s",
+	      p.ok, n, from, to - 1, ms, p.refused, resent, first ? "right" : "WRONG",
+	      last ? "right" : "WRONG");
+	free(items);
+	free(acked);
+	free(seen);
+}
+
+/* A steady UDP GETPORT client, in a thread of its own: one call every
+ * period_us whatever the answers (open loop, so a stalled server shows as
+ * lost and late calls, not as fewer calls), of primed key
+ * (i * 7919) % nreg, each answer checked against the port SET
+ * registered. A call unanswered within PROBE_LOST_US is lost. */
+struct probe {
+	int fd;
+	uint32_t nreg, xbase;
+	long long period_us;
+	long max_calls;
+	atomic_int stop;
+	long sent, answered, stalls;
+	long long *sent_us, *lat_us; /* per call; lat -1: no answer */
+	uint8_t *bad;                /* per call: a wrong answer */
+	pthread_t th;
+};
+
+struct probe_res {
+	long sent, lost, wrong, stalls;
+	long long p50, p99, max; /* us; LLONG_MAX: a lost call at that rank */
+};
+
+static uint32_t probe_key(const struct probe *p, long i)
+{
+	return (uint32_t)(((unsigned long long)i * 7919u) % p->nreg);
+}
+
+static void probe_drain(struct probe *p)
+{
+	uint8_t r[512];
+	for (;;) {
+		ssize_t k = recv(p->fd, r, sizeof(r), MSG_DONTWAIT);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return;
+		long long t = now_us();
+		if (k < 4)
+			continue;
+		uint32_t xid = rw_get32(r), i = xid - p->xbase;
+		if (i >= (uint32_t)p->sent || p->lat_us[i] >= 0)
+			continue;
+		p->lat_us[i] = t - p->sent_us[i];
+		p->answered++;
+		if (classify(r, (size_t)k, xid) != SUCCESS || k != 28 ||
+		    rw_get32(r + 24) != prime_port(probe_key(p, i)))
+			p->bad[i] = 1;
+	}
+}
+
+static void *probe_main(void *arg)
+{
+	struct probe *p = arg;
+	struct rw_msg m;
+	long long next = now_us();
+	while (!atomic_load(&p->stop) && p->sent < p->max_calls) {
+		long long t = now_us();
+		if (t >= next) {
+			long i = p->sent;
+			pmap_call(&m, p->xbase + (uint32_t)i, 3, PRIME_BASE + probe_key(p, i), 1, 0);
+			p->sent_us[i] = t;
+			p->lat_us[i] = -1;
+			p->sent = i + 1;
+			(void)send(p->fd, m.b, m.n, 0);
+			next += p->period_us;
+			if (next < t - 20000) { /* this client itself was not scheduled */
+				next = t;
+				p->stalls++;
+			}
+			continue;
+		}
+		struct pollfd pf = {.fd = p->fd, .events = POLLIN};
+		if (poll(&pf, 1, (int)((next - t + 999) / 1000)) > 0)
+			probe_drain(p);
+	}
+	/* the last calls get their second */
+	long long end = now_us() + PROBE_LOST_US;
+	while (p->answered < p->sent && now_us() < end) {
+		struct pollfd pf = {.fd = p->fd, .events = POLLIN};
+		if (poll(&pf, 1, 10) > 0)
+			probe_drain(p);
+	}
+	return NULL;
+}
+
+static int probe_start(struct probe *p, int fd, uint32_t nreg, long rate, long max_s)
+{
+	static uint32_t probes;
+	memset(p, 0, sizeof(*p));
+	p->fd = fd;
+	p->nreg = nreg ? nreg : 1;
+	p->xbase = 0x50000000u + (probes++ << 22);
+	p->period_us = 1000000LL / (rate > 0 ? rate : 1000);
+	p->max_calls = (rate > 0 ? rate : 1000) * max_s + 16;
+	p->sent_us = calloc((size_t)p->max_calls, sizeof(long long));
+	p->lat_us = calloc((size_t)p->max_calls, sizeof(long long));
+	p->bad = calloc((size_t)p->max_calls, 1);
+	atomic_init(&p->stop, 0);
+	if (!p->sent_us || !p->lat_us || !p->bad || pthread_create(&p->th, NULL, probe_main, p))
+		return -1;
+	return 0;
+}
+
+static void probe_stop(struct probe *p)
+{
+	atomic_store(&p->stop, 1);
+	pthread_join(p->th, NULL);
+}
+
+/* The figures of the calls sent in [from_us, to_us) (now_us() clock). */
+static struct probe_res probe_stats(const struct probe *p, long long from_us, long long to_us)
+{
+	struct probe_res r = {0, 0, 0, 0, -1, -1, -1};
+	long n = 0;
+	long long *v = malloc((size_t)(p->sent ? p->sent : 1) * sizeof(long long));
+	for (long i = 0; v && i < p->sent; i++) {
+		if (p->sent_us[i] < from_us || p->sent_us[i] >= to_us)
+			continue;
+		long long l = p->lat_us[i];
+		if (l < 0 || l > PROBE_LOST_US) {
+			r.lost++;
+			v[n++] = LLONG_MAX;
+		} else {
+			v[n++] = l;
+			r.wrong += p->bad[i];
+		}
+	}
+	r.sent = n;
+	r.stalls = p->stalls;
+	if (v && n) {
+		qsort(v, (size_t)n, sizeof(long long), cmp_ll);
+		r.p50 = v[n / 2];
+		r.p99 = v[(n * 99) / 100];
+		r.max = v[n - 1];
+	}
+	free(v);
+	return r;
+}
+
+static void probe_free(struct probe *p)
+{
+	free(p->sent_us);
+	free(p->lat_us);
+	free(p->bad);
+}
+
+static const char *us_str(long long us)
+{
+	static char b[8][32]; /* up to 8 in one printf */
+	static int k;
+	char *s = b[k++ % 8];
+	if (us == LLONG_MAX)
+		snprintf(s, 32, "lost");
+	else if (us < 0)
+		snprintf(s, 32, "none");
+	else
+		snprintf(s, 32, "%lld us", us);
+	return s;
+}
+
+/* The probe for `secs` seconds on its own (no load). */
+static struct probe_res probe_for(int fd, uint32_t nreg, long rate, long secs)
+{
+	struct probe p;
+	struct probe_res r = {0, 1, 0, 0, -1, -1, -1};
+	if (probe_start(&p, fd, nreg, rate, secs + 1))
+		return r;
+	rw_sleep_ms(secs * 1000);
+	probe_stop(&p);
+	r = probe_stats(&p, 0, LLONG_MAX);
+	probe_free(&p);
+	return r;
+}
+
+static void cmd_udpprobe(long secs, long nreg, long rate)
+{
+	int fd = mk_sock_to(SOCK_DGRAM, 0, 0, 0, NULL, "127.0.0.1");
+	if (fd < 0 || nreg <= 0) {
+		check(0, "udpprobe: setup");
+		return;
+	}
+	struct probe_res r = probe_for(fd, (uint32_t)nreg, rate, secs);
+	close(fd);
+	check(r.sent > 0 && r.lost == 0 && r.wrong == 0,
+	      "udpprobe: %ld UDP GETPORTs over %ld s (%ld/s): %ld lost, %ld wrong; p50 %s, p99 %s, max %s",
+	      r.sent, secs, rate, r.lost, r.wrong, us_str(r.p50), us_str(r.p99), us_str(r.max));
+}
+
+/* A DUMP v3 over TCP from loopback after the flood: every primed key
+ * listed once, with its version, netid and port; the list well formed. */
+static void df_dump_check(long nreg)
+{
+	size_t cap = 64u << 20, rn = 0;
+	uint8_t *r = malloc(cap), *seen = calloc((size_t)(nreg > 0 ? nreg : 1), 1);
+	struct rw_msg m;
+	/* nonblocking: a connect to a full backlog must not block (tcp_call's
+	 * deadline covers the handshake) */
+	int fd = mk_sock_to(SOCK_STREAM, 1, 0, 0, NULL, "127.0.0.1");
+	long t0 = rw_now_ms();
+	int st = ST_NONE;
+	if (r && seen && fd >= 0) {
+		hdr(&m, ++xid_seq, 100000, 3, 4);
+		st = tcp_call(fd, &m, 10000, r, cap, &rn);
+	}
+	if (fd >= 0)
+		close(fd);
+	long ms = rw_now_ms() - t0, entries = 0, good = 0, bad = 0, dup = 0;
+	int formed = 0;
+	if (st == SUCCESS && rn <= cap) {
+		size_t o = 24;
+		while (o + 4 <= rn && rw_get32(r + o) == 1 && o + 12 <= rn) {
+			uint32_t prog = rw_get32(r + o + 4), vers = rw_get32(r + o + 8);
+			char s[3][256];
+			o += 12;
+			for (int j = 0; j < 3; j++) {
+				if (o + 4 > rn || rw_get32(r + o) > rn - o - 4) {
+					o = rn + 1; /* cut short */
+					break;
+				}
+				uint32_t l = rw_get32(r + o);
+				size_t c = l < 255 ? l : 255;
+				memcpy(s[j], r + o + 4, c);
+				s[j][c] = '\0';
+				o += 4 + ((l + 3u) & ~3u);
+			}
+			if (o > rn)
+				break;
+			entries++;
+			uint32_t k = prog - PRIME_BASE;
+			if (prog < PRIME_BASE || k >= (uint32_t)nreg)
+				continue;
+			char *d2 = strrchr(s[1], '.');
+			unsigned p1 = 0, p2 = 0;
+			if (d2) {
+				*d2 = '\0';
+				char *d1 = strrchr(s[1], '.');
+				p2 = (unsigned)atoi(d2 + 1);
+				p1 = d1 ? (unsigned)atoi(d1 + 1) : 0;
+			}
+			if (seen[k]) {
+				dup++;
+			} else if (vers == 1 && !strcmp(s[0], "udp") && p1 * 256 + p2 == prime_port(k)) {
+				seen[k] = 1;
+				good++;
+			} else {
+				bad++;
+			}
+		}
+		formed = o + 4 == rn && rw_get32(r + o) == 0;
+	}
+	check(st == SUCCESS && formed && good == nreg && bad == 0 && dup == 0,
+	      "dumpflood: afterwards a TCP DUMP v3 from loopback is answered in full: %s, %zu bytes in %ld ms, %ld entries, %ld of %ld primed programs right (%ld wrong, %ld twice), list %s",
+	      stname(st), rn, ms, entries, good, nreg, bad, dup, formed ? "well formed" : "MALFORMED");
+	free(r);
+	free(seen);
+}
+
+struct df_opts {
+	long conns, calls, hold_s, nreg, idle_kb, grow_kb, conn_kb, fixed_kb, floor_us, base_s,
+		rate, mss, rcvbuf, abort_kb, ratio_pct, rounds;
+	const char *netns;
+};
+
+/* The flood's sockets by default: an Ethernet-sized segment (1448) and a
+ * 4 KiB receive buffer. A client that never reads chooses both; on
+ * loopback's 64 KiB segments the kernel would let each server socket
+ * queue megabytes (tcp_wmem), 2,000 of them the host's whole TCP memory,
+ * which CI shares with other tests. */
+static int df_parse(struct df_opts *o, int argc, char **argv, int i)
+{
+	*o = (struct df_opts){.conns = 10, .calls = 93, .hold_s = 4, .grow_kb = 65536,
+			      .conn_kb = 48, .fixed_kb = 1024, .base_s = 2, .rate = 1000,
+			      .mss = 1448, .rcvbuf = 4096, .abort_kb = 1536 * 1024, .ratio_pct = 300,
+			      .rounds = 1};
+	static const struct {
+		const char *k;
+		size_t off;
+	} keys[] = {
+		{"conns", offsetof(struct df_opts, conns)},
+		{"calls", offsetof(struct df_opts, calls)},
+		{"hold", offsetof(struct df_opts, hold_s)},
+		{"nreg", offsetof(struct df_opts, nreg)},
+		{"idle", offsetof(struct df_opts, idle_kb)},
+		{"grow", offsetof(struct df_opts, grow_kb)},
+		{"conn", offsetof(struct df_opts, conn_kb)},
+		{"fixed", offsetof(struct df_opts, fixed_kb)},
+		{"floor", offsetof(struct df_opts, floor_us)},
+		{"base", offsetof(struct df_opts, base_s)},
+		{"rate", offsetof(struct df_opts, rate)},
+		{"mss", offsetof(struct df_opts, mss)},
+		{"rcvbuf", offsetof(struct df_opts, rcvbuf)},
+		{"abort", offsetof(struct df_opts, abort_kb)},
+		{"ratio", offsetof(struct df_opts, ratio_pct)},
+		{"rounds", offsetof(struct df_opts, rounds)},
+	};
+	for (; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		if (!eq)
+			return -1;
+		size_t kl = (size_t)(eq - argv[i]);
+		if (kl == 5 && !strncmp(argv[i], "netns", 5)) {
+			o->netns = eq + 1;
+			continue;
+		}
+		size_t j = 0;
+		while (j < sizeof(keys) / sizeof(keys[0]) &&
+		       (strlen(keys[j].k) != kl || strncmp(keys[j].k, argv[i], kl)))
+			j++;
+		if (j == sizeof(keys) / sizeof(keys[0]))
+			return -1;
+		*(long *)(void *)((char *)o + keys[j].off) = strtol(eq + 1, NULL, 0);
+	}
+	return o->conns > 0 && o->calls > 0 && o->calls * DF_CALL_BYTES <= 65536 &&
+			       o->nreg > 0 && o->hold_s > 0 && o->rate > 0 && o->base_s > 0 &&
+			       o->rounds > 0
+		       ? 0
+		       : -1;
+}
+
+/* CONNS connections (from -s/-d, in namespace netns= when given) each
+ * write CALLS pipelined DUMP v3 calls in one write and never read; held
+ * HOLD_S seconds while the probe runs; the server's peak RSS against the
+ * idle one (grow=) and per connection against the RSS just before
+ * (conn= a connection, fixed= once); the probe's losses and p99 against
+ * its own p99 just before (base= seconds, no flood): within ratio=% of it
+ * or floor= us above it, whichever is larger. Then everything is closed
+ * and a TCP DUMP and a UDP GETPORT from loopback must be answered right.
+ * rounds=N: when the p99 alone fails, the whole flood again, baseline
+ * included (up to N in all; a shared host's noise), the last one counts. */
+static int df_round(const struct df_opts *o_, int last);
+
+static void cmd_dumpflood(int argc, char **argv, int ai)
+{
+	struct df_opts o;
+	if (df_parse(&o, argc, argv, ai)) {
+		check(0, "dumpflood: bad arguments (see attack_tool.c)");
+		return;
+	}
+	raise_nofile((rlim_t)o.conns + 1024);
+	for (long round = 1; df_round(&o, round >= o.rounds); round++)
+		note("dumpflood: only the p99 was over its bound: the whole flood again, baseline included (round %ld of %ld: this host may be shared)",
+		     round + 1, o.rounds);
+}
+
+/* One flood, baseline to checks afterwards. 1 when only the p99 was over
+ * its bound and this is not the last round (then the p99 is a note, not a
+ * verdict). */
+static int df_round(const struct df_opts *o_, int last)
+{
+	const struct df_opts o = *o_;
+	int failures0 = failures;
+	const char *from = o.netns ? (src ? src : dst) : "loopback";
+	int pfd = mk_sock_to(SOCK_DGRAM, 0, 0, 0, NULL, "127.0.0.1");
+	int *fd = malloc((size_t)o.conns * sizeof(int));
+	size_t len = (size_t)o.calls * DF_CALL_BYTES;
+	uint8_t *rec = malloc(len);
+	if (pfd < 0 || !fd || !rec) {
+		check(0, "dumpflood: setup");
+		return 0;
+	}
+	for (long i = 0; i < o.conns; i++)
+		fd[i] = -1;
+	/* the probe alone first: the baseline */
+	struct probe_res b = probe_for(pfd, (uint32_t)o.nreg, o.rate, o.base_s);
+	note("dumpflood: without the flood: %ld UDP GETPORTs over %ld s: p50 %s, p99 %s, max %s, %ld lost, %ld wrong",
+	     b.sent, o.base_s, us_str(b.p50), us_str(b.p99), us_str(b.max), b.lost, b.wrong);
+	check(b.sent > 0 && b.lost == 0 && b.wrong == 0,
+	      "dumpflood: the UDP GETPORT client without the flood: %ld sent, %ld lost, %ld wrong",
+	      b.sent, b.lost, b.wrong);
+	long rss_pre = rss_kb(), fds_pre = fd_count();
+	long idle = o.idle_kb > 0 ? o.idle_kb : rss_pre, peak = rss_pre;
+	struct probe p;
+	if (probe_start(&p, pfd, (uint32_t)o.nreg, o.rate, o.hold_s + 60)) {
+		check(0, "dumpflood: probe thread");
+		return 0;
+	}
+	long long t_flood = now_us();
+	/* the flood's sockets in the attacker's namespace (this thread only) */
+	int home = -1;
+	if (o.netns) {
+		int nsfd = open(o.netns, O_RDONLY | O_CLOEXEC);
+		home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0 || home < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+			check(0, "dumpflood: setns %s: %s", o.netns, strerror(errno));
+			probe_stop(&p);
+			probe_free(&p);
+			return 0;
+		}
+		close(nsfd);
+	}
+	/* open: at most 256 handshakes at once; each connection's calls in
+	 * one send as soon as it is up */
+	enum { PEND_MAX = 256 };
+	int pend[PEND_MAX], npend = 0;
+	long next = 0, written = 0, failed = 0, partial = 0;
+	long t_open = rw_now_ms(), open_end = t_open + 15000;
+	int aborted = 0;
+	while ((next < o.conns || npend > 0) && rw_now_ms() < open_end && !aborted) {
+		while (next < o.conns && npend < PEND_MAX) {
+			fd[next] = mk_sock_to(SOCK_STREAM, 1, (int)o.rcvbuf, (int)o.mss, src, dst);
+			if (fd[next] < 0)
+				failed++;
+			else
+				pend[npend++] = (int)next;
+			next++;
+		}
+		struct pollfd pf[PEND_MAX];
+		for (int j = 0; j < npend; j++)
+			pf[j] = (struct pollfd){.fd = fd[pend[j]], .events = POLLOUT};
+		long r = rss_kb();
+		if (r > peak)
+			peak = r;
+		if (r - idle > o.abort_kb)
+			aborted = 1; /* this host's memory is shared: stop here */
+		if (poll(pf, (nfds_t)npend, 100) <= 0)
+			continue;
+		for (int j = npend - 1; j >= 0; j--) {
+			if (!pf[j].revents)
+				continue;
+			int c = pend[j], err = 0;
+			socklen_t el = sizeof(err);
+			getsockopt(fd[c], SOL_SOCKET, SO_ERROR, &err, &el);
+			if (!err && (pf[j].revents & POLLOUT)) {
+				for (long k = 0; k < o.calls; k++) {
+					uint8_t *q = rec + k * DF_CALL_BYTES;
+					rw_put32(q, RW_REC_LAST | RW_CALL_HDR);
+					rw_call_hdr(q + 4, 0x3d000000u + (uint32_t)(c * o.calls + k),
+						    100000, 3, 4);
+				}
+				ssize_t k = send(fd[c], rec, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+				if (k == (ssize_t)len)
+					written++;
+				else if (k > 0)
+					partial++;
+				else
+					failed++;
+			} else {
+				failed++;
+			}
+			pend[j] = pend[--npend];
+		}
+	}
+	failed += npend;
+	long open_ms = rw_now_ms() - t_open;
+	if (home >= 0) {
+		if (setns(home, CLONE_NEWNET) < 0)
+			check(0, "dumpflood: setns back: %s", strerror(errno));
+		close(home);
+	}
+	/* hold: the server's RSS every 20 ms */
+	long long t_hold = now_us();
+	long hold_end = rw_now_ms() + o.hold_s * 1000, fds_hold = -1, cpu0 = cpu_ms();
+	for (long n = 0; rw_now_ms() < hold_end && !aborted; n++) {
+		long r = rss_kb();
+		if (r > peak)
+			peak = r;
+		if (r - idle > o.abort_kb) {
+			aborted = 1; /* this host's memory is shared: stop here */
+			break;
+		}
+		if (n % 25 == 0) { /* /proc/PID/fd of 2,000 entries: not every time */
+			long fc = fd_count();
+			if (fc > fds_hold)
+				fds_hold = fc;
+		}
+		rw_sleep_ms(20);
+	}
+	long hold_cpu = cpu_ms() - cpu0, hold_ms = (long)((now_us() - t_hold) / 1000);
+	long still = 0;
+	for (long i = 0; i < o.conns; i++)
+		if (fd[i] >= 0 && tcp_state(fd[i]) == TCP_ESTABLISHED)
+			still++;
+	probe_stop(&p);
+	struct probe_res f = probe_stats(&p, t_flood, LLONG_MAX),
+			 fo = probe_stats(&p, t_flood, t_hold), fh = probe_stats(&p, t_hold, LLONG_MAX);
+	probe_free(&p);
+	long r_end = rss_kb();
+	if (r_end > peak)
+		peak = r_end;
+	for (long i = 0; i < o.conns; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	free(fd);
+	free(rec);
+	check(written == o.conns,
+	      "dumpflood: %ld of %ld connections from %s wrote %ld pipelined DUMP v3 calls (%zu bytes) in one write each and never read (%ld failed, %ld partial; %ld ms to open; %ld still open after %ld s)",
+	      written, o.conns, from, o.calls, len, failed, partial, open_ms, still, o.hold_s);
+	note("dumpflood: server: RSS idle %ld kB, before the flood %ld kB, peak %ld kB; %ld fds before, up to %ld while held; CPU %ld ms in the %ld ms held",
+	     idle, rss_pre, peak, fds_pre, fds_hold, hold_cpu, hold_ms);
+	check(!aborted && peak >= 0 && peak - idle <= o.grow_kb,
+	      "dumpflood: server RSS peak %ld kB, %ld kB above its idle %ld kB with %ld connections x %ld DUMPs of %ld registrations (bound %ld kB)%s",
+	      peak, peak - idle, idle, o.conns, o.calls, o.nreg, o.grow_kb,
+	      aborted ? " -- STOPPED EARLY, over the safety limit" : "");
+	long delta = peak - rss_pre;
+	check(!aborted && delta <= o.conns * o.conn_kb + o.fixed_kb,
+	      "dumpflood: memory per connection %.1f kB: (peak %ld - before %ld) / %ld connections (bound %ld kB a connection, RB_CONN_MEM_MAX, + %ld kB once: %ld kB)",
+	      (double)delta / (double)o.conns, peak, rss_pre, o.conns, o.conn_kb, o.fixed_kb,
+	      o.conns * o.conn_kb + o.fixed_kb);
+	note("dumpflood: during the flood: %ld UDP GETPORTs: p50 %s, p99 %s, max %s; the client itself stalled %ld times",
+	     f.sent, us_str(f.p50), us_str(f.p99), us_str(f.max), f.stalls);
+	note("dumpflood: while connecting: %ld, p50 %s, p99 %s, max %s, %ld lost; while held: %ld, p50 %s, p99 %s, max %s, %ld lost",
+	     fo.sent, us_str(fo.p50), us_str(fo.p99), us_str(fo.max), fo.lost, fh.sent,
+	     us_str(fh.p50), us_str(fh.p99), us_str(fh.max), fh.lost);
+	check(f.sent > 0 && f.lost == 0 && f.wrong == 0,
+	      "dumpflood: a UDP GETPORT client on loopback during the flood (%ld/s, one every %lld us): %ld sent, %ld lost (no answer within 1 s), %ld wrong",
+	      o.rate, 1000000LL / o.rate, f.sent, f.lost, f.wrong);
+	long long bound = -1;
+	if (b.p99 >= 0 && b.p99 != LLONG_MAX) {
+		bound = b.p99 * o.ratio_pct / 100;
+		if (b.p99 + o.floor_us > bound)
+			bound = b.p99 + o.floor_us;
+	}
+	/* the server notices the closes (bounded), then serves right; not
+	 * waited for after a stop over the safety limit (the test ends it) */
+	long settle = rw_now_ms() + 10000;
+	while (!aborted && fd_count() > fds_pre + 16 && rw_now_ms() < settle)
+		rw_sleep_ms(20);
+	uint32_t k = (uint32_t)(o.nreg - 1);
+	if (aborted) {
+		check(0, "dumpflood: afterwards: not asked (stopped early, over the safety limit)");
+	} else {
+		df_dump_check(o.nreg);
+		check(prime_lookup(k),
+		      "dumpflood: afterwards a UDP GETPORT of program %#x is answered right (port %u)",
+		      PRIME_BASE + k, prime_port(k));
+	}
+	close(pfd);
+	int p99_ok = bound >= 0 && f.p99 <= bound;
+	if (!p99_ok && !last && failures == failures0) {
+		note("dumpflood: its p99 during the flood %s vs %s without: over the bound of %lld us",
+		     us_str(f.p99), us_str(b.p99), bound);
+		return 1;
+	}
+	check(p99_ok,
+	      "dumpflood: its p99 during the flood %s vs %s without (bound %lld us: %ld%% of it%s%ld us above)",
+	      us_str(f.p99), us_str(b.p99), bound, o.ratio_pct, o.floor_us ? ", or " : "",
+	      o.floor_us);
+	return 0;
+}
+
+/* The soft RLIMIT_NOFILE of the server, -1 when unknown. */
+static long srv_nofile(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = vd_proc_open(server_pid, "limits");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Max open files %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Nonblocking TCP connections that each send a NULL once up and wait for
+ * its reply: the "new clients" of fdlimit. */
+struct nullconn {
+	int fd, sent, answered;
+	uint32_t xid;
+};
+
+static void nullconn_open(struct nullconn *c, uint32_t xid)
+{
+	c->fd = mk_sock(SOCK_STREAM, 1, 0);
+	c->sent = c->answered = 0;
+	c->xid = xid;
+}
+
+/* Polls the connections for up to ms: sends, reads; the number answered. */
+static int nullconn_poll(struct nullconn *c, int n, int ms)
+{
+	struct pollfd pf[64];
+	int map[64], np = 0, answered = 0;
+	for (int i = 0; i < n && np < 64; i++) {
+		if (c[i].fd < 0 || c[i].answered)
+			continue;
+		pf[np] = (struct pollfd){.fd = c[i].fd, .events = c[i].sent ? POLLIN : POLLOUT};
+		map[np++] = i;
+	}
+	if (np == 0) {
+		rw_sleep_ms(ms);
+	} else if (poll(pf, (nfds_t)np, ms) > 0) {
+		for (int j = 0; j < np; j++) {
+			struct nullconn *x = &c[map[j]];
+			if (!pf[j].revents)
+				continue;
+			if (!x->sent && (pf[j].revents & POLLOUT)) {
+				int err = 0;
+				socklen_t el = sizeof(err);
+				getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+				uint8_t rec[4 + RW_CALL_HDR];
+				rw_put32(rec, RW_REC_LAST | RW_CALL_HDR);
+				rw_call_hdr(rec + 4, x->xid, 100000, 2, 0);
+				if (!err && send(x->fd, rec, sizeof(rec), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+						    (ssize_t)sizeof(rec))
+					x->sent = 1;
+			} else if (x->sent && (pf[j].revents & POLLIN)) {
+				uint8_t r[256];
+				ssize_t k = recv(x->fd, r, sizeof(r), MSG_DONTWAIT);
+				if (k >= 4 + 24 && classify(r + 4, (size_t)k - 4, x->xid) == SUCCESS)
+					x->answered = 1;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++)
+		answered += c[i].answered;
+	return answered;
+}
+
+/* CONNS clients connect over TCP and hold (HOLD_S seconds in all) against
+ * a server whose descriptors run out first: it must reach its limit, not
+ * spin there (its CPU over WINDOW_S seconds under CPU_PCT % of one core)
+ * while a new client tries every 100 ms, answer UDP meanwhile, and serve a
+ * new TCP connection within 2 s of the clients closing. */
+static void cmd_fdlimit(int conns, long hold_s, long window_s, long cpu_pct)
+{
+	enum { TRICKLE = 64, RECOVER = 42 };
+	raise_nofile((rlim_t)conns + 2048);
+	long lim = srv_nofile(), fds0 = fd_count();
+	int *fd = malloc((size_t)conns * sizeof(int));
+	int u = mk_udp();
+	if (!fd || u < 0 || lim <= 0 || server_pid <= 0) {
+		check(0, "fdlimit: setup (needs -P; server limit %ld)", lim);
+		return;
+	}
+	long t0 = rw_now_ms();
+	int opened = 0;
+	for (int i = 0; i < conns; i++) {
+		fd[i] = mk_sock(SOCK_STREAM, 1, 0);
+		opened += fd[i] >= 0;
+	}
+	/* until the server's descriptors run out (bounded) */
+	long fds = fd_count(), reach_end = t0 + 10000;
+	while (fds < lim - 8 && rw_now_ms() < reach_end) {
+		rw_sleep_ms(50);
+		fds = fd_count();
+	}
+	rw_sleep_ms(500); /* past the first refusals */
+	fds = fd_count();
+	check(opened == conns && fds >= lim - 8,
+	      "fdlimit: %d of %d clients connecting: the server is at its descriptor limit (%ld fds open, %ld before; limit %ld) after %ld ms",
+	      opened, conns, fds, fds0, lim, rw_now_ms() - t0);
+	/* the window: new clients keep trying, UDP is asked every 500 ms */
+	struct nullconn tr[TRICKLE];
+	int ntr = 0, udp_n = 0, udp_ok = 0, tr_ok = 0;
+	long c0 = cpu_ms(), w0 = rw_now_ms(), wend = w0 + window_s * 1000, next_udp = w0;
+	while (rw_now_ms() < wend) {
+		if (ntr < TRICKLE && rw_now_ms() >= w0 + ntr * 100L) {
+			nullconn_open(&tr[ntr], 0x3e000000u + (uint32_t)ntr);
+			ntr++;
+		}
+		if (rw_now_ms() >= next_udp) {
+			struct rw_msg m;
+			hdr(&m, ++xid_seq, 100000, 2, 0);
+			udp_n++;
+			udp_ok += udp_call(u, &m, 1000, NULL, 0, NULL, NULL) == SUCCESS;
+			next_udp += 500;
+		}
+		tr_ok = nullconn_poll(tr, ntr, 20);
+	}
+	long c1 = cpu_ms(), w1 = rw_now_ms();
+	check(c0 >= 0 && c1 >= 0 && (c1 - c0) * 100 < cpu_pct * (w1 - w0),
+	      "fdlimit: at the limit the server used %ld ms of CPU in %ld ms (%.1f%% of one core; bound %ld%%) while %d new clients tried",
+	      c1 - c0, w1 - w0, w1 > w0 ? 100.0 * (double)(c1 - c0) / (double)(w1 - w0) : 0.0,
+	      cpu_pct, ntr);
+	check(udp_n > 0 && udp_ok == udp_n, "fdlimit: %d of %d UDP NULLs answered within 1 s at the limit",
+	      udp_ok, udp_n);
+	note("fdlimit: %d of the %d new clients were served at the limit; server fds %ld",
+	     tr_ok, ntr, fd_count());
+	while (rw_now_ms() - t0 < hold_s * 1000)
+		rw_sleep_ms(20);
+	/* every client goes: the server must serve again at once */
+	for (int i = 0; i < conns; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	for (int i = 0; i < ntr; i++)
+		if (tr[i].fd >= 0)
+			close(tr[i].fd);
+	free(fd);
+	long tc = rw_now_ms(), got = -1;
+	struct nullconn rc[RECOVER];
+	int nrc = 0;
+	/* a new attempt every 100 ms for 2 s (a SYN dropped while the
+	 * backlog drains would wait 1 s for its retry), then one a second up
+	 * to 22 s, only to tell how late it came; the first answer counts */
+	while (got < 0 && rw_now_ms() - tc < 22000) {
+		long el = rw_now_ms() - tc;
+		long due = el < 2000 ? el / 100 + 1 : 20 + (el - 2000) / 1000 + 1;
+		if (nrc < RECOVER && nrc < due) {
+			nullconn_open(&rc[nrc], 0x3f000000u + (uint32_t)nrc);
+			nrc++;
+		}
+		if (nullconn_poll(rc, nrc, 10) > 0)
+			got = rw_now_ms() - tc;
+	}
+	for (int i = 0; i < nrc; i++)
+		if (rc[i].fd >= 0)
+			close(rc[i].fd);
+	check(got >= 0 && got <= 2000,
+	      "fdlimit: descriptors freed (every client closed): a new TCP NULL answered %ld ms later (bound 2000 ms)",
+	      got);
+	close(u);
+}
+
 static int usage(void)
 {
 	fputs("usage: rb_e2e_attack [-d DST] [-s SRC] [-p PORT] [-P PID] [-L PROG] CHECK [ARGS]\n"
@@ -1466,6 +2346,15 @@ int main(int argc, char **argv)
 		cmd_warm();
 	else if (!strcmp(c, "window"))
 		cmd_window(arg(argv, argc, i, 2000));
+	else if (!strcmp(c, "prime") && i + 1 < argc)
+		cmd_prime(arg(argv, argc, i, 0), arg(argv, argc, i + 1, 0));
+	else if (!strcmp(c, "udpprobe"))
+		cmd_udpprobe(arg(argv, argc, i, 2), arg(argv, argc, i + 1, 1), arg(argv, argc, i + 2, 1000));
+	else if (!strcmp(c, "dumpflood"))
+		cmd_dumpflood(argc, argv, i);
+	else if (!strcmp(c, "fdlimit"))
+		cmd_fdlimit((int)arg(argv, argc, i, 3000), arg(argv, argc, i + 1, 10),
+			    arg(argv, argc, i + 2, 5), arg(argv, argc, i + 3, 5));
 	else
 		return usage();
 	return failures > 100 ? 100 : failures;

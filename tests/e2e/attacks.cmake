@@ -12,9 +12,14 @@
 #           198.18.0.0/15): the amplification bound, SET/UNSET refused,
 #           --trusted-net, --udp-refuse drop, -i, response-rate limiting
 #   owner   a local unprivileged user: --owner-quota, --port-policy
+#   budget  bounded work per client: non-reading DUMP pipeliners against
+#           a 20,000 / 100,000 registry (RSS, memory per connection, UDP
+#           loss and p99 on the same worker), loopback and remote
+#   fdlimit RLIMIT_NOFILE 1024 and 3,000 clients: no spin, the pause
+#           counted and logged, serving again once descriptors free up
 
 rb_e2e_helper(rb_e2e_attack e2e/attack_tool.c)
-target_link_libraries(rb_e2e_attack PRIVATE rb_e2e_rpcwire rb_e2e_verdict)
+target_link_libraries(rb_e2e_attack PRIVATE rb_e2e_rpcwire rb_e2e_verdict Threads::Threads)
 
 foreach(_be uring epoll)
   set(_srv "$<TARGET_FILE:ringbind> -f -w --backend ${_be}")
@@ -22,4 +27,10 @@ foreach(_be uring epoll)
   rb_e2e_test(e2e_attack_conns_${_be}  attack_conns  "${_srv}" 90 attack)
   rb_e2e_test(e2e_attack_remote_${_be} attack_remote "${_srv}" 60 attack)
   rb_e2e_test(e2e_attack_owner_${_be}  attack_owner  "${_srv}" 40 attack)
+  # Bounded work per client: 20,000 and 100,000 registrations, 10 and
+  # 2,000 connections pipelining DUMPs that never read, from loopback and
+  # from a second namespace, against RSS, UDP loss and p99; then the
+  # descriptor limit (ulimit -n 1024, 3,000 clients): no spin, recovery.
+  rb_e2e_test(e2e_attack_budget_${_be}  attack_budget  "${_srv}" 200 attack)
+  rb_e2e_test(e2e_attack_fdlimit_${_be} attack_fdlimit "${_srv}" 90 attack)
 endforeach()

@@ -11,6 +11,11 @@ MODE:
   pipeline   N DUMPs in one write, then every reply read
   halfclose  N DUMPs in one write, then shutdown(SHUT_WR): every reply
              must still arrive before the server closes
+  slow       one DUMP read fast, then N more on a connection with a 4 KiB
+             receive buffer read 4 KiB a millisecond: the server's sends
+             stop part way through its fragments again and again (it keeps
+             the one it stopped in and makes the rest again later); each
+             slow reply must be byte for byte the fast one
 
 Each reply must have its xid, in order, hold at least EXPECT_MIN entries,
 and come in fragments of at most FRAG_MAX bytes (RB_STREAM_CHUNK less the
@@ -88,6 +93,59 @@ def entries(rec, xid):
     return n
 
 
+def slow(port, n, expect_min, frag_max, seconds):
+    t0 = time.monotonic()
+    fast = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+    fast.sendall(call(1))
+    try:
+        want, _ = Reader(fast, t0 + seconds).record()
+        entries(want, 1)
+    except (OSError, EOFError, TimeoutError, ValueError, struct.error) as e:
+        print("FAIL: slow: the reference DUMP: %s" % e)
+        return 1
+    fast.close()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(5)
+    s.connect(("127.0.0.1", int(port)))
+
+    class SlowReader(Reader):
+        def need(self, k):
+            while len(self.buf) < k:
+                if time.monotonic() > self.deadline:
+                    raise TimeoutError("no reply in time")
+                self.s.settimeout(max(self.deadline - time.monotonic(), 0.01))
+                d = self.s.recv(4096)
+                if not d:
+                    raise EOFError("connection closed")
+                self.buf += d
+                time.sleep(0.001)
+            out, self.buf = self.buf[:k], self.buf[k:]
+            return out
+
+    r = SlowReader(s, t0 + seconds)
+    biggest = frags_seen = 0
+    try:
+        for i in range(n):
+            s.sendall(call(1))
+            got, frags = r.record()
+            frags_seen += len(frags)
+            biggest = max(biggest, max(frags))
+            if got != want:
+                print("FAIL: slow: DUMP %d differs from the fast one (%d vs %d bytes)" % (i, len(got), len(want)))
+                return 1
+    except (OSError, EOFError, TimeoutError, ValueError, struct.error) as e:
+        print("FAIL: slow: %s after %.2f s" % (e, time.monotonic() - t0))
+        return 1
+    if entries(want, 1) < expect_min or biggest > frag_max:
+        print("FAIL: slow: %d entries (want %d+), largest fragment %d (max %d)"
+              % (entries(want, 1), expect_min, biggest, frag_max))
+        return 1
+    print("PASS: slow: %d DUMPs read 4 KiB a millisecond, each the fast DUMP byte for byte"
+          " (%d bytes, %d fragments in all, the largest %d)" % (n, len(want), frags_seen, biggest))
+    return 0
+
+
 def main():
     port, mode, n, expect_min, frag_max = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 30.0
@@ -95,6 +153,8 @@ def main():
     s = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
     r = Reader(s, t0 + seconds)
     fails, frags_seen, biggest = 0, 0, 0
+    if mode == "slow":
+        return slow(port, n, expect_min, frag_max, seconds)
     try:
         if mode != "serial":
             s.sendall(b"".join(call(1000 + i) for i in range(n)))

@@ -2,8 +2,10 @@
 # of 20,000 registrations comes in record fragments of at most
 # RB_STREAM_CHUNK bytes, one after the other without waiting for the
 # client's delayed ACKs (TCP_NODELAY), pipelined DUMPs are all answered in
-# order, and a client that half-closes after its calls gets every reply
-# before the server closes (tests/e2e/dumpclient.py).
+# order, a client that half-closes after its calls gets every reply before
+# the server closes, and a client that reads slowly (the server's sends
+# stop part way, the fragments after are made again) gets the same bytes
+# (tests/e2e/dumpclient.py).
 STR_REG=20000
 STR_FRAG_MAX=$((16384 - 4)) # RB_STREAM_CHUNK (net/limits.h) less the mark
 
@@ -29,6 +31,8 @@ t_main() {
 	str_client serial 20 $STR_REG $STR_FRAG_MAX 20
 	str_client pipeline 8 $STR_REG $STR_FRAG_MAX 30
 	str_client halfclose 8 $STR_REG $STR_FRAG_MAX 30
+	# sends that stop part way, fragments made again: same bytes
+	str_client slow 2 $STR_REG $STR_FRAG_MAX 40
 	srv_check_alive "after the DUMPs" || return
 	srv_stop
 }
