@@ -34,8 +34,8 @@
  * produced (about 30 ns an entry, 60 bytes). */
 #define RB_CONN_CALLS_PER_TURN 16u
 #define RB_CONN_STREAM_BYTES_PER_TURN (4u * RB_STREAM_CHUNK)
-#define RB_TURN_CALLS 128u
-#define RB_TURN_STREAM_BYTES (8u * RB_STREAM_CHUNK)
+#define RB_TURN_CALLS 64u
+#define RB_TURN_STREAM_BYTES RB_STREAM_BURST
 /* Memory one connection may hold with the default --max-unsent, whatever
  * the registry's size and whatever its client sends: the slot, the record
  * being reassembled (RB_RECORD_MAX), unread input (RB_CONN_IN_MAX), and
