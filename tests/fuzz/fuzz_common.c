@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "registry/stream.h"
 #include "registry/dispatch.h"
 #include "registry/registry.h"
 #include "registry/stats.h"
@@ -192,6 +193,50 @@ static void fuzz_answer(const uint8_t *msg, size_t len, uint32_t cap)
 	}
 }
 
+/* A stream transport's way (registry/stream.h): a large reply in pieces of
+ * FZ_STREAM_PIECE bytes (each its own reader section, in an exact-size
+ * buffer) must join to the reply written whole. */
+#define FZ_STREAM_PIECE 256u
+#define FZ_STREAM_JOINED_MAX (1u << 20) /* the fuzz registry is small */
+static void stream_matches_whole(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
+				 const uint8_t *msg, size_t len, const uint8_t *whole, size_t wlen)
+{
+	uint8_t first[64];
+	struct rb_xdr_enc e;
+	struct rb_mutation mut;
+	struct rb_stream st;
+	rb_xdr_enc_init(&e, first, sizeof(first));
+	rb_reader_begin(env.rd);
+	enum rb_outcome o = rb_handle_call_stream(ctx, x, msg, (uint32_t)len, &e, &mut, &st);
+	rb_reader_end(env.rd);
+	if (o != RB_OUT_STREAM)
+		return; /* written whole: the same call as the caller's */
+	FZ_ASSERT(e.pos == 0);
+	/* The whole reply may have been SYSTEM_ERR (too large for the
+	 * transport's buffer): then the pieces are only checked to end. */
+	bool comparable = wlen >= 24 && be32(whole + 20) == 0;
+	size_t cap = FZ_STREAM_JOINED_MAX;
+	uint8_t *joined = malloc(cap);
+	uint8_t *piece = malloc(FZ_STREAM_PIECE);
+	FZ_ASSERT(joined != NULL && piece != NULL);
+	size_t at = 0;
+	int r = 0;
+	for (unsigned steps = 0; r == 0 && steps < 100000; steps++) {
+		rb_xdr_enc_init(&e, piece, FZ_STREAM_PIECE);
+		rb_reader_begin(env.rd);
+		r = rb_stream_step(ctx, x, &st, &e);
+		rb_reader_end(env.rd);
+		FZ_ASSERT(r >= 0 && e.err == 0 && e.pos <= FZ_STREAM_PIECE);
+		FZ_ASSERT(at + e.pos <= cap);
+		memcpy(joined + at, piece, e.pos);
+		at += e.pos;
+	}
+	FZ_ASSERT(r == 1 && st.kind == RB_STREAM_NONE);
+	FZ_ASSERT(!comparable || (at == wlen && memcmp(joined, whole, wlen) == 0));
+	free(joined);
+	free(piece);
+}
+
 static void run_one(const struct fz_xport *t, const uint8_t *msg, size_t len)
 {
 	struct rb_policy pol = {.insecure = t->insecure,
@@ -229,6 +274,8 @@ static void run_one(const struct fz_xport *t, const uint8_t *msg, size_t len)
 	rb_reader_end(env.rd);
 	if (t->remote_calls)
 		fuzz_answer(msg, len, t->out_cap);
+	if (o == RB_OUT_REPLY && e.err == 0 && rb_netid_get(t->netid)->stream)
+		stream_matches_whole(&ctx, &x, msg, len, out, e.pos);
 
 	switch (o) {
 	case RB_OUT_REPLY:
