@@ -55,6 +55,7 @@ int rb_rec_feed(struct rb_rec_asm *r, const uint8_t *data, size_t len,
 					*rec = data + pos + 4;
 					*rec_len = flen;
 					*used = pos + 4 + flen;
+					r->frags = 0; /* (empty ones may have led) */
 					return 1;
 				}
 			}
@@ -69,7 +70,7 @@ int rb_rec_feed(struct rb_rec_asm *r, const uint8_t *data, size_t len,
 			r->hdr_have = 0;
 			/* Refuse on the header alone: the claimed bytes are
 			 * never waited for, let alone buffered. */
-			if (flen > r->cap - r->have) {
+			if (flen > r->cap - r->have || ++r->frags > RB_RECORD_FRAGS_MAX) {
 				r->failed = 1;
 				*used = pos;
 				return -EMSGSIZE;
@@ -104,6 +105,7 @@ int rb_rec_feed(struct rb_rec_asm *r, const uint8_t *data, size_t len,
 			*rec_len = r->have;
 			r->have = 0;
 			r->last = 0;
+			r->frags = 0;
 			*used = pos;
 			return 1;
 		}

@@ -15,6 +15,11 @@
 
 /* rpcbind's record cap; every legitimate port-mapper call is far smaller. */
 #define RB_RECORD_MAX 9000u
+/* Fragments in one record: far more than any client splits a call into
+ * (a 44-byte call in 1-byte fragments is 44), and a bound on a stream of
+ * empty fragments, which would otherwise keep a connection busy forever
+ * without a call ever completing. */
+#define RB_RECORD_FRAGS_MAX 1024u
 #define RB_RECORD_LAST 0x80000000u
 
 struct rb_rec_asm {
@@ -27,6 +32,7 @@ struct rb_rec_asm {
 	uint8_t last;      /* the current fragment is the record's last */
 	uint8_t in_frag;   /* a fragment header has been read */
 	uint8_t failed;    /* sticky: the stream is unusable */
+	uint16_t frags;    /* fragment headers read for this record */
 };
 
 void rb_rec_init(struct rb_rec_asm *r, uint8_t *buf, uint32_t cap);
@@ -39,7 +45,8 @@ void rb_rec_reset(struct rb_rec_asm *r);
  *      when the record was one whole fragment inside data, into data
  *      (no copy). Valid until the next call.
  *   0: all of data was consumed and no record is complete yet.
- *   -EMSGSIZE: the record would exceed cap; the stream must be dropped.
+ *   -EMSGSIZE: the record would exceed cap, or RB_RECORD_FRAGS_MAX
+ *      fragments; the stream must be dropped.
  *   -ENOBUFS: buf is NULL and bytes must be gathered: set r->buf (cap
  *      bytes) and call again with data + *used.
  * Call again with data + *used for the rest. */

@@ -355,7 +355,6 @@ static void on_conn(struct rb_control *ctl, uint64_t t, uint32_t events)
 			conn_close(ctl, c);
 			return;
 		}
-		c->last_active_ms = ctl->serve.now_ms;
 		r = rb_conn_input(&ctl->serve, c, buf, (size_t)r, &ctl->budget, conn_kick, ctl);
 		if (r < 0 || c->closing) {
 			conn_close(ctl, c);

@@ -367,7 +367,8 @@ void rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c, const uint8_t 
 			  const struct rb_backend_ops *ops)
 {
 	struct kick_arg a = { w, ops };
-	c->last_active_ms = w->serve.now_ms;
+	/* (Bytes alone are no activity: a call is, rb_conn_work. A client
+	 * trickling a record or sending empty fragments is reaped idle.) */
 	conn_next(w, c, rb_conn_input(&w->serve, c, p, n, &w->budget, kick, &a), ops);
 }
 

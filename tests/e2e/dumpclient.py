@@ -17,6 +17,11 @@ MODE:
              the one it stopped in and makes the rest again later); each
              slow reply must be byte for byte the fast one
 
+  emptyfrags a stream of empty, non-last record fragments (one every 20 ms,
+             N bytes of calls never completed): the server must close the
+             connection within SECONDS (it counts calls, not bytes, as
+             activity: --idle-timeout; and RB_RECORD_FRAGS_MAX)
+
 Each reply must have its xid, in order, hold at least EXPECT_MIN entries,
 and come in fragments of at most FRAG_MAX bytes (RB_STREAM_CHUNK less the
 4-byte mark). Prints PASS/FAIL lines; loopback only; every wait bounded.
@@ -146,6 +151,28 @@ def slow(port, n, expect_min, frag_max, seconds):
     return 0
 
 
+def emptyfrags(port, seconds):
+    t0 = time.monotonic()
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+    sent = 0
+    try:
+        while time.monotonic() - t0 < seconds:
+            s.sendall(struct.pack(">I", 0))
+            sent += 1
+            s.settimeout(0.02)
+            try:
+                if s.recv(4096) == b"":
+                    raise ConnectionResetError("closed")
+            except (TimeoutError, socket.timeout):
+                pass
+    except OSError:
+        print("PASS: emptyfrags: closed by the server after %d empty fragments in %.2f s (bound %.0f s)"
+              % (sent, time.monotonic() - t0, seconds))
+        return 0
+    print("FAIL: emptyfrags: still open after %d empty fragments in %.0f s" % (sent, seconds))
+    return 1
+
+
 def main():
     port, mode, n, expect_min, frag_max = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 30.0
@@ -155,6 +182,8 @@ def main():
     fails, frags_seen, biggest = 0, 0, 0
     if mode == "slow":
         return slow(port, n, expect_min, frag_max, seconds)
+    if mode == "emptyfrags":
+        return emptyfrags(port, seconds)
     try:
         if mode != "serial":
             s.sendall(b"".join(call(1000 + i) for i in range(n)))

@@ -5,7 +5,8 @@
 # order, a client that half-closes after its calls gets every reply before
 # the server closes, and a client that reads slowly (the server's sends
 # stop part way, the fragments after are made again) gets the same bytes
-# (tests/e2e/dumpclient.py).
+# (tests/e2e/dumpclient.py). A client that sends only empty fragments is
+# reaped as idle.
 STR_REG=20000
 STR_FRAG_MAX=$((16384 - 4)) # RB_STREAM_CHUNK (net/limits.h) less the mark
 
@@ -34,5 +35,11 @@ t_main() {
 	# sends that stop part way, fragments made again: same bytes
 	str_client slow 2 $STR_REG $STR_FRAG_MAX 40
 	srv_check_alive "after the DUMPs" || return
+	srv_stop
+
+	# Bytes that never make a call are no activity: a stream of empty
+	# fragments is reaped at --idle-timeout (1 s here) like an idle client.
+	srv_start --workers 1 --idle-timeout 1000 || return
+	str_client emptyfrags 0 0 0 5
 	srv_stop
 }

@@ -436,7 +436,49 @@ static void test_put_header(void)
 	CHECK_BYTES(h, 4, "\x80\x00\x23\x28", 4);
 }
 
+/* Empty fragments cost a header each and bring a record no nearer:
+ * RB_RECORD_FRAGS_MAX of them in one record fail the stream, and the
+ * count starts again with each record. */
+static void test_frags_cap(void)
+{
+	uint8_t buf[RB_RECORD_MAX];
+	struct rb_rec_asm r;
+	size_t used, off = 0;
+	const uint8_t *rec = NULL;
+	uint32_t rec_len = 0;
+	static uint8_t s[4u * (RB_RECORD_FRAGS_MAX + 2) + 8];
+
+	/* RB_RECORD_FRAGS_MAX - 1 empty fragments and a last one with 4
+	 * bytes: a record, exactly at the cap. */
+	for (unsigned i = 0; i + 1 < RB_RECORD_FRAGS_MAX; i++)
+		put_hdr(s + 4 * i, 0, 0);
+	put_hdr(s + 4 * (RB_RECORD_FRAGS_MAX - 1), 4, 1);
+	memcpy(s + 4 * RB_RECORD_FRAGS_MAX, "abcd", 4);
+	size_t len = 4 * RB_RECORD_FRAGS_MAX + 4;
+	rb_rec_init(&r, buf, sizeof(buf));
+	int rc = rb_rec_feed(&r, s, len, &used, &rec, &rec_len);
+	CHECK_EQ_U(rc, 1);
+	CHECK_EQ_U(used, len);
+	CHECK_EQ_U(rec_len, 4);
+	/* The next record starts its count afresh: the same again is fine. */
+	rc = rb_rec_feed(&r, s, len, &used, &rec, &rec_len);
+	CHECK_EQ_U(rc, 1);
+
+	/* One empty fragment more: refused on the header past the cap. */
+	for (unsigned i = 0; i < RB_RECORD_FRAGS_MAX + 1; i++)
+		put_hdr(s + 4 * i, 0, 0);
+	rb_rec_init(&r, buf, sizeof(buf));
+	for (rc = 0; rc == 0 && off < 4 * (RB_RECORD_FRAGS_MAX + 1); off += used) {
+		rc = rb_rec_feed(&r, s + off, 4 * (RB_RECORD_FRAGS_MAX + 1) - off, &used,
+				 &rec, &rec_len);
+		if (rc == 0 && used == 0)
+			break;
+	}
+	CHECK(rc == -EMSGSIZE);
+}
+
 RB_TEST_MAIN({
+	test_frags_cap();
 	test_single();
 	test_multi();
 	test_splits();
