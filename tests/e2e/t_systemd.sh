@@ -54,6 +54,19 @@ with open(sys.argv[2], "w") as f:
 		if grep -q "^READY=1" "$notify"; then pass "READY=1 sent"; else fail "no READY=1"; fi
 		if grep -q "^STATUS=serving: [0-9]* registrations" "$notify"; then pass "a STATUS= line"
 		else fail "no STATUS= line"; fi
+		# As deployed, against clients that pipeline, half-close and read
+		# slowly: DUMPs of 2,000 registrations (several fragments each) on
+		# the passed TCP socket (tests/e2e/dumpclient.py).
+		if timeout 60 "$E2E_BIN/rb_e2e_attack" prime 0 2000 >"$E2E_TMP/sa.prime" 2>&1; then
+			local m
+			for m in pipeline halfclose slow; do
+				E2E_OUT=$E2E_TMP/sa.dump.$m
+				timeout 60 python3 "$E2E_DIR/dumpclient.py" 111 $m 4 2000 16380 30 >"$E2E_OUT" 2>&1
+				expect "socket-activated: DUMP $m" "^PASS"
+			done
+		else
+			fail "priming 2,000 registrations on the activated daemon: $(tail -2 "$E2E_TMP/sa.prime")"
+		fi
 		kill -TERM "$sa"
 		if wait_exit "$sa" 5000; then pass "SIGTERM stops the activated daemon"; else fail "no exit"; fi
 		if [ -S /run/rpcbind.sock ]; then pass "the passed socket file is left to systemd (not unlinked)"
