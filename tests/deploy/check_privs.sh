@@ -140,6 +140,33 @@ if [ "${RB_PRIVS_SCENARIO:-}" != "" ]; then
 			res=1
 		fi
 	fi
+	# systemctl reload: the unit's ExecReload= as systemd runs it. Without
+	# a "+" prefix it runs as root under the unit's CapabilityBoundingSet=
+	# and no_new_privs, which lacks CAP_KILL, while the daemon is _rpc by
+	# then: kill(2) fails with EPERM (issue 18, fix 1). "+" runs it with
+	# full privileges.
+	if [ "$name" = unit ] && [ -d /proc/$pid ]; then
+		reload=$(sed -n 's/^ExecReload=\(..*\)$/\1/p' "$src/deploy/systemd/ringbind.service" | tail -1)
+		rcmd=${reload#[+!@:-]}
+		rcmd=${rcmd//\$MAINPID/$pid}
+		if [ "${reload:0:1}" = "+" ]; then
+			rrun=()
+		else
+			rrun=(setpriv "--bounding-set=$unit_caps" --no-new-privs)
+		fi
+		rst=0
+		rout=$("${rrun[@]}" $rcmd 2>&1) || rst=$?
+		for _ in $(seq 50); do
+			grep -q 'SIGHUP' "$log" && break
+			sleep 0.1
+		done
+		if [ "$rst" -eq 0 ] && grep -q 'SIGHUP' "$log"; then
+			echo "ok: unit: ExecReload=$reload reaches the daemon as _rpc ($(grep -m1 SIGHUP "$log" | cut -c1-80))"
+		else
+			echo "FAIL: unit: ExecReload=$reload exit $rst: $rout"
+			res=1
+		fi
+	fi
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	[ "$res" -eq 0 ] || sed 's/^/    | /' "$log"
