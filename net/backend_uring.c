@@ -21,6 +21,7 @@
 #include "net/forward.h"
 #include "net/tcpmux.h"
 #include "net/udp_batch.h"
+#include "net/uring_refusal.h"
 #include "net/worker.h"
 
 /* One UDP buffer: the recvmsg_out header, the peer address, the pktinfo
@@ -586,12 +587,13 @@ static int setup_buf_ring(struct io_uring *ring, struct io_uring_buf_ring **br,
 /* Tries what the UDP path depends on: a buffer ring and a multishot
  * recvmsg that delivers a datagram and stays armed (IORING_CQE_F_MORE).
  * An AF_UNIX socket pair needs no network, so the probe works anywhere. */
-static int probe_multishot_recvmsg(struct io_uring *ring)
+static int probe_multishot_recvmsg(struct io_uring *ring, enum rb_uring_call *failed)
 {
 	struct io_uring_buf_ring *br = NULL;
 	uint8_t *bufs = NULL;
 	int sv[2] = { -1, -1 };
 	int r = setup_buf_ring(ring, &br, &bufs, 8, 256, 7);
+	*failed = RB_URING_CALL_REGISTER;
 	if (r)
 		goto out;
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -603,7 +605,9 @@ static int probe_multishot_recvmsg(struct io_uring *ring)
 	io_uring_prep_recvmsg_multishot(sqe, sv[0], &tmpl, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = 7;
-	io_uring_submit(ring);
+	*failed = RB_URING_CALL_ENTER;
+	if ((r = io_uring_submit(ring)) < 0)
+		goto out;
 	if (send(sv[1], "x", 1, 0) != 1) {
 		r = -errno;
 		goto out;
@@ -628,28 +632,39 @@ out:
 int rb_uring_probe(const char **why)
 {
 	struct io_uring ring;
+	struct rb_uring_env env;
+	rb_uring_env_read(&env);
 	int r = ring_init(&ring);
 	if (r) {
-		*why = r == -ENOSYS   ? "io_uring is not in this kernel (ENOSYS)"
-		       : r == -EPERM ? "io_uring is not permitted (EPERM: seccomp or io_uring_disabled)"
-				     : "io_uring_setup failed";
+		*why = rb_uring_refusal(RB_URING_CALL_SETUP, r, &env);
 		return r;
 	}
-	struct io_uring_probe *p = io_uring_get_probe_ring(&ring);
-	r = 0;
-	if (!p || !io_uring_opcode_supported(p, IORING_OP_RECVMSG) ||
-	    !io_uring_opcode_supported(p, IORING_OP_SENDMSG) ||
-	    !io_uring_opcode_supported(p, IORING_OP_ACCEPT) ||
-	    !io_uring_opcode_supported(p, IORING_OP_SEND) ||
-	    !io_uring_opcode_supported(p, IORING_OP_RECV)) {
+	/* Not io_uring_get_probe_ring(): its NULL does not say whether the
+	 * kernel or a seccomp filter refused io_uring_register. */
+	size_t plen = sizeof(struct io_uring_probe) + 256 * sizeof(struct io_uring_probe_op);
+	struct io_uring_probe *p = calloc(1, plen);
+	r = p ? io_uring_register_probe(&ring, p, 256) : -ENOMEM;
+	if (r < 0) {
+		*why = rb_uring_refusal(RB_URING_CALL_REGISTER, r, &env);
+	} else if (!io_uring_opcode_supported(p, IORING_OP_RECVMSG) ||
+		   !io_uring_opcode_supported(p, IORING_OP_SENDMSG) ||
+		   !io_uring_opcode_supported(p, IORING_OP_ACCEPT) ||
+		   !io_uring_opcode_supported(p, IORING_OP_SEND) ||
+		   !io_uring_opcode_supported(p, IORING_OP_RECV)) {
 		*why = "io_uring lacks a needed opcode";
 		r = -EOPNOTSUPP;
+	} else {
+		r = 0;
 	}
-	if (p)
-		io_uring_free_probe(p);
+	free(p);
 	if (!r) {
-		r = probe_multishot_recvmsg(&ring);
-		if (r)
+		enum rb_uring_call failed = RB_URING_CALL_REGISTER;
+		r = probe_multishot_recvmsg(&ring, &failed);
+		/* EINVAL, EOPNOTSUPP, ETIME: the kernel lacks the feature. A
+		 * refusal (EPERM, EACCES, ENOSYS) is said as one. */
+		if (r == -EPERM || r == -EACCES || r == -ENOSYS)
+			*why = rb_uring_refusal(failed, r, &env);
+		else if (r)
 			*why = "io_uring lacks multishot recvmsg into buffer rings (kernel < 6.0)";
 	}
 	io_uring_queue_exit(&ring);

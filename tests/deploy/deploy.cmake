@@ -43,3 +43,14 @@ set_tests_properties(deploy_units deploy_manifests deploy_privs deploy_install P
   LABELS deploy
   SKIP_RETURN_CODE 77
   TIMEOUT 120)
+
+# deploy_uring_refusal: the daemon under a seccomp filter that refuses
+# io_uring_setup (ENOSYS, as podman's default profile), _enter or
+# _register must say what refused it (issue 18). About 2 s.
+add_executable(seccomp_deny ${PROJECT_SOURCE_DIR}/tests/deploy/seccomp_deny.c)
+rb_target_defaults(seccomp_deny)
+add_test(NAME deploy_uring_refusal
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_uring_refusal.sh
+    $<TARGET_FILE:ringbind> $<TARGET_FILE:seccomp_deny>)
+set_tests_properties(deploy_uring_refusal PROPERTIES
+  LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 60)
