@@ -205,6 +205,12 @@ def port_named(c, name_or_number):
     return None
 
 
+# Directories of the node that other services write in: never a hostPath.
+SHARED_HOST_DIRS = {"/", "/run", "/var/run", "/var", "/var/lib", "/etc", "/dev", "/proc",
+                    "/sys", "/run/systemd", "/run/containerd", "/run/lock", "/tmp"}
+DAEMONSET_RUN_DIR = "/run/ringbind-pod"
+
+
 def check_daemonset(ds, path):
     spec = pod_spec(ds)
     where = "%s: DaemonSet %s" % (path, ds["metadata"]["name"])
@@ -237,13 +243,33 @@ def check_daemonset(ds, path):
         fail(where + ": readOnlyRootFilesystem is not true")
     if sc.get("privileged"):
         fail(where + ": privileged")
-    host = {v["name"]: v["hostPath"].get("path") for v in spec.get("volumes") or []
-            if v.get("hostPath")}
+    # Issue 18, fix 4: the node's whole /run (containerd's socket,
+    # systemd's private socket) must not be mounted; one dedicated
+    # directory is, at /run, and the node's tmpfiles.d entry publishes its
+    # socket as /run/rpcbind.sock.
+    host = {v["name"]: v["hostPath"].get("path").rstrip("/") or "/"
+            for v in spec.get("volumes") or [] if v.get("hostPath")}
+    for name, hp in host.items():
+        if hp in SHARED_HOST_DIRS or not hp.startswith("/run/"):
+            fail("%s: hostPath %s (volume %s) is shared with the node's other services;"
+                 " mount a directory of ringbind's own" % (where, hp, name))
     mounts = {m.get("mountPath"): m.get("name") for m in c.get("volumeMounts") or []}
-    if host.get(mounts.get("/run")) != "/run":
-        fail(where + ": the host's /run (hostPath) is not mounted at /run")
+    run_dir = host.get(mounts.get("/run"))
+    if run_dir != DAEMONSET_RUN_DIR:
+        fail("%s: /run is %r, want the node's dedicated %s" % (where, run_dir, DAEMONSET_RUN_DIR))
+    tmpfiles = os.path.join(os.path.dirname(path), "ringbind-node-tmpfiles.conf")
+    links = {}
+    if os.path.exists(tmpfiles):
+        for line in open(tmpfiles):
+            f = line.split()
+            if f and f[0].startswith("L") and len(f) >= 7:
+                links[f[1]] = f[6]
+    if links.get("/run/rpcbind.sock") != DAEMONSET_RUN_DIR + "/rpcbind.sock":
+        fail("%s: ringbind-node-tmpfiles.conf does not link /run/rpcbind.sock to %s/rpcbind.sock"
+             % (where, DAEMONSET_RUN_DIR))
     if len(FAILS) == before:
-        ok(where + ": host network, node-critical, probes, capabilities, host /run")
+        ok(where + ": host network, node-critical, probes, capabilities, a dedicated /run"
+           " published as /run/rpcbind.sock")
     return pod_labels(ds)
 
 
@@ -473,6 +499,67 @@ def check_man(page, longs, extra_ok=()):
 
 # ---------------------------------------------------------------- main
 
+def readme_block(text, marker):
+    """The first ```sh block after <!-- MARKER ... -->, as its lines."""
+    i = text.find("<!-- " + marker)
+    if i < 0:
+        return None
+    m = re.search(r"```sh\n(.*?)```", text[i:], re.S)
+    return m.group(1).splitlines() if m else None
+
+
+def check_procedures(src):
+    """Issue 18, fixes 2, 3 and 6: what deploy/README.md tells an
+    administrator to run (the nspawn and podman tests run the same blocks
+    word for word)."""
+    before = len(FAILS)
+    readme = open(os.path.join(src, "deploy/README.md")).read()
+    sw = readme_block(readme, "switch-as-rpcbind")
+    if sw is None:
+        fail("deploy/README.md: no switch-as-rpcbind block")
+    else:
+        for line in sw:
+            # rpc-statd has Requires=rpcbind.socket: stopping (or
+            # restarting) the socket stops rpc.statd for good.
+            if re.search(r"systemctl\s+(stop|restart|try-restart|disable|mask)\b.*rpcbind\.socket", line):
+                fail("deploy/README.md switch-as-rpcbind: %r stops rpcbind.socket, and rpc-statd"
+                     " with it" % line.strip())
+    prep = readme_block(readme, "node-prepare")
+    if prep is None or not any(re.search(r"systemctl mask --now rpcbind\.socket rpcbind\.service", l)
+                               for l in prep):
+        fail("deploy/README.md node-prepare: rpcbind.socket and rpcbind.service must be masked")
+    for name in ("deploy/README.md", "deploy/kubernetes/daemonset.yaml"):
+        for n, line in enumerate(open(os.path.join(src, name)), 1):
+            if re.search(r"disable --now rpcbind", line):
+                fail("%s:%d: disables rpcbind's units without masking them: %s"
+                     % (name, n, line.strip()))
+    podman = readme_block(readme, "podman-run")
+    if podman is None:
+        fail("deploy/README.md: no podman-run block")
+    elif re.search(r"--tmpfs \S*(uid|gid)=", "\n".join(podman)):
+        fail("deploy/README.md podman-run: podman rejects uid=/gid= in --tmpfs")
+    # The Dockerfile's header command is the README's first docker run
+    # (a port mapper in the container's namespace), word for word, and
+    # never called the host's port mapper.
+    head = []
+    for line in open(os.path.join(src, "deploy/docker/Dockerfile")):
+        if not line.startswith("#"):
+            break
+        head.append(line[1:].strip())
+    htext = " ".join(head)
+    m = re.search(r"(docker run .*?ringbind)(?= Its| \S+:)", htext)
+    rm = re.search(r"```sh\n(docker run -d --name ringbind --cap-drop.*?)```", readme, re.S)
+    norm = lambda t: " ".join(t.replace("\\", " ").split())
+    if not m or not rm or norm(m.group(1)) != norm(rm.group(1)):
+        fail("deploy/docker/Dockerfile: the header's docker run is not the README's: %r"
+             % (m.group(1) if m else None))
+    if "host's port mapper" in htext and "not the host's port mapper" not in htext:
+        fail("deploy/docker/Dockerfile: the header calls its command the host's port mapper")
+    if len(FAILS) == before:
+        ok("deploy/README.md procedures: the switch leaves rpcbind.socket (and rpc-statd) alone;"
+           " nodes mask rpcbind; podman's --tmpfs; the Dockerfile header")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--source", required=True, help="the repository root")
@@ -509,6 +596,7 @@ def main():
         check_sidecar(load_yaml(os.path.join(kdir, "sidecar.yaml")), "deploy/kubernetes/sidecar.yaml")
 
     check_dockerfile(os.path.join(src, "deploy/docker/Dockerfile"), binary, longs, shorts)
+    check_procedures(src)
     check_units(src, binary, longs, shorts)
     check_example(src, binary, longs)
     check_man(os.path.join(src, "man/ringbind.8"), longs)

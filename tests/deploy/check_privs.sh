@@ -6,8 +6,9 @@
 #             no_new_privs, its ExecStart flags (-s: becomes _rpc and keeps
 #             only CAP_DAC_OVERRIDE and CAP_IPC_LOCK); /run root's 0755
 #   daemonset kubernetes/daemonset.yaml: uid 0, only NET_BIND_SERVICE,
-#             no_new_privs, the image's file capability; the node's /run
-#             (root's, 0755); metrics as [HOST_IP]:9111
+#             no_new_privs, the image's file capability; the node's
+#             dedicated /run/ringbind-pod at /run (root's, 0755); metrics
+#             as [HOST_IP]:9111
 #   sidecar   kubernetes/sidecar.yaml: uid 65532, only NET_BIND_SERVICE in
 #             the bounding set, no capability at all (allowPrivilegeEscalation
 #             false sets no_new_privs, under which file capabilities are not

@@ -131,6 +131,26 @@ if command -v systemd-tmpfiles >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
 else
 	echo "note: ringbind-tmpfiles.conf not checked (needs systemd-tmpfiles and root)"
 fi
+# The DaemonSet node's tmpfiles.d entry (issue 18, fix 4): the pod's
+# dedicated directory, and /run/rpcbind.sock a symlink to the socket in it,
+# replacing a dead socket file rpcbind left there.
+node_tmpfiles=$src/deploy/kubernetes/ringbind-node-tmpfiles.conf
+if command -v systemd-tmpfiles >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+	mkdir -p "$tmp/node/run"
+	: >"$tmp/node/run/rpcbind.sock" # what a failed rpcbind.socket leaves
+	if systemd-tmpfiles --root="$tmp/node" --create "$node_tmpfiles"; then
+		tgt=$(readlink "$tmp/node/run/rpcbind.sock" || echo "not a symlink")
+		st=$(stat -c '%a %U' "$tmp/node/run/ringbind-pod" 2>/dev/null || echo missing)
+		if [ "$tgt" = /run/ringbind-pod/rpcbind.sock ] && [ "$st" = "755 root" ]; then
+			echo "ok: ringbind-node-tmpfiles.conf: /run/ringbind-pod 0755 root, /run/rpcbind.sock -> $tgt"
+		else
+			fail "ringbind-node-tmpfiles.conf: /run/rpcbind.sock -> '$tgt', /run/ringbind-pod '$st'"
+		fi
+	else
+		fail "systemd-tmpfiles rejects ringbind-node-tmpfiles.conf"
+	fi
+fi
+
 if command -v systemd-sysusers >/dev/null 2>&1; then
 	mkdir -p "$tmp/users"
 	if out=$(systemd-sysusers --root="$tmp/users" --dry-run "$units/ringbind-sysusers.conf" 2>&1) &&
@@ -139,6 +159,39 @@ if command -v systemd-sysusers >/dev/null 2>&1; then
 	else
 		fail "systemd-sysusers on ringbind-sysusers.conf:"
 		printf '%s\n' "$out" | sed 's/^/    /'
+	fi
+	# Issue 18, fix 6: on a Debian host, where the rpcbind package made _rpc
+	# (group nogroup), the generic file adds an unused group _rpc, as its
+	# comment says; the Debian package's file changes nothing.
+	mkdir -p "$tmp/deb/etc"
+	printf 'root:x:0:0:root:/root:/bin/bash\n_rpc:x:102:65534::/run/rpcbind:/usr/sbin/nologin\n' >"$tmp/deb/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmp/deb/etc/group"
+	: >"$tmp/deb/etc/shadow"
+	: >"$tmp/deb/etc/gshadow"
+	gen=$(systemd-sysusers --root="$tmp/deb" --dry-run "$units/ringbind-sysusers.conf" 2>&1 | grep Creating || true)
+	if [ "$gen" = "Creating group '_rpc' with GID 999." ] && grep -q "Creating group '_rpc'" "$units/ringbind-sysusers.conf"; then
+		echo "ok: ringbind-sysusers.conf on Debian: $gen (as its comment says)"
+	else
+		fail "ringbind-sysusers.conf on Debian: '$gen', and its comment must say what it does"
+	fi
+	if [ -f "$src/debian/ringbind.sysusers" ]; then
+		deb=$(systemd-sysusers --root="$tmp/deb" --dry-run "$src/debian/ringbind.sysusers" 2>&1 || echo "exit $?")
+		if [ -z "$deb" ]; then
+			echo "ok: debian/ringbind.sysusers changes nothing where rpcbind's _rpc exists"
+		else
+			fail "debian/ringbind.sysusers where _rpc exists: $deb"
+		fi
+		mkdir -p "$tmp/deb2/etc"
+		printf 'root:x:0:0:root:/root:/bin/bash\n' >"$tmp/deb2/etc/passwd"
+		printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmp/deb2/etc/group"
+		: >"$tmp/deb2/etc/shadow"
+		: >"$tmp/deb2/etc/gshadow"
+		deb=$(systemd-sysusers --root="$tmp/deb2" --dry-run "$src/debian/ringbind.sysusers" 2>&1 | grep Creating || true)
+		if [ "$deb" = "Creating user '_rpc' (ringbind/rpcbind port mapper) with UID 999 and GID 65534." ]; then
+			echo "ok: debian/ringbind.sysusers without rpcbind: $deb"
+		else
+			fail "debian/ringbind.sysusers without rpcbind: '$deb'"
+		fi
 	fi
 else
 	echo "note: ringbind-sysusers.conf not checked (no systemd-sysusers)"
