@@ -5,6 +5,7 @@
 
 #include "net/control.h"
 #include "net/daemon.h"
+#include "net/inventory.h"
 #include "version.h"
 
 bool rb_workers_alive(const struct rb_control *ctl, uint64_t now_ms, unsigned *stuck)
@@ -108,6 +109,7 @@ void rb_metrics_render(struct rb_control *ctl, struct rb_text *t)
 	     "Registrations whose port or socket nothing is bound to (last scan).");
 	rb_text_printf(t, "ringbind_registrations_stale %u\n",
 		       ctl->stale ? ctl->stale->n + ctl->stale->overflow : 0u);
+	rb_inventory_render(t, d->reg, ctl->stale);
 	head(t, "ringbind_connections", "gauge", "Open stream connections, by transport.");
 	rb_text_printf(t, "ringbind_connections{transport=\"tcp\"} %u\n",
 		       __atomic_load_n(&d->total_conns, __ATOMIC_RELAXED));

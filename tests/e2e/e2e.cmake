@@ -78,6 +78,10 @@ foreach(_be uring epoll)
   rb_e2e_test(e2e_systemd_${_be}   systemd   "${_rb} --backend ${_be}" 40)
 endforeach()
 
+# Registration inventory in /metrics (issue 18): one backend is enough,
+# the series are rendered by the control thread. About 5 s.
+rb_e2e_test(e2e_inventory inventory "${_rb}" 40 deploy)
+
 # The same tests against the reference (not robust: rpcbind is known to fail
 # parts of it). e2e_diff_rpcbind compares rpcbind with itself: the harness
 # must find no difference but the ones the table annotates.
