@@ -54,3 +54,12 @@ add_test(NAME deploy_uring_refusal
     $<TARGET_FILE:ringbind> $<TARGET_FILE:seccomp_deny>)
 set_tests_properties(deploy_uring_refusal PROPERTIES
   LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 60)
+
+# deploy_monitoring: deploy/prometheus alert rules (promtool check and test
+# rules) and deploy/grafana dashboard (every query parsed by promtool and
+# naming only metrics of a real scrape of the daemon). About 3 s.
+add_test(NAME deploy_monitoring
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_monitoring.sh
+    ${PROJECT_SOURCE_DIR} $<TARGET_FILE:ringbind>)
+set_tests_properties(deploy_monitoring PROPERTIES
+  LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 60)
