@@ -63,3 +63,12 @@ add_test(NAME deploy_monitoring
     ${PROJECT_SOURCE_DIR} $<TARGET_FILE:ringbind>)
 set_tests_properties(deploy_monitoring PROPERTIES
   LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 60)
+
+# deploy_deb: debian/ built with dpkg-buildpackage -us -uc -b, lintian,
+# the package's contents, co-installable with rpcbind (issue 18). About
+# 40-90 s on 2 cores; the .deb (BUILD/deb) is reused by deploy_nspawn.
+add_test(NAME deploy_deb
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_deb.sh
+    ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+set_tests_properties(deploy_deb PROPERTIES
+  LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 300 RESOURCE_LOCK deb)
