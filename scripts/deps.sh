@@ -13,6 +13,9 @@ pkgs=(
   nfs-common nfs-kernel-server              # e2e: rpc.statd, rpc.mountd, showmount, exportfs as clients
   curl prometheus                           # e2e: the metrics endpoint (curl), promtool checks it
   systemd python3 python3-yaml libcap2-bin  # systemd-analyze verify, systemd-socket-activate; deploy/ checks (setcap)
+  dpkg-dev debhelper lintian               # deploy_deb: the Debian package
+  systemd-container mmdebstrap podman runc  # deploy_nspawn, deploy_podman: a booted guest, the image
+  nodejs npm                                # deploy_k8s_schema: the API schemas (npm packages)
 )
 
 missing=()

@@ -97,3 +97,12 @@ add_test(NAME deploy_podman
     ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
 set_tests_properties(deploy_podman PROPERTIES
   LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL ON)
+
+# deploy_k8s_schema: the Kubernetes manifests against the API schemas,
+# offline (kubernetes-models from the npm registry, installed once into
+# BUILD/k8s-schema). About 2 s; 10 s the first time.
+add_test(NAME deploy_k8s_schema
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/k8s/check_k8s_schema.sh
+    ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+set_tests_properties(deploy_k8s_schema PROPERTIES
+  LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 120)
