@@ -15,7 +15,7 @@ pkgs=(
   systemd python3 python3-yaml libcap2-bin  # systemd-analyze verify, systemd-socket-activate; deploy/ checks (setcap)
   dpkg-dev debhelper lintian               # deploy_deb: the Debian package
   systemd-container mmdebstrap podman runc  # deploy_nspawn, deploy_podman: a booted guest, the image
-  nodejs npm                                # deploy_k8s_schema: the API schemas (npm packages)
+  nodejs                                    # deploy_k8s_schema: node and npm (the API schemas are npm packages)
 )
 
 missing=()
