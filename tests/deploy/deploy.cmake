@@ -64,12 +64,20 @@ add_test(NAME deploy_monitoring
 set_tests_properties(deploy_monitoring PROPERTIES
   LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 60)
 
+# Where the heavy deploy tests keep what they make once: the .deb (deb/),
+# the nspawn guest's root file system (nspawn/), podman's storage with the
+# Debian base and the image's layers (podman/), the npm schema packages
+# (k8s-schema/). A fresh build tree makes them again (about 7 minutes on
+# 2 cores); CI may point this at a directory kept between runs.
+set(RB_DEPLOY_CACHE_DIR "${CMAKE_BINARY_DIR}" CACHE PATH
+    "cache of the deploy tests (.deb, nspawn guest, podman storage, npm packages)")
+
 # deploy_deb: debian/ built with dpkg-buildpackage -us -uc -b, lintian,
 # the package's contents, co-installable with rpcbind (issue 18). About
 # 40-90 s on 2 cores; the .deb (BUILD/deb) is reused by deploy_nspawn.
 add_test(NAME deploy_deb
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/check_deb.sh
-    ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+    ${PROJECT_SOURCE_DIR} ${RB_DEPLOY_CACHE_DIR})
 set_tests_properties(deploy_deb PROPERTIES
   LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 300 RESOURCE_LOCK deb)
 
@@ -80,7 +88,7 @@ set_tests_properties(deploy_deb PROPERTIES
 # guest with mmdebstrap (cached in BUILD/nspawn). Needs root.
 add_test(NAME deploy_nspawn
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/nspawn/check_nspawn.sh
-    ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+    ${PROJECT_SOURCE_DIR} ${RB_DEPLOY_CACHE_DIR})
 set_tests_properties(deploy_nspawn PROPERTIES
   LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 600 RESOURCE_LOCK deb RUN_SERIAL ON)
 
@@ -94,7 +102,7 @@ set_tests_properties(deploy_nspawn PROPERTIES
 # host's network, as the README's command does.
 add_test(NAME deploy_podman
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/podman/check_podman.sh
-    ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+    ${PROJECT_SOURCE_DIR} ${RB_DEPLOY_CACHE_DIR})
 set_tests_properties(deploy_podman PROPERTIES
   LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL ON)
 
@@ -103,6 +111,6 @@ set_tests_properties(deploy_podman PROPERTIES
 # BUILD/k8s-schema). About 2 s; 10 s the first time.
 add_test(NAME deploy_k8s_schema
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/k8s/check_k8s_schema.sh
-    ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+    ${PROJECT_SOURCE_DIR} ${RB_DEPLOY_CACHE_DIR})
 set_tests_properties(deploy_k8s_schema PROPERTIES
   LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 120)
