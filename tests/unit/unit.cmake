@@ -44,3 +44,7 @@ rb_test(test_registry unit/test_registry.c)
 # RB_PREFETCH_MIN_ENTRIES threshold, and replies unchanged by it.
 rb_test(test_prefetch unit/test_prefetch.c)
 target_link_libraries(test_prefetch PRIVATE rb_golden)
+
+# The sentence that says why io_uring is not used (issue 18).
+rb_test(test_uring_refusal unit/test_uring_refusal.c)
+target_link_libraries(test_uring_refusal PRIVATE rb_net)
