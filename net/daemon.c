@@ -130,17 +130,37 @@ void rb_worker_started(struct rb_worker *w, int err)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* A UDP or TCP listener for worker wid: a socket systemd passed for this
- * address (shared by every worker: a SO_REUSEPORT group cannot mix our
- * sockets with one bound by pid 1 under another uid), else our own. */
+/* A UDP or TCP listener for worker wid: each worker its own socket, in
+ * one SO_REUSEPORT group per address, so that a datagram or connection
+ * wakes one worker and the kernel spreads them. Under socket activation
+ * worker 0 serves the socket systemd passed (it stays in the group, and
+ * what queued on it while no daemon ran is answered) and the others bind
+ * their own beside it (net/activation.h says why the kernel allows it).
+ * Should that be refused, they share the passed socket (*shared: the
+ * epoll backend then waits on it with EPOLLEXCLUSIVE) and the log says so. */
 static int inet_listener(struct rb_daemon *d, unsigned wid, int type,
-			 const struct rb_bind_addr *a)
+			 const struct rb_bind_addr *a, bool *shared)
 {
-	int fd = rb_passed_take_inet(d->passed, type, a, d->cfg.port);
+	struct rb_passed *p = NULL;
+	*shared = false;
+	int fd = rb_passed_take_inet(d->passed, type, a, d->cfg.port, &p);
 	if (fd == -ENOENT)
 		return rb_listen_inet(type, a, d->cfg.port);
 	if (fd < 0 || wid == 0)
 		return fd;
+	int own = rb_listen_inet(type, a, d->cfg.port);
+	if (own >= 0) {
+		p->grouped = true;
+		return own;
+	}
+	if (own != -EADDRINUSE && own != -EPERM && own != -EACCES)
+		return own;
+	if (wid == 1)
+		rb_logl(RB_LOG_WARNING,
+			"socket activation: cannot bind a %s socket per worker beside fd %d (%s): "
+			"the workers share it (one core does the work of several)",
+			type == SOCK_DGRAM ? "datagram" : "stream", fd, strerror(-own));
+	*shared = true;
 	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	return dfd < 0 ? -errno : dfd;
 }
@@ -152,19 +172,22 @@ static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
 	for (unsigned i = 0; i < naddrs; i++) {
 		const struct rb_bind_addr *a = &addrs[i];
 		bool v6 = a->family == RB_AF_INET6;
-		int u = inet_listener(d, w->id, SOCK_DGRAM, a);
+		bool ush, tsh;
+		int u = inet_listener(d, w->id, SOCK_DGRAM, a, &ush);
 		if (u == -EAFNOSUPPORT && v6)
 			continue; /* no IPv6 on this host: serve IPv4 only */
 		if (u < 0)
 			return u;
-		int t = inet_listener(d, w->id, SOCK_STREAM, a);
+		int t = inet_listener(d, w->id, SOCK_STREAM, a, &tsh);
 		if (t < 0) {
 			close(u);
 			return t;
 		}
 		w->udp[w->n_udp].fd = u;
+		w->udp[w->n_udp].shared = ush;
 		w->udp[w->n_udp++].netid = v6 ? RB_NETID_UDP6 : RB_NETID_UDP;
 		w->tcp[w->n_tcp].fd = t;
+		w->tcp[w->n_tcp].shared = tsh;
 		w->tcp[w->n_tcp++].netid = v6 ? RB_NETID_TCP6 : RB_NETID_TCP;
 		if (v6)
 			*have_v6 = true;
@@ -386,6 +409,10 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 	rb_watchdog_stop(&wd);
 
 stop:
+	/* Under activation, what arrives from now on queues on the sockets
+	 * systemd holds for the next run, not on ours about to close. */
+	if (rb_passed_steer_to_held(d->passed))
+		rb_log("stopping: new calls queue on the sockets systemd holds");
 	for (unsigned i = 0; i < spawned; i++) {
 		__atomic_store_n(&d->workers[i].stop, 1, __ATOMIC_RELEASE);
 		rb_wake(d->workers[i].wake_fd);

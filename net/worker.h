@@ -22,6 +22,9 @@ struct rb_tcpmux;
 struct rb_listener {
 	int fd;
 	enum rb_netid_idx netid;
+	/* Other workers wait on the same socket (socket activation where a
+	 * socket per worker was refused): epoll waits with EPOLLEXCLUSIVE. */
+	bool shared;
 };
 
 struct rb_worker {
