@@ -366,6 +366,8 @@ int rb_worker_run_epoll(struct rb_worker *w)
 	struct epoll_event evs[EV_MAX];
 	bool more = false; /* connections have work left: do not sleep */
 	while (!rb_worker_stopping(w)) {
+		if (!more)
+			rb_count(&w->counters.loop_waits);
 		int n = epoll_wait(be->ep, evs, EV_MAX, more ? 0 : (int)RB_TICK_MS);
 		if (n < 0 && errno != EINTR)
 			break;

@@ -745,6 +745,8 @@ int rb_worker_run_uring(struct rb_worker *w)
 		 * what completed: under DEFER_TASKRUN a submit without
 		 * GETEVENTS leaves every completion (UDP lookups included)
 		 * pending for as long as the connections keep us busy. */
+		if (!more)
+			rb_count(&w->counters.loop_waits);
 		r = more ? io_uring_submit_and_get_events(&be->ring)
 			 : io_uring_submit_and_wait(&be->ring, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)

@@ -17,6 +17,7 @@
 #include "net/notify.h"
 #include "net/privs.h"
 #include "net/sockdiag.h"
+#include "net/steer.h"
 #include "net/tcpmux.h"
 #include "net/watchdog.h"
 
@@ -195,6 +196,30 @@ static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
 	return 0;
 }
 
+/* Worker i's socket is the i-th of each group (bound in worker order, the
+ * passed one first): the program picks the worker (net/steer.h). Nothing
+ * to pick from with one worker, or where the workers share a socket. */
+static int steer_groups(struct rb_daemon *d)
+{
+	int cpus[RB_CONFIG_WORKERS_MAX];
+	struct rb_worker *w0 = &d->workers[0];
+	if (d->nworkers < 2)
+		return 0;
+	for (unsigned i = 0; i < d->nworkers; i++)
+		cpus[i] = d->workers[i].cpu;
+	for (unsigned k = 0; k < w0->n_udp + w0->n_tcp; k++) {
+		const struct rb_listener *l = k < w0->n_udp ? &w0->udp[k] : &w0->tcp[k - w0->n_udp];
+		if (l->shared)
+			continue;
+		int r = rb_steer_attach(l->fd, d->cfg.steering, d->nworkers, cpus);
+		if (r < 0)
+			return r;
+	}
+	rb_log("socket steering: %s, %u workers with a socket each per address",
+	       rb_steer_name(d->cfg.steering), d->nworkers);
+	return 0;
+}
+
 static void choose_backend(struct rb_daemon *d)
 {
 	const char *why = "";
@@ -320,6 +345,10 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 			rb_log("--tcpmux: cannot serve port %u: %s", cfg->tcpmux_port, strerror(-r));
 			goto out;
 		}
+	}
+	if ((r = steer_groups(d)) < 0) {
+		rb_log("--socket-steering %s: %s", rb_steer_name(cfg->steering), strerror(-r));
+		goto out;
 	}
 	if ((r = rb_control_init(ctl, d)) < 0) {
 		rb_log("control thread: %s", strerror(-r));

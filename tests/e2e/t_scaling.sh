@@ -1,0 +1,142 @@
+# Scaling as deployed (issue 16), with 2 workers, started directly and
+# under socket activation (systemd-socket-activate, chained so that every
+# address is passed: UDP and TCP, IPv4 and IPv6, and /run/rpcbind.sock):
+#   - 20,000 UDP calls sent one at a time wake the workers at most 1.1
+#     times per call in all (each worker has its own socket: no herd), by
+#     /proc/PID/task/*/status voluntary switches and by the loops' own
+#     counters (ringbind_worker_loop_waits_total);
+#   - each worker answers 30-70% of a UDP load from 16 client sockets and
+#     accepts 30-70% of a TCP storm (ringbind_worker_*_total);
+#   - under activation the daemon binds a socket per worker beside each
+#     passed one, and a datagram sent before the daemon ran (queued on the
+#     held socket) is answered.
+# Every reply is validated by ringbind-load. Takes about 15-25 s.
+
+M=127.0.0.1:9116
+CALLS=20000
+
+load() { "$LOAD" "$@" 2>&1 | grep '^RESULT'; }
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# metric NAME WORKER: the per-worker counter's value.
+metric() {
+	curl -s --max-time 5 "http://$M/metrics" |
+		awk -v k="$1{worker=\"$2\"}" '$1 == k { v = $2 } END { print v + 0 }'
+}
+# Voluntary context switches of every thread of PID, summed.
+vcsw() {
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+		awk '/^voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }'
+}
+# share A B: A's percentage of A + B.
+share() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + b) ? int(100 * a / (a + b) + 0.5) : 0 }'; }
+in_30_70() { [ "$1" -ge 30 ] && [ "$1" -le 70 ]; }
+
+# checks WHAT PID: the three measurements against the running daemon.
+checks() {
+	local what=$1 pid=$2 r v0 v1 w0 w1 a0 a1 b0 b1 per
+	# 1. One call at a time: each datagram must wake one worker.
+	v0=$(vcsw "$pid")
+	w0=$(($(metric ringbind_worker_loop_waits_total 0) + $(metric ringbind_worker_loop_waits_total 1)))
+	r=$(load --mode udp --threads 1 --window 1 --count $CALLS --duration 60)
+	v1=$(vcsw "$pid")
+	w1=$(($(metric ringbind_worker_loop_waits_total 0) + $(metric ringbind_worker_loop_waits_total 1)))
+	if [ "$(kv "$r" replies)" = $CALLS ] && [ "$(kv "$r" wrong)" = 0 ]; then
+		pass "$what: $CALLS one-at-a-time UDP calls, every reply right"
+	else fail "$what: one-at-a-time UDP: $r"; fi
+	per=$(awk -v d=$((v1 - v0)) -v n=$CALLS 'BEGIN { printf "%.2f", d / n }')
+	if awk -v p="$per" 'BEGIN { exit !(p <= 1.1) }'; then
+		pass "$what: $per voluntary switches per call, all threads (at most 1.1)"
+	else fail "$what: $per voluntary switches per call (a herd wakes every worker: about 2)"; fi
+	per=$(awk -v d=$((w1 - w0)) -v n=$CALLS 'BEGIN { printf "%.2f", d / n }')
+	if awk -v p="$per" 'BEGIN { exit !(p <= 1.1) }'; then
+		pass "$what: $per loop waits per call, both workers (at most 1.1)"
+	else fail "$what: $per loop waits per call"; fi
+
+	# 2. 16 client sockets: the kernel spreads them over the sockets.
+	a0=$(metric ringbind_worker_udp_replies_total 0)
+	b0=$(metric ringbind_worker_udp_replies_total 1)
+	r=$(load --mode udp --threads 16 --window 4 --count 40000 --duration 60)
+	a1=$(metric ringbind_worker_udp_replies_total 0)
+	b1=$(metric ringbind_worker_udp_replies_total 1)
+	[ "$(kv "$r" wrong)" = 0 ] && [ "$(kv "$r" replies)" -ge 39000 ] ||
+		fail "$what: UDP load from 16 sockets: $r"
+	per=$(share $((a1 - a0)) $((b1 - b0)))
+	if in_30_70 "$per"; then pass "$what: UDP from 16 sockets: worker 0 answered $per% ($((a1 - a0)) vs $((b1 - b0)))"
+	else fail "$what: UDP from 16 sockets: worker 0 answered $per% ($((a1 - a0)) vs $((b1 - b0)))"; fi
+
+	# 3. A TCP storm (a connection per lookup): connections spread.
+	a0=$(metric ringbind_worker_tcp_accepted_total 0)
+	b0=$(metric ringbind_worker_tcp_accepted_total 1)
+	r=$(load --mode storm --threads 2 --window 8 --count 4000 --duration 60)
+	a1=$(metric ringbind_worker_tcp_accepted_total 0)
+	b1=$(metric ringbind_worker_tcp_accepted_total 1)
+	[ "$(kv "$r" wrong)" = 0 ] && [ "$(kv "$r" replies)" -ge 3900 ] ||
+		fail "$what: TCP storm: $r"
+	per=$(share $((a1 - a0)) $((b1 - b0)))
+	if in_30_70 "$per"; then pass "$what: TCP storm: worker 0 accepted $per% ($((a1 - a0)) vs $((b1 - b0)))"
+	else fail "$what: TCP storm: worker 0 accepted $per% ($((a1 - a0)) vs $((b1 - b0)))"; fi
+}
+
+t_main() {
+	is_ringbind || skip "per-worker sockets and counters are ringbind's own"
+	command -v curl >/dev/null || skip "needs curl (the metrics endpoint)"
+	LOAD=$(cd "$E2E_BIN/../.." && pwd)/bench/ringbind-load
+	[ -x "$LOAD" ] || skip "no ringbind-load next to the tests (RB_BENCH=OFF)"
+
+	# -h 127.0.0.1: loopback, IPv4 and IPv6 (what the activator below can
+	# pass without overlapping wildcards).
+	srv_start --workers 2 -h 127.0.0.1 --metrics $M || return
+	checks "direct" "$E2E_SRV_PID"
+	srv_stop
+
+	if ! command -v systemd-socket-activate >/dev/null; then
+		note "systemd-socket-activate missing: activation not tested"
+		return
+	fi
+	# systemd-socket-activate passes one kind of socket (-d: datagrams)
+	# and passes on what it was passed: the outer one holds UDP, the inner
+	# TCP and /run/rpcbind.sock; the daemon gets all five.
+	local err=$E2E_TMP/sa.err srv
+	srv=$(srv_prog "$E2E_SERVER")
+	mkdir -p "$E2E_TMP/st.sa"
+	# shellcheck disable=SC2086 # the server command line is words
+	systemd-socket-activate -d -l 127.0.0.1:111 -l '[::1]:111' \
+		systemd-socket-activate -l 127.0.0.1:111 -l '[::1]:111' -l /run/rpcbind.sock \
+		$E2E_SERVER --workers 2 -h 127.0.0.1 --metrics $M --state-dir "$E2E_TMP/st.sa" \
+		>"$E2E_TMP/sa.out" 2>"$err" &
+	local sa=$!
+	E2E_PIDS="$E2E_PIDS $sa"
+	wait_for 3000 grep -q "Listening on \[::1\]:111" "$err"
+	# A datagram before any daemon runs: it starts the inner activator and
+	# waits, queued on the held socket, for the daemon.
+	timeout 15 rpcinfo -T udp 127.0.0.1 100000 2 >"$E2E_TMP/sa.udp" 2>&1 &
+	local early=$!
+	wait_for 5000 grep -q "Listening on /run/rpcbind.sock" "$err"
+	timeout 10 rpcinfo -T tcp 127.0.0.1 100000 2 >/dev/null 2>&1
+	if ! wait_for 10000 grep -q "ringbind: ready" "$err"; then
+		fail "the activated daemon did not start"
+		sed 's/^/  | /' "$err"
+		return
+	fi
+	wait "$early"
+	E2E_OUT=$E2E_TMP/sa.udp
+	expect "a datagram sent before the daemon ran is answered" "ready and waiting"
+	if grep -q "socket activation: 5 sockets passed" "$err"; then pass "all five sockets passed"
+	else fail "not 5 sockets passed"; sed 's/^/  | /' "$err"; fi
+	if grep -q "matches no listener\|workers share it" "$err"; then
+		fail "a passed socket unmatched or shared"; sed 's/^/  | /' "$err"
+	else pass "every passed socket matched, with a socket per worker beside it"; fi
+	# Two UDP and two TCP sockets per address: the passed one and worker 1's.
+	local n
+	n=$(ls -l /proc/"$sa"/fd 2>/dev/null | grep -c socket)
+	note "the activated daemon holds $n sockets"
+	checks "activated" "$sa"
+	kill -TERM "$sa"
+	if wait_exit "$sa" 5000; then pass "SIGTERM stops the activated daemon"; else fail "no exit"; fi
+	if grep -q "stopping: new calls queue on the sockets systemd holds" "$err"; then
+		pass "at stop the groups were steered to the held sockets"
+	else fail "no steering line at stop"; sed 's/^/  | /' "$err"; fi
+	if grep -Eq 'Sanitizer|runtime error:' "$err"; then
+		fail "sanitizer report"; grep -E -A15 'Sanitizer|runtime error:' "$err" | head -30
+	fi
+}
