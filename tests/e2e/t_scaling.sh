@@ -89,6 +89,34 @@ t_main() {
 	checks "direct" "$E2E_SRV_PID"
 	srv_stop
 
+	# --socket-steering cpu: a client pinned to the first CPU (loopback
+	# traffic is received on the sender's CPU) reaches the worker pinned
+	# to it, worker 0, alone; one on the second CPU worker 1 alone.
+	local cpu0 cpu1 ncpu r a b
+	cpu0=$(python3 -c 'import os; print(sorted(os.sched_getaffinity(0))[0])')
+	cpu1=$(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[1] if len(c) > 1 else -1)')
+	ncpu=$(nproc)
+	if [ "$ncpu" -ge 2 ] && [ "$cpu1" -ge 0 ] && command -v taskset >/dev/null; then
+		srv_start --workers 2 -h 127.0.0.1 --metrics $M --socket-steering cpu || return
+		r=$(taskset -c "$cpu0" "$LOAD" --mode udp --threads 2 --window 4 --count 4000 2>&1 | grep '^RESULT')
+		a=$(metric ringbind_worker_udp_replies_total 0)
+		b=$(metric ringbind_worker_udp_replies_total 1)
+		if [ "$(kv "$r" wrong)" = 0 ] && [ "$a" -ge 3960 ] && [ "$b" -le 40 ]; then
+			pass "cpu steering: a client on CPU $cpu0 was answered by worker 0 ($a vs $b)"
+		else fail "cpu steering: client on CPU $cpu0: worker 0 $a, worker 1 $b; $r"; fi
+		r=$(taskset -c "$cpu1" "$LOAD" --mode udp --threads 2 --window 4 --count 4000 2>&1 | grep '^RESULT')
+		a=$(($(metric ringbind_worker_udp_replies_total 0) - a))
+		b=$(($(metric ringbind_worker_udp_replies_total 1) - b))
+		if [ "$(kv "$r" wrong)" = 0 ] && [ "$b" -ge 3960 ] && [ "$a" -le 40 ]; then
+			pass "cpu steering: a client on CPU $cpu1 was answered by worker 1 ($b vs $a)"
+		else fail "cpu steering: client on CPU $cpu1: worker 1 $b, worker 0 $a; $r"; fi
+		if grep -q "socket steering: cpu, 2 workers" "$E2E_SRV_ERR"; then pass "cpu steering logged"
+		else fail "no 'socket steering: cpu' line"; fi
+		srv_stop
+	else
+		note "one CPU (or no taskset): cpu steering not tested"
+	fi
+
 	if ! command -v systemd-socket-activate >/dev/null; then
 		note "systemd-socket-activate missing: activation not tested"
 		return
