@@ -281,10 +281,6 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 	}
 	if (d->passed->n)
 		rb_log("socket activation: %u sockets passed", d->passed->n);
-	d->rrl = malloc(sizeof(*d->rrl));
-	if (!d->rrl)
-		goto out;
-	rb_rrl_init(d->rrl, cfg->rrl_rate, cfg->rrl_burst);
 	d->fwd_rrl = malloc(sizeof(*d->fwd_rrl));
 	if (!d->fwd_rrl)
 		goto out;
@@ -315,7 +311,11 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 
 	unsigned ncpu = affinity_cpus(cpus, RB_CONFIG_WORKERS_MAX);
 	d->nworkers = cfg->workers ? cfg->workers : ncpu;
-	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	/* aligned_alloc: the struct's own alignment (a cache line), which
+	 * calloc does not promise. */
+	d->workers = aligned_alloc(_Alignof(struct rb_worker), d->nworkers * sizeof(*d->workers));
+	if (d->workers)
+		memset(d->workers, 0, d->nworkers * sizeof(*d->workers));
 	d->rq = calloc(d->nworkers + 1, sizeof(*d->rq));
 	if (!d->workers || !d->rq)
 		goto out;
@@ -475,7 +475,6 @@ out:
 	}
 	free(ctl);
 	if (d) {
-		free(d->rrl);
 		free(d->fwd_rrl);
 		free(d->rpcnames);
 	}

@@ -45,7 +45,6 @@ struct rb_daemon {
 	 * last (nworkers + 1). */
 	struct rb_reqstats *rq;
 	struct rb_passed_set *passed; /* systemd socket activation */
-	struct rb_rrl *rrl;        /* response-rate limiting, shared by workers */
 	struct rb_rrl *fwd_rrl;    /* remote calls forwarded per source (-r) */
 	/* TCPMUX (--tcpmux): /etc/rpc's names, read once at start and never
 	 * changed (workers read it freely), and mux connections across

@@ -23,6 +23,7 @@ static void take_config(struct rb_worker *w)
 	rb_policy_from_config(&s->policy, w->cfg);
 	s->limits = &w->cfg->limits;
 	s->debug = w->cfg->debug || w->cfg->log_calls;
+	rb_rrl_set_share(w->rrl, w->cfg->rrl_rate, w->cfg->rrl_burst, d->nworkers);
 }
 
 int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cpu)
@@ -48,10 +49,12 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 	if (r)
 		return r;
 	w->cfg = malloc(sizeof(*w->cfg));
-	if (!w->cfg)
+	w->rrl = aligned_alloc(_Alignof(struct rb_rrl), sizeof(struct rb_rrl));
+	if (!w->cfg || !w->rrl)
 		return -ENOMEM;
+	rb_rrl_init(w->rrl, 0, 0);
 	take_config(w);
-	s->rrl = d->rrl; /* one table for all workers */
+	s->rrl = w->rrl; /* this worker's shard */
 	s->stats = &w->stats;
 	s->counters = &w->counters;
 	s->mbox = &w->mbox;
@@ -117,6 +120,8 @@ void rb_worker_fini(struct rb_worker *w)
 	rb_reader_release(w->reader);
 	free(w->cfg);
 	w->cfg = NULL;
+	free(w->rrl);
+	w->rrl = NULL;
 }
 
 void rb_worker_heartbeat(struct rb_worker *w)

@@ -27,8 +27,11 @@ struct rb_listener {
 	bool shared;
 };
 
+/* Aligned to a cache line (and its size a multiple of one): two workers'
+ * counters and heartbeats never share a line, whatever the allocator
+ * (the daemon allocates the array with aligned_alloc). */
 struct rb_worker {
-	unsigned id;
+	_Alignas(64) unsigned id;
 	int cpu; /* pinned CPU, or -1 */
 	struct rb_daemon *d;
 	/* This worker's copy of the run-time configuration (see rb_daemon's
@@ -40,6 +43,8 @@ struct rb_worker {
 	struct rb_serve serve;
 	struct rb_counters counters;
 	struct rb_stats stats;
+	/* This worker's shard of response-rate limiting (core/ratelimit.h). */
+	struct rb_rrl *rrl;
 	struct rb_fwd *fwd; /* remote calls in flight (-r); NULL without -r */
 	struct rb_tcpmux *mux; /* the TCPMUX front (net/tcpmux.h); NULL when off */
 	struct rb_reader *reader;
