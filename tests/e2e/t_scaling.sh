@@ -34,6 +34,10 @@ in_30_70() { [ "$1" -ge 30 ] && [ "$1" -le 70 ]; }
 # checks WHAT PID: the three measurements against the running daemon.
 checks() {
 	local what=$1 pid=$2 r v0 v1 w0 w1 a0 a1 b0 b1 per
+	if ! curl -s --max-time 5 "http://$M/metrics" | grep -q '^ringbind_worker_loop_waits_total{worker="1"}'; then
+		fail "$what: no per-worker counters at http://$M/metrics"
+		return
+	fi
 	# 1. One call at a time: each datagram must wake one worker.
 	v0=$(vcsw "$pid")
 	w0=$(($(metric ringbind_worker_loop_waits_total 0) + $(metric ringbind_worker_loop_waits_total 1)))
