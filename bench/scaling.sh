@@ -15,6 +15,10 @@
 #                  storm: a new TCP connection per GETPORT (mount.nfs), 2
 #                  threads x 16 sessions (default "udp storm")
 #   --backend B    the daemon's --backend (default: its own choice)
+#   --udp-threads N  client threads (one socket each) for udp (default 16)
+#   --ref PATH     also measure the ringbind binary PATH under activation
+#                  ("activated-ref", e.g. a build from before per-worker
+#                  sockets), interleaved with the others
 #   --out FILE     also write the table into FILE, between the lines
 #                  "<!-- scaling.sh table -->" and "<!-- /scaling.sh table -->"
 #                  (appended under "## Scaling" when they are missing)
@@ -35,7 +39,7 @@ set -u
 
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=build ROUNDS=3 SECS=2 WORKERS="" MODES="udp storm" OUT="" INNER=0 RESULTS="" BACKEND=""
+BUILD=build ROUNDS=3 SECS=2 WORKERS="" MODES="udp storm" OUT="" INNER=0 RESULTS="" BACKEND="" UTHREADS=16 REF=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) BUILD=$2; shift 2 ;;
@@ -45,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--modes) MODES=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--backend) BACKEND=$2; shift 2 ;;
+	--udp-threads) UTHREADS=$2; shift 2 ;;
+	--ref) REF=$2; shift 2 ;;
 	--inner) INNER=1; RESULTS=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -u/p' "$SELF" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "scaling.sh: unknown argument $1" >&2; exit 2 ;;
@@ -84,19 +90,20 @@ if [ $INNER -eq 1 ]; then
 
 	# start START W: the daemon with W workers; sets SPID.
 	start() {
-		local how=$1 w=$2 err=$TMP/srv.err cpus=""
+		local how=$1 w=$2 err=$TMP/srv.err cpus="" rb=$RB
+		[ "$how" = activated-ref ] && rb=$REF
 		[ "$NCPU" -ge $((2 * w)) ] && cpus="taskset -c 0-$((w - 1))"
 		rm -rf "$TMP/st" && mkdir -p "$TMP/st"
 		local args="-f -w --workers $w -h 127.0.0.1 --metrics $M --state-dir $TMP/st${BACKEND:+ --backend $BACKEND}"
 		if [ "$how" = direct ]; then
 			# shellcheck disable=SC2086
-			$cpus "$RB" $args 2>"$err" &
+			$cpus "$rb" $args 2>"$err" &
 			SPID=$!
 		else
 			# shellcheck disable=SC2086
 			$cpus systemd-socket-activate -d -l 127.0.0.1:111 -l '[::1]:111' \
 				systemd-socket-activate -l 127.0.0.1:111 -l '[::1]:111' -l /run/rpcbind.sock \
-				"$RB" $args 2>"$err" &
+				"$rb" $args 2>"$err" &
 			SPID=$!
 			wait_until 3000 grep -q "Listening on \[::1\]:111" "$err"
 			timeout 10 rpcinfo -T udp 127.0.0.1 100000 2 >/dev/null 2>&1 &
@@ -116,7 +123,7 @@ if [ $INNER -eq 1 ]; then
 		local how=$1 mode=$2 w=$3 round=$4 lcpus="" r largs ctr v0 v1 i s0 s1 shares=""
 		[ "$NCPU" -ge $((2 * w)) ] && lcpus="taskset -c $w-$((NCPU - 1))"
 		start "$how" "$w" || { echo "$how $mode $w $round invalid" >>"$RESULTS"; return; }
-		if [ "$mode" = udp ]; then largs="--mode udp --threads 16 --window 32"; ctr=ringbind_worker_udp_replies_total
+		if [ "$mode" = udp ]; then largs="--mode udp --threads $UTHREADS --window 32"; ctr=ringbind_worker_udp_replies_total
 		else largs="--mode storm --threads 2 --window 16"; ctr=ringbind_worker_tcp_accepted_total; fi
 		# shellcheck disable=SC2086
 		$lcpus "$LOAD" $largs --duration 0.3 >/dev/null 2>&1 # warm-up
@@ -138,7 +145,7 @@ if [ $INNER -eq 1 ]; then
 	for round in $(seq 1 "$ROUNDS"); do
 		for w in $WORKERS; do
 			for mode in $MODES; do
-				for how in direct activated; do
+				for how in direct activated ${REF:+activated-ref}; do
 					echo "[$(date +%T)] round $round: $how $mode --workers $w" >&2
 					point "$how" "$mode" "$w" "$round"
 				done
@@ -156,13 +163,14 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 : >"$TMP/results"
 timeout 900 unshare -n -m "$SELF" --inner "$TMP/results" --build "$BUILD" --workers "$WORKERS" \
-	--rounds "$ROUNDS" --secs "$SECS" --modes "$MODES" ${BACKEND:+--backend "$BACKEND"} || echo "scaling.sh: inner part failed ($?)" >&2
+	--rounds "$ROUNDS" --secs "$SECS" --modes "$MODES" ${BACKEND:+--backend "$BACKEND"} \
+	--udp-threads "$UTHREADS" ${REF:+--ref "$REF"} || echo "scaling.sh: inner part failed ($?)" >&2
 
 # Medians per (start, mode, workers), and the table.
-table=$(python3 - "$TMP/results" "$NCPU" "$WORKERS" <<'PY'
+table=$(python3 - "$TMP/results" "$NCPU" "$WORKERS" "$UTHREADS" <<'PY'
 import sys, statistics
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-ncpu = int(sys.argv[2]); ws = [int(w) for w in sys.argv[3].split()]
+ncpu = int(sys.argv[2]); ws = [int(w) for w in sys.argv[3].split()]; uthreads = sys.argv[4]
 pts = {}
 for r in rows:
     key = (r[0], r[1], int(r[2]))
@@ -172,7 +180,7 @@ base = {}
 out = ["| start | load | workers | CPUs (daemon / load) | replies/s | x 1 worker | CPU us/reply | activated vs direct CPU/reply | worker shares % | wake-ups/reply | runs |",
        "|---|---|---|---|---:|---:|---:|---:|---|---:|---|"]
 for mode in ("udp", "storm"):
-    for how in ("direct", "activated"):
+    for how in ("direct", "activated", "activated-ref"):
         for w in ws:
             rs = pts.get((how, mode, w), [])
             ok = [r for r in rs if r[4] == "valid" and len(r) > 7]
@@ -184,13 +192,13 @@ for mode in ("udp", "storm"):
             if w == ws[0]: base[(how, mode)] = rps
             x = rps / base[(how, mode)] if base.get((how, mode)) else float('nan')
             vs = "-"
-            if how == "activated":
+            if how.startswith("activated"):
                 d = [r for r in pts.get(("direct", mode, w), []) if r[4] == "valid"]
                 dc = med([float(r[6]) for r in d if r[6] != "na"])
                 vs = "%+.1f%%" % (100 * (cpu - dc) / dc) if dc == dc and dc else "-"
             cpus = "%d / %d" % (w, ncpu - w) if ncpu >= 2 * w else "shared (%d)" % ncpu
             out.append("| %s | %s | %d | %s | %.0f | %.2f | %.2f | %s | %s | %.2f | %d valid of %d |" % (
-                how, "UDP GETPORT, 16 sockets" if mode == "udp" else "TCP storm", w, cpus, rps, x, cpu, vs, shares, wk, len(ok), len(rs)))
+                how, "UDP GETPORT, %s sockets" % uthreads if mode == "udp" else "TCP storm", w, cpus, rps, x, cpu, vs, shares, wk, len(ok), len(rs)))
 print("\n".join(out))
 PY
 )
