@@ -94,6 +94,9 @@ if [ $INNER -eq 1 ]; then
 		[ "$how" = activated-ref ] && rb=$REF
 		[ "$NCPU" -ge $((2 * w)) ] && cpus="taskset -c 0-$((w - 1))"
 		rm -rf "$TMP/st" && mkdir -p "$TMP/st"
+		# An activated daemon leaves the passed socket file to systemd:
+		# gone with the activator, it would only mislead rpcinfo.
+		rm -f /run/rpcbind.sock
 		local args="-f -w --workers $w -h 127.0.0.1 --metrics $M --state-dir $TMP/st${BACKEND:+ --backend $BACKEND}"
 		if [ "$how" = direct ]; then
 			# shellcheck disable=SC2086

@@ -36,7 +36,7 @@
 enum rb_backend { RB_BACKEND_AUTO = 0, RB_BACKEND_URING, RB_BACKEND_EPOLL };
 /* --socket-steering: how the kernel picks a worker's socket in each
  * SO_REUSEPORT group (net/steer.h). */
-enum rb_steering { RB_STEER_RANDOM = 0, RB_STEER_HASH, RB_STEER_CPU };
+enum rb_steering { RB_STEER_HASH = 0, RB_STEER_RANDOM, RB_STEER_CPU };
 
 /* syslog(3) priorities: a line is written when its priority <= the level. */
 enum rb_log_level {

@@ -8,10 +8,10 @@
  * Each worker has a table of its own, a shard with its share of the rate
  * and the burst (rb_rrl_set_share), written by that worker alone: no
  * shared write per request, no line bouncing between workers. The
- * default socket steering (random, net/steer.h) spreads a source's
- * datagrams evenly over the workers, so the shards add up to the
- * configured rate; with --socket-steering hash or cpu a source whose
- * datagrams all reach one worker gets that worker's share. */
+ * limit is never exceeded in all: a source spread over every worker
+ * (a spoofed flood's random ports, or --socket-steering random) gets the
+ * configured rate, one whose datagrams all reach one worker (one client
+ * socket under the default hash steering) that worker's share. */
 #ifndef RB_CORE_RATELIMIT_H
 #define RB_CORE_RATELIMIT_H
 

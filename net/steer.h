@@ -3,10 +3,13 @@
  * returns the index of the socket, and the daemon binds worker i's socket
  * i-th in every group (under socket activation the passed socket, bound
  * first by systemd, is index 0 and worker 0's).
+ *   hash:   (default) no program: the kernel's hash of addresses and
+ *           ports, so one client socket always reaches one worker;
  *   random: a random index per datagram or connection: the load spreads
- *           evenly however few the client sockets (the kernel's hash of
- *           16 client sockets leaves one worker 13 of them one time in 13);
- *   hash:   no program: the kernel's hash of addresses and ports;
+ *           evenly however few the client sockets (the hash leaves one of
+ *           two workers 12 or more of 16 client sockets one time in 13),
+ *           but a client's calls then wait on every worker: measured on 2
+ *           shared CPUs, well under half the hash's throughput;
  *   cpu:    the socket of the worker pinned to the CPU that received the
  *           packet (as Knot DNS's socket-affinity), so its softirq, the
  *           worker and the reply stay on one CPU. An index out of range

@@ -222,8 +222,8 @@ static void test_workers_backend_state(void)
 	CHECK(strstr(err, "backend") != NULL);
 	CHECK(PARSE(&c, &act, err, "--backend") == -EINVAL);
 
-	/* --socket-steering (issue 16): random by default. */
-	CHECK_EQ_U(c.steering, RB_STEER_RANDOM);
+	/* --socket-steering (issue 16): the kernel's hash by default. */
+	CHECK_EQ_U(c.steering, RB_STEER_HASH);
 	CHECK_EQ_U(PARSE(&c, &act, err, "--socket-steering", "cpu"), 0);
 	CHECK_EQ_U(c.steering, RB_STEER_CPU);
 	CHECK_EQ_U(PARSE(&c, &act, err, "--socket-steering=hash"), 0);
