@@ -207,9 +207,12 @@ static int steer_groups(struct rb_daemon *d)
 		return 0;
 	for (unsigned i = 0; i < d->nworkers; i++)
 		cpus[i] = d->workers[i].cpu;
+	const struct rb_worker *w1 = &d->workers[1];
 	for (unsigned k = 0; k < w0->n_udp + w0->n_tcp; k++) {
 		const struct rb_listener *l = k < w0->n_udp ? &w0->udp[k] : &w0->tcp[k - w0->n_udp];
-		if (l->shared)
+		/* (Worker 0 serves the passed socket itself; the others say
+		 * whether they could bind beside it.) */
+		if (k < w1->n_udp ? w1->udp[k].shared : w1->tcp[k - w1->n_udp].shared)
 			continue;
 		int r = rb_steer_attach(l->fd, d->cfg.steering, d->nworkers, cpus);
 		if (r < 0)
@@ -341,6 +344,12 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 			rb_log("cannot bind port %u: %s", cfg->port, strerror(-r));
 			goto out;
 		}
+		/* A socket the others share is worker 0's passed one: it waits
+		 * on it as they do (EPOLLEXCLUSIVE), or every one would wake. */
+		for (unsigned k = 0; i == 1 && k < w->n_udp; k++)
+			d->workers[0].udp[k].shared |= w->udp[k].shared;
+		for (unsigned k = 0; i == 1 && k < w->n_tcp; k++)
+			d->workers[0].tcp[k].shared |= w->tcp[k].shared;
 		if (cfg->tcpmux_on && (r = rb_tcpmux_init(w, cfg)) < 0) {
 			rb_log("--tcpmux: cannot serve port %u: %s", cfg->tcpmux_port, strerror(-r));
 			goto out;

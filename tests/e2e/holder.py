@@ -3,7 +3,7 @@ and TCP 127.0.0.1:PORT (without SO_REUSEPORT, as systemd-socket-activate
 does), passes them to the daemon (LISTEN_FDS), and keeps them while no
 daemon runs, as systemd keeps a socket unit's sockets.
 
-  holder.py DIR PORT CMD...
+  holder.py DIR PORT CMD...   (HOLDER_UID=N: the sockets made as uid N)
 
 Steps, each started by a file appearing in DIR (bounded: 30 s each):
   prints "UP1 PID", waits for DIR/stop1, stops the daemon (SIGTERM, waits
@@ -12,9 +12,16 @@ Steps, each started by a file appearing in DIR (bounded: 30 s each):
 import os, signal, socket, sys, time
 
 d, port, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+# HOLDER_UID: create the sockets as that user (a socket whose SO_REUSEPORT
+# group the daemon, as root, cannot join).
+as_uid = int(os.environ.get("HOLDER_UID", "-1"))
 socks = []
 for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+    if as_uid >= 0:
+        os.seteuid(as_uid)
     s = socket.socket(socket.AF_INET, t)
+    if as_uid >= 0:
+        os.seteuid(0)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
     if t == socket.SOCK_STREAM:

@@ -197,6 +197,53 @@ t_main() {
 		fail "sanitizer report"; grep -E -A15 'Sanitizer|runtime error:' "$err" | head -30
 	fi
 	restart
+	fallback
+}
+
+# Passed sockets of another user: the kernel refuses the workers' own
+# sockets beside them (same effective uid only), so the workers share the
+# passed ones, say so, and still answer; epoll waits on them with
+# EPOLLEXCLUSIVE (the kernel wakes "one or more" waiters: 0.58 switches per
+# call measured here; 1.81 while worker 0 still waited non-exclusively, and
+# about 1.6 for io_uring's multishot recvmsg, which has no such flag).
+fallback() {
+	local h=$E2E_TMP/fb out=$E2E_TMP/fb.out err=$E2E_TMP/fb.err r v0 v1 per pid
+	mkdir -p "$h" "$E2E_TMP/st.fb"
+	# shellcheck disable=SC2086 # the server command line is words
+	HOLDER_UID=65534 python3 "$E2E_DIR/holder.py" "$h" 40111 $E2E_SERVER --port 40111 --workers 2 \
+		-h 127.0.0.1 --metrics off --state-dir "$E2E_TMP/st.fb" >"$out" 2>"$err" &
+	E2E_PIDS="$E2E_PIDS $!"
+	if ! wait_for 10000 grep -q "ringbind: ready" "$err"; then
+		fail "fallback: the daemon did not start beside another user's sockets"
+		sed 's/^/  | /' "$err"
+		return
+	fi
+	pid=$(sed -n 's/^UP1 //p' "$out")
+	if grep -q "cannot bind a datagram socket per worker beside fd .*the workers share it" "$err"; then
+		pass "fallback: another user's passed socket: the workers share it, and the log says so"
+	else fail "fallback: no 'the workers share it' line"; sed 's/^/  | /' "$err"; fi
+	v0=$(vcsw "$pid")
+	r=$(load --port 40111 --mode udp --threads 1 --window 1 --count 5000 --duration 30)
+	v1=$(vcsw "$pid")
+	per=$(awk -v d=$((v1 - v0)) -v n=5000 'BEGIN { printf "%.2f", d / n }')
+	if [ "$(kv "$r" replies)" = 5000 ] && [ "$(kv "$r" wrong)" = 0 ]; then
+		pass "fallback: 5000 one-at-a-time calls answered on the shared socket ($per switches per call)"
+	else fail "fallback: $r"; fi
+	case "$E2E_SERVER" in
+	*"--backend epoll"*)
+		if awk -v p="$per" 'BEGIN { exit !(p <= 1.3) }'; then
+			pass "fallback, epoll: EPOLLEXCLUSIVE: $per voluntary switches per call"
+		else fail "fallback, epoll: $per voluntary switches per call (a herd)"; fi ;;
+	esac
+	: >"$h/stop1"
+	wait_for 10000 grep -q "^DOWN" "$out" || fail "fallback: the daemon did not stop"
+	: >"$h/start2"
+	wait_for 10000 grep -q "^UP2" "$out"
+	: >"$h/stop2"
+	wait_for 10000 grep -q "^END" "$out" || fail "fallback: holder did not end"
+	if grep -Eq 'Sanitizer|runtime error:' "$err"; then
+		fail "sanitizer report"; grep -E -A15 'Sanitizer|runtime error:' "$err" | head -30
+	fi
 }
 
 # A restart under activation: nothing sent while the daemon is down is lost.
@@ -230,13 +277,14 @@ restart() {
 	wait_for 5000 curl -s --max-time 1 "http://$M/metrics" >/dev/null
 	a0=$(metric ringbind_worker_udp_replies_total 0)
 	b0=$(metric ringbind_worker_udp_replies_total 1)
-	r=$(load --mode udp --threads 16 --window 4 --count 20000 --duration 30)
+	# 2,000 lookups, each from a new socket (ustorm): the kernel's hash
+	# spreads them about evenly, counted, not timed; the stop's steering
+	# left in place would send them all to worker 0.
+	r=$(load --mode ustorm --threads 1 --window 8 --count 2000 --duration 30)
 	a1=$(metric ringbind_worker_udp_replies_total 0)
 	b1=$(metric ringbind_worker_udp_replies_total 1)
-	# By the kernel's hash of 16 client sockets: worker 1 gets none only
-	# one time in 65,536 (or when the stop's steering was left in place).
 	per=$(share $((a1 - a0)) $((b1 - b0)))
-	if [ "$(kv "$r" wrong)" = 0 ] && [ "$per" -le 99 ]; then
+	if [ "$(kv "$r" wrong)" = 0 ] && in_30_70 "$per"; then
 		pass "restart: the next daemon spreads again: worker 0 answered $per% ($((a1 - a0)) vs $((b1 - b0)))"
 	else fail "restart: worker 0 answered $per% ($((a1 - a0)) vs $((b1 - b0))); $r"; fi
 	: >"$h/stop2"
