@@ -123,7 +123,7 @@ if [ $INNER -eq 1 ]; then
 
 	# point START MODE W ROUND: one measurement, one line in RESULTS.
 	point() {
-		local how=$1 mode=$2 w=$3 round=$4 lcpus="" r largs ctr v0 v1 i s0 s1 shares=""
+		local how=$1 mode=$2 w=$3 round=$4 lcpus="" r largs ctr v0 v1 i shares=""
 		[ "$NCPU" -ge $((2 * w)) ] && lcpus="taskset -c $w-$((NCPU - 1))"
 		start "$how" "$w" || { echo "$how $mode $w $round invalid" >>"$RESULTS"; return; }
 		if [ "$mode" = udp ]; then largs="--mode udp --threads $UTHREADS --window 32"; ctr=ringbind_worker_udp_replies_total
