@@ -319,7 +319,9 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 	d->workers = aligned_alloc(_Alignof(struct rb_worker), d->nworkers * sizeof(*d->workers));
 	if (d->workers)
 		memset(d->workers, 0, d->nworkers * sizeof(*d->workers));
-	d->rq = calloc(d->nworkers + 1, sizeof(*d->rq));
+	d->rq = aligned_alloc(_Alignof(struct rb_rq_slot), (d->nworkers + 1) * sizeof(*d->rq));
+	if (d->rq)
+		memset(d->rq, 0, (d->nworkers + 1) * sizeof(*d->rq));
 	if (!d->workers || !d->rq)
 		goto out;
 	/* TCPMUX names: /etc/rpc, once (without it, program numbers only). */
@@ -339,7 +341,7 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 			rb_log("worker %u: %s", i, strerror(-r));
 			goto out;
 		}
-		w->serve.rq = &d->rq[i];
+		w->serve.rq = &d->rq[i].s;
 		if ((r = open_listeners(d, w, addrs, naddrs, &have_v6)) < 0) {
 			rb_log("cannot bind port %u: %s", cfg->port, strerror(-r));
 			goto out;
@@ -364,7 +366,7 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 		goto out;
 	}
 	ctl_ready = true;
-	ctl->serve.rq = &d->rq[d->nworkers];
+	ctl->serve.rq = &d->rq[d->nworkers].s;
 	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH, d->passed) < 0)
 		goto out;
 	rb_passed_close_unused(d->passed);

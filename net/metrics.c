@@ -141,7 +141,7 @@ void rb_metrics_render(struct rb_control *ctl, struct rb_text *t)
 	}
 	if (rq) {
 		for (unsigned i = 0; i <= d->nworkers && d->rq; i++)
-			rb_reqstats_merge(rq, &d->rq[i]);
+			rb_reqstats_merge(rq, &d->rq[i].s);
 		render_requests(t, rq);
 		free(rq);
 	}
