@@ -415,6 +415,8 @@ int rb_worker_run_epoll(struct rb_worker *w)
 		}
 		rb_reader_end(w->reader);
 	}
+	rb_udp_batch_flush(&be->send, &w->counters);
+	rb_worker_drain_at_stop(w);
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0 && !c->closing)

@@ -794,6 +794,7 @@ int rb_worker_run_uring(struct rb_worker *w)
 	 * ring buffers: have the kernel finish them all (cancelled) before
 	 * any of those buffers is freed. */
 	quiesce(w, be);
+	rb_worker_drain_at_stop(w);
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0) {

@@ -140,10 +140,10 @@ void rb_worker_started(struct rb_worker *w, int err)
  * Should that be refused, they share the passed socket (*shared: the
  * epoll backend then waits on it with EPOLLEXCLUSIVE) and the log says so. */
 static int inet_listener(struct rb_daemon *d, unsigned wid, int type,
-			 const struct rb_bind_addr *a, bool *shared)
+			 const struct rb_bind_addr *a, bool *shared, bool *beside)
 {
 	struct rb_passed *p = NULL;
-	*shared = false;
+	*shared = *beside = false;
 	int fd = rb_passed_take_inet(d->passed, type, a, d->cfg.port, &p);
 	if (fd == -ENOENT)
 		return rb_listen_inet(type, a, d->cfg.port);
@@ -151,7 +151,7 @@ static int inet_listener(struct rb_daemon *d, unsigned wid, int type,
 		return fd;
 	int own = rb_listen_inet(type, a, d->cfg.port);
 	if (own >= 0) {
-		p->grouped = true;
+		p->grouped = *beside = true;
 		return own;
 	}
 	if (own != -EADDRINUSE && own != -EPERM && own != -EACCES)
@@ -173,22 +173,24 @@ static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
 	for (unsigned i = 0; i < naddrs; i++) {
 		const struct rb_bind_addr *a = &addrs[i];
 		bool v6 = a->family == RB_AF_INET6;
-		bool ush, tsh;
-		int u = inet_listener(d, w->id, SOCK_DGRAM, a, &ush);
+		bool ush, tsh, ub, tb;
+		int u = inet_listener(d, w->id, SOCK_DGRAM, a, &ush, &ub);
 		if (u == -EAFNOSUPPORT && v6)
 			continue; /* no IPv6 on this host: serve IPv4 only */
 		if (u < 0)
 			return u;
-		int t = inet_listener(d, w->id, SOCK_STREAM, a, &tsh);
+		int t = inet_listener(d, w->id, SOCK_STREAM, a, &tsh, &tb);
 		if (t < 0) {
 			close(u);
 			return t;
 		}
 		w->udp[w->n_udp].fd = u;
 		w->udp[w->n_udp].shared = ush;
+		w->udp[w->n_udp].beside_passed = ub;
 		w->udp[w->n_udp++].netid = v6 ? RB_NETID_UDP6 : RB_NETID_UDP;
 		w->tcp[w->n_tcp].fd = t;
 		w->tcp[w->n_tcp].shared = tsh;
+		w->tcp[w->n_tcp].beside_passed = tb;
 		w->tcp[w->n_tcp++].netid = v6 ? RB_NETID_TCP6 : RB_NETID_TCP;
 		if (v6)
 			*have_v6 = true;
