@@ -65,6 +65,8 @@ const char *rb_config_usage(void)
 	       "                         the state directory is handed to NAME\n"
 	       "      --workers N        worker threads (default: one per CPU)\n"
 	       "      --backend B        uring or epoll (default: uring if usable)\n"
+	       "      --socket-steering S  hash, random or cpu: which worker's socket\n"
+	       "                         a datagram or connection goes to (default hash)\n"
 	       "      --state-dir DIR    state directory (default /run/ringbind):\n"
 	       "                         registrations survive restarts, even SIGKILL\n"
 	       "      --cold             start empty, discarding the saved state\n"
@@ -214,7 +216,7 @@ enum kind {
 enum special {
 	S_NONE = 0, S_DEBUG, S_PORT, S_WORKERS, S_BACKEND, S_HOST, S_TRUSTED, S_USER,
 	S_LOG_LEVEL, S_LOG_TARGET, S_METRICS, S_CONFIG, S_TCPMUX, S_TCPMUX_ALLOW,
-	S_TCPMUX_SERVICE,
+	S_TCPMUX_SERVICE, S_STEERING,
 };
 
 /* Lists the file may fill (lists_from_file bits). */
@@ -248,6 +250,7 @@ static const struct opt opts[] = {
 	{ "port", 0, K_SPECIAL, 0, 0, 0, NULL, NULL, S_PORT, false },
 	{ "workers", 0, K_SPECIAL, 0, 0, 0, NULL, NULL, S_WORKERS, false },
 	{ "backend", 0, K_SPECIAL, 0, 0, 0, NULL, NULL, S_BACKEND, false },
+	{ "socket-steering", 0, K_SPECIAL, 0, 0, 0, NULL, NULL, S_STEERING, false },
 	{ "user", 0, K_SPECIAL, 0, 0, 0, NULL, NULL, S_USER, false },
 	{ "state-dir", 0, K_PATH, CF(state_dir), 0, 0, NULL, NULL, S_NONE, false },
 	{ "cold", 0, K_FLAG, CF(cold), 0, 0, NULL, NULL, S_NONE, false },
@@ -364,6 +367,18 @@ static int set_special(struct rb_config *c, const struct opt *o, const char *v,
 			c->backend = RB_BACKEND_AUTO;
 		else
 			return fail(err, errcap, "--backend: expected uring, epoll or auto, got '%s'",
+				    v ? v : "");
+		return 0;
+	case S_STEERING:
+		if (v && strcmp(v, "random") == 0)
+			c->steering = RB_STEER_RANDOM;
+		else if (v && strcmp(v, "hash") == 0)
+			c->steering = RB_STEER_HASH;
+		else if (v && strcmp(v, "cpu") == 0)
+			c->steering = RB_STEER_CPU;
+		else
+			return fail(err, errcap,
+				    "--socket-steering: expected random, hash or cpu, got '%s'",
 				    v ? v : "");
 		return 0;
 	case S_HOST:
@@ -652,6 +667,7 @@ static bool opt_differs(const struct opt *o, const struct rb_config *a, const st
 	case S_PORT: return DIFF(port);
 	case S_WORKERS: return DIFF(workers);
 	case S_BACKEND: return DIFF(backend);
+	case S_STEERING: return DIFF(steering);
 	case S_HOST: return DIFF(nhosts) || DIFF(hosts);
 	case S_USER: return DIFF(user);
 	case S_LOG_TARGET: return DIFF(log_target);
@@ -708,6 +724,7 @@ void rb_config_keep_restart(struct rb_config *n, const struct rb_config *old)
 		case S_PORT: KEEP(port); break;
 		case S_WORKERS: KEEP(workers); break;
 		case S_BACKEND: KEEP(backend); break;
+		case S_STEERING: KEEP(steering); break;
 		case S_HOST: KEEP(nhosts); KEEP(hosts); break;
 		case S_USER: KEEP(user); break;
 		case S_LOG_TARGET: KEEP(log_target); break;

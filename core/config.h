@@ -34,6 +34,9 @@
 #define RB_CONFIG_WORKERS_MAX 256u
 
 enum rb_backend { RB_BACKEND_AUTO = 0, RB_BACKEND_URING, RB_BACKEND_EPOLL };
+/* --socket-steering: how the kernel picks a worker's socket in each
+ * SO_REUSEPORT group (net/steer.h). */
+enum rb_steering { RB_STEER_HASH = 0, RB_STEER_RANDOM, RB_STEER_CPU };
 
 /* syslog(3) priorities: a line is written when its priority <= the level. */
 enum rb_log_level {
@@ -95,6 +98,7 @@ struct rb_config {
 	uint16_t port;     /* --port, default 111 */
 	uint32_t workers;  /* --workers, 0: one per CPU in the affinity mask */
 	enum rb_backend backend;
+	enum rb_steering steering; /* --socket-steering */
 	uint32_t nhosts;
 	char hosts[RB_CONFIG_HOSTS_MAX][RB_CONFIG_HOST_LEN];
 	char state_dir[RB_CONFIG_PATH_MAX];

@@ -15,6 +15,17 @@ void rb_rrl_set(struct rb_rrl *r, uint32_t rate, uint32_t burst)
 	__atomic_store_n(&r->rate, rate, __ATOMIC_RELAXED);
 }
 
+void rb_rrl_set_share(struct rb_rrl *r, uint32_t rate, uint32_t burst, unsigned shards)
+{
+	if (!burst)
+		burst = rate;
+	if (shards > 1) {
+		rate = (uint32_t)(((uint64_t)rate + shards - 1) / shards);
+		burst = (uint32_t)(((uint64_t)burst + shards - 1) / shards);
+	}
+	rb_rrl_set(r, rate, burst);
+}
+
 void rb_rrl_init(struct rb_rrl *r, uint32_t rate, uint32_t burst)
 {
 	memset(r, 0, sizeof(*r));

@@ -5,8 +5,13 @@
  * The table has a fixed number of buckets: memory never grows with the
  * number of sources; when two prefixes share a bucket the newer takes it
  * over with a full allowance (failing open, never starving a client).
- * One table serves every worker (a source spread over the workers by
- * SO_REUSEPORT still has one allowance): buckets are updated lock-free. */
+ * Each worker has a table of its own, a shard with its share of the rate
+ * and the burst (rb_rrl_set_share), written by that worker alone: no
+ * shared write per request, no line bouncing between workers. The
+ * limit is never exceeded in all: a source spread over every worker
+ * (a spoofed flood's random ports, or --socket-steering random) gets the
+ * configured rate, one whose datagrams all reach one worker (one client
+ * socket under the default hash steering) that worker's share. */
 #ifndef RB_CORE_RATELIMIT_H
 #define RB_CORE_RATELIMIT_H
 
@@ -22,20 +27,26 @@
 /* A bucket holds at most this many replies (milli-tokens fit 26 bits). */
 #define RB_RRL_BURST_MAX 60000u
 
+/* 16 bytes, in a 64-byte-aligned array: a bucket never straddles lines. */
 struct rb_rrl_bucket {
 	uint64_t key;   /* the source prefix, folded; 0: empty (atomic) */
 	uint64_t state; /* stamp_ms << 26 | milli-tokens (atomic, CAS) */
 };
 
+/* Allocate with aligned_alloc (64) or embed: rate and burst have a line
+ * of their own, away from the buckets. */
 struct rb_rrl {
-	uint32_t rate;  /* replies per second per prefix; 0: no limit (atomic) */
-	uint32_t burst; /* bucket size, in replies (atomic) */
-	struct rb_rrl_bucket b[RB_RRL_BUCKETS];
+	_Alignas(64) uint32_t rate; /* replies per second per prefix; 0: no limit (atomic) */
+	uint32_t burst;             /* bucket size, in replies (atomic) */
+	_Alignas(64) struct rb_rrl_bucket b[RB_RRL_BUCKETS];
 };
 
 void rb_rrl_init(struct rb_rrl *r, uint32_t rate, uint32_t burst);
 /* Changes rate and burst while other threads use the table (SIGHUP). */
 void rb_rrl_set(struct rb_rrl *r, uint32_t rate, uint32_t burst);
+/* One shard of shards: rate and burst divided, rounded up (a limit is
+ * never 0 where the whole one is not). */
+void rb_rrl_set_share(struct rb_rrl *r, uint32_t rate, uint32_t burst, unsigned shards);
 /* true: answer; false: over the rate (drop, and count it). */
 bool rb_rrl_allow(struct rb_rrl *r, const struct rb_addr *src, uint64_t now_ms);
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -62,7 +63,7 @@ static int set_int(int fd, int level, int opt, int v)
 }
 
 int rb_passed_take_inet(struct rb_passed_set *ps, int type, const struct rb_bind_addr *a,
-			uint16_t port)
+			uint16_t port, struct rb_passed **p_out)
 {
 	int fam = a->family == RB_AF_INET ? AF_INET : AF_INET6;
 	for (unsigned i = 0; i < ps->n; i++) {
@@ -84,8 +85,10 @@ int rb_passed_take_inet(struct rb_passed_set *ps, int type, const struct rb_bind
 					"socket activation: the IPv6 socket is not v6-only "
 					"(BindIPv6Only=ipv6-only): IPv4 callers will be seen as tcp6/udp6");
 		}
+		if (p_out)
+			*p_out = p;
 		if (p->used)
-			return p->fd; /* made ready already: another worker's */
+			return p->fd; /* made ready already */
 		int fl = fcntl(p->fd, F_GETFL);
 		if (fl < 0 || fcntl(p->fd, F_SETFL, fl | O_NONBLOCK) < 0)
 			return -errno;
@@ -93,10 +96,45 @@ int rb_passed_take_inet(struct rb_passed_set *ps, int type, const struct rb_bind
 		    (fam == AF_INET ? set_int(p->fd, IPPROTO_IP, IP_PKTINFO, 1)
 				    : set_int(p->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)) < 0)
 			return -errno;
+		/* Lets the other workers' sockets join (ReusePort=yes in the
+		 * unit sets it already). A failure leaves them sharing this one
+		 * (the daemon says so). */
+		if (set_int(p->fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0)
+			rb_logl(RB_LOG_WARNING, "socket activation: SO_REUSEPORT on fd %d: %s",
+				p->fd, strerror(errno));
+		/* The previous run's stop steered the group to this socket
+		 * (rb_passed_steer_to_held): spread again. ENOENT: none. */
+		int none = 0;
+		if (setsockopt(p->fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &none, sizeof(none)) < 0 &&
+		    errno != ENOENT)
+			rb_logl(RB_LOG_WARNING,
+				"socket activation: removing fd %d's steering program: %s", p->fd,
+				strerror(errno));
 		p->used = true;
 		return p->fd;
 	}
 	return -ENOENT;
+}
+
+unsigned rb_passed_steer_to_held(struct rb_passed_set *ps)
+{
+	/* "return 0": the group's first socket, the one systemd bound (it
+	 * made the group, and a group's index 0 changes only when that
+	 * socket leaves it). */
+	struct sock_filter code[] = { { BPF_RET | BPF_K, 0, 0, 0 } };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+	unsigned n = 0;
+	for (unsigned i = 0; i < ps->n; i++) {
+		struct rb_passed *p = &ps->v[i];
+		if (!p->grouped)
+			continue;
+		if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0)
+			rb_logl(RB_LOG_WARNING, "stopping: steering fd %d's group to it: %s", p->fd,
+				strerror(errno));
+		else
+			n++;
+	}
+	return n;
 }
 
 int rb_passed_take_local(struct rb_passed_set *ps, const char *path, bool abstract)

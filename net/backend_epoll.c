@@ -217,8 +217,10 @@ static void on_fwd(struct rb_worker *w, struct epoll_be *be, unsigned i)
  * and the loop would spin). */
 static void listen_pause(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
+	/* (EPOLLEXCLUSIVE cannot be modified: a shared one leaves the set.) */
 	struct epoll_event ev = { .events = 0, .data.u64 = tag(T_LISTEN, i, 0) };
-	if (epoll_ctl(be->ep, EPOLL_CTL_MOD, w->tcp[i].fd, &ev) == 0)
+	if (epoll_ctl(be->ep, w->tcp[i].shared ? EPOLL_CTL_DEL : EPOLL_CTL_MOD, w->tcp[i].fd,
+		      &ev) == 0)
 		be->listen_paused |= 1ull << i;
 }
 
@@ -227,8 +229,10 @@ static void listen_resume(struct rb_worker *w, struct epoll_be *be)
 	for (unsigned i = 0; i < w->n_tcp; i++) {
 		if (!(be->listen_paused & (1ull << i)))
 			continue;
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag(T_LISTEN, i, 0) };
-		if (epoll_ctl(be->ep, EPOLL_CTL_MOD, w->tcp[i].fd, &ev) == 0)
+		bool sh = w->tcp[i].shared;
+		struct epoll_event ev = { .events = EPOLLIN | (sh ? EPOLLEXCLUSIVE : 0u),
+					  .data.u64 = tag(T_LISTEN, i, 0) };
+		if (epoll_ctl(be->ep, sh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, w->tcp[i].fd, &ev) == 0)
 			be->listen_paused &= ~(1ull << i);
 	}
 }
@@ -308,6 +312,15 @@ static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32
 	}
 }
 
+/* exclusive: a socket other workers wait on too (rb_listener.shared):
+ * one of them is woken per event, not all. */
+static int watch_ex(struct epoll_be *be, int fd, uint64_t t, bool exclusive)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (exclusive ? EPOLLEXCLUSIVE : 0u),
+				  .data.u64 = t };
+	return epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
 static int watch(struct epoll_be *be, int fd, uint64_t t)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = t };
@@ -330,9 +343,9 @@ int rb_worker_run_epoll(struct rb_worker *w)
 	 * one fails the worker's start. */
 	int err = 0;
 	for (unsigned i = 0; !err && i < w->n_udp; i++)
-		err = watch(be, w->udp[i].fd, tag(T_UDP, i, 0));
+		err = watch_ex(be, w->udp[i].fd, tag(T_UDP, i, 0), w->udp[i].shared);
 	for (unsigned i = 0; !err && i < w->n_tcp; i++)
-		err = watch(be, w->tcp[i].fd, tag(T_LISTEN, i, 0));
+		err = watch_ex(be, w->tcp[i].fd, tag(T_LISTEN, i, 0), w->tcp[i].shared);
 	if (!err)
 		err = watch(be, w->wake_fd, tag(T_WAKE, 0, 0));
 	/* Level-triggered: events left after one bounded run keep the nested
@@ -353,6 +366,8 @@ int rb_worker_run_epoll(struct rb_worker *w)
 	struct epoll_event evs[EV_MAX];
 	bool more = false; /* connections have work left: do not sleep */
 	while (!rb_worker_stopping(w)) {
+		if (!more)
+			rb_count(&w->counters.loop_waits);
 		int n = epoll_wait(be->ep, evs, EV_MAX, more ? 0 : (int)RB_TICK_MS);
 		if (n < 0 && errno != EINTR)
 			break;
@@ -400,6 +415,8 @@ int rb_worker_run_epoll(struct rb_worker *w)
 		}
 		rb_reader_end(w->reader);
 	}
+	rb_udp_batch_flush(&be->send, &w->counters);
+	rb_worker_drain_at_stop(w);
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0 && !c->closing)

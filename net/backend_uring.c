@@ -760,6 +760,8 @@ int rb_worker_run_uring(struct rb_worker *w)
 		 * what completed: under DEFER_TASKRUN a submit without
 		 * GETEVENTS leaves every completion (UDP lookups included)
 		 * pending for as long as the connections keep us busy. */
+		if (!more)
+			rb_count(&w->counters.loop_waits);
 		r = more ? io_uring_submit_and_get_events(&be->ring)
 			 : io_uring_submit_and_wait(&be->ring, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
@@ -807,6 +809,7 @@ int rb_worker_run_uring(struct rb_worker *w)
 	 * ring buffers: have the kernel finish them all (cancelled) before
 	 * any of those buffers is freed. */
 	quiesce(w, be);
+	rb_worker_drain_at_stop(w);
 	for (uint32_t i = 0; i < w->n_slots; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0) {

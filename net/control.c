@@ -581,7 +581,6 @@ static void reload(struct rb_control *ctl)
 	ctl->serve.policy = d->policy;
 	ctl->serve.debug = d->cfg.debug || d->cfg.log_calls;
 	ctl->du.owns_port = d->cfg.check_owner_port ? rb_sockdiag_owns_port : NULL;
-	rb_rrl_set(d->rrl, d->cfg.rrl_rate, d->cfg.rrl_burst);
 	rb_log_set_level(d->cfg.log_level);
 	pthread_mutex_lock(&d->cfg_lock);
 	d->live = d->cfg;

@@ -43,7 +43,8 @@
 	X(tcpmux_timeouts, "TCPMUX connections with no name or answer in time") \
 	X(tcpmux_idle_closed, "TCPMUX pairs closed after --tcpmux-idle-timeout") \
 	X(tcpmux_bytes_to_service, "bytes carried from TCPMUX clients to services") \
-	X(tcpmux_bytes_to_client, "bytes carried from services to TCPMUX clients")
+	X(tcpmux_bytes_to_client, "bytes carried from services to TCPMUX clients") \
+	X(loop_waits, "loop turns that waited for an event (each at most one wake-up)")
 
 struct rb_counters {
 #define RB_COUNTER_FIELD(name, help) uint64_t name;

@@ -17,6 +17,7 @@
 #include "net/notify.h"
 #include "net/privs.h"
 #include "net/sockdiag.h"
+#include "net/steer.h"
 #include "net/tcpmux.h"
 #include "net/watchdog.h"
 
@@ -130,17 +131,37 @@ void rb_worker_started(struct rb_worker *w, int err)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* A UDP or TCP listener for worker wid: a socket systemd passed for this
- * address (shared by every worker: a SO_REUSEPORT group cannot mix our
- * sockets with one bound by pid 1 under another uid), else our own. */
+/* A UDP or TCP listener for worker wid: each worker its own socket, in
+ * one SO_REUSEPORT group per address, so that a datagram or connection
+ * wakes one worker and the kernel spreads them. Under socket activation
+ * worker 0 serves the socket systemd passed (it stays in the group, and
+ * what queued on it while no daemon ran is answered) and the others bind
+ * their own beside it (net/activation.h says why the kernel allows it).
+ * Should that be refused, they share the passed socket (*shared: the
+ * epoll backend then waits on it with EPOLLEXCLUSIVE) and the log says so. */
 static int inet_listener(struct rb_daemon *d, unsigned wid, int type,
-			 const struct rb_bind_addr *a)
+			 const struct rb_bind_addr *a, bool *shared, bool *beside)
 {
-	int fd = rb_passed_take_inet(d->passed, type, a, d->cfg.port);
+	struct rb_passed *p = NULL;
+	*shared = *beside = false;
+	int fd = rb_passed_take_inet(d->passed, type, a, d->cfg.port, &p);
 	if (fd == -ENOENT)
 		return rb_listen_inet(type, a, d->cfg.port);
 	if (fd < 0 || wid == 0)
 		return fd;
+	int own = rb_listen_inet(type, a, d->cfg.port);
+	if (own >= 0) {
+		p->grouped = *beside = true;
+		return own;
+	}
+	if (own != -EADDRINUSE && own != -EPERM && own != -EACCES)
+		return own;
+	if (wid == 1)
+		rb_logl(RB_LOG_WARNING,
+			"socket activation: cannot bind a %s socket per worker beside fd %d (%s): "
+			"the workers share it (one core does the work of several)",
+			type == SOCK_DGRAM ? "datagram" : "stream", fd, strerror(-own));
+	*shared = true;
 	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	return dfd < 0 ? -errno : dfd;
 }
@@ -152,23 +173,55 @@ static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
 	for (unsigned i = 0; i < naddrs; i++) {
 		const struct rb_bind_addr *a = &addrs[i];
 		bool v6 = a->family == RB_AF_INET6;
-		int u = inet_listener(d, w->id, SOCK_DGRAM, a);
+		bool ush, tsh, ub, tb;
+		int u = inet_listener(d, w->id, SOCK_DGRAM, a, &ush, &ub);
 		if (u == -EAFNOSUPPORT && v6)
 			continue; /* no IPv6 on this host: serve IPv4 only */
 		if (u < 0)
 			return u;
-		int t = inet_listener(d, w->id, SOCK_STREAM, a);
+		int t = inet_listener(d, w->id, SOCK_STREAM, a, &tsh, &tb);
 		if (t < 0) {
 			close(u);
 			return t;
 		}
 		w->udp[w->n_udp].fd = u;
+		w->udp[w->n_udp].shared = ush;
+		w->udp[w->n_udp].beside_passed = ub;
 		w->udp[w->n_udp++].netid = v6 ? RB_NETID_UDP6 : RB_NETID_UDP;
 		w->tcp[w->n_tcp].fd = t;
+		w->tcp[w->n_tcp].shared = tsh;
+		w->tcp[w->n_tcp].beside_passed = tb;
 		w->tcp[w->n_tcp++].netid = v6 ? RB_NETID_TCP6 : RB_NETID_TCP;
 		if (v6)
 			*have_v6 = true;
 	}
+	return 0;
+}
+
+/* Worker i's socket is the i-th of each group (bound in worker order, the
+ * passed one first): the program picks the worker (net/steer.h). Nothing
+ * to pick from with one worker, or where the workers share a socket. */
+static int steer_groups(struct rb_daemon *d)
+{
+	int cpus[RB_CONFIG_WORKERS_MAX];
+	struct rb_worker *w0 = &d->workers[0];
+	if (d->nworkers < 2)
+		return 0;
+	for (unsigned i = 0; i < d->nworkers; i++)
+		cpus[i] = d->workers[i].cpu;
+	const struct rb_worker *w1 = &d->workers[1];
+	for (unsigned k = 0; k < w0->n_udp + w0->n_tcp; k++) {
+		const struct rb_listener *l = k < w0->n_udp ? &w0->udp[k] : &w0->tcp[k - w0->n_udp];
+		/* (Worker 0 serves the passed socket itself; the others say
+		 * whether they could bind beside it.) */
+		if (k < w1->n_udp ? w1->udp[k].shared : w1->tcp[k - w1->n_udp].shared)
+			continue;
+		int r = rb_steer_attach(l->fd, d->cfg.steering, d->nworkers, cpus);
+		if (r < 0)
+			return r;
+	}
+	rb_log("socket steering: %s, %u workers with a socket each per address",
+	       rb_steer_name(d->cfg.steering), d->nworkers);
 	return 0;
 }
 
@@ -233,10 +286,6 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 	}
 	if (d->passed->n)
 		rb_log("socket activation: %u sockets passed", d->passed->n);
-	d->rrl = malloc(sizeof(*d->rrl));
-	if (!d->rrl)
-		goto out;
-	rb_rrl_init(d->rrl, cfg->rrl_rate, cfg->rrl_burst);
 	d->fwd_rrl = malloc(sizeof(*d->fwd_rrl));
 	if (!d->fwd_rrl)
 		goto out;
@@ -267,8 +316,14 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 
 	unsigned ncpu = affinity_cpus(cpus, RB_CONFIG_WORKERS_MAX);
 	d->nworkers = cfg->workers ? cfg->workers : ncpu;
-	d->workers = calloc(d->nworkers, sizeof(*d->workers));
-	d->rq = calloc(d->nworkers + 1, sizeof(*d->rq));
+	/* aligned_alloc: the struct's own alignment (a cache line), which
+	 * calloc does not promise. */
+	d->workers = aligned_alloc(_Alignof(struct rb_worker), d->nworkers * sizeof(*d->workers));
+	if (d->workers)
+		memset(d->workers, 0, d->nworkers * sizeof(*d->workers));
+	d->rq = aligned_alloc(_Alignof(struct rb_rq_slot), (d->nworkers + 1) * sizeof(*d->rq));
+	if (d->rq)
+		memset(d->rq, 0, (d->nworkers + 1) * sizeof(*d->rq));
 	if (!d->workers || !d->rq)
 		goto out;
 	/* TCPMUX names: /etc/rpc, once (without it, program numbers only). */
@@ -288,22 +343,32 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 			rb_log("worker %u: %s", i, strerror(-r));
 			goto out;
 		}
-		w->serve.rq = &d->rq[i];
+		w->serve.rq = &d->rq[i].s;
 		if ((r = open_listeners(d, w, addrs, naddrs, &have_v6)) < 0) {
 			rb_log("cannot bind port %u: %s", cfg->port, strerror(-r));
 			goto out;
 		}
+		/* A socket the others share is worker 0's passed one: it waits
+		 * on it as they do (EPOLLEXCLUSIVE), or every one would wake. */
+		for (unsigned k = 0; i == 1 && k < w->n_udp; k++)
+			d->workers[0].udp[k].shared |= w->udp[k].shared;
+		for (unsigned k = 0; i == 1 && k < w->n_tcp; k++)
+			d->workers[0].tcp[k].shared |= w->tcp[k].shared;
 		if (cfg->tcpmux_on && (r = rb_tcpmux_init(w, cfg)) < 0) {
 			rb_log("--tcpmux: cannot serve port %u: %s", cfg->tcpmux_port, strerror(-r));
 			goto out;
 		}
+	}
+	if ((r = steer_groups(d)) < 0) {
+		rb_log("--socket-steering %s: %s", rb_steer_name(cfg->steering), strerror(-r));
+		goto out;
 	}
 	if ((r = rb_control_init(ctl, d)) < 0) {
 		rb_log("control thread: %s", strerror(-r));
 		goto out;
 	}
 	ctl_ready = true;
-	ctl->serve.rq = &d->rq[d->nworkers];
+	ctl->serve.rq = &d->rq[d->nworkers].s;
 	if (rb_control_listen(ctl, RB_LOCAL_SOCK_PATH, d->passed) < 0)
 		goto out;
 	rb_passed_close_unused(d->passed);
@@ -386,6 +451,10 @@ int rb_daemon_run(const struct rb_config *cfg, int argc, char *const argv[],
 	rb_watchdog_stop(&wd);
 
 stop:
+	/* Under activation, what arrives from now on queues on the sockets
+	 * systemd holds for the next run, not on ours about to close. */
+	if (rb_passed_steer_to_held(d->passed))
+		rb_log("stopping: new calls queue on the sockets systemd holds");
 	for (unsigned i = 0; i < spawned; i++) {
 		__atomic_store_n(&d->workers[i].stop, 1, __ATOMIC_RELEASE);
 		rb_wake(d->workers[i].wake_fd);
@@ -419,7 +488,6 @@ out:
 	}
 	free(ctl);
 	if (d) {
-		free(d->rrl);
 		free(d->fwd_rrl);
 		free(d->rpcnames);
 	}

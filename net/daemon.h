@@ -20,6 +20,13 @@
 /* The AF_LOCAL socket rpcbind and libtirpc use, and its abstract twin. */
 #define RB_LOCAL_SOCK_PATH "/run/rpcbind.sock"
 
+/* A thread's request counters, cache-line aligned (and so padded): the
+ * last counter one thread writes and the first of the next never share a
+ * line. */
+struct rb_rq_slot {
+	_Alignas(64) struct rb_reqstats s;
+};
+
 struct rb_daemon {
 	/* As started; the control thread alone updates its run-time options
 	 * on SIGHUP (and d->policy with them). */
@@ -42,10 +49,9 @@ struct rb_daemon {
 	int ctl_wake_fd;          /* workers wake the control thread here */
 	struct rb_stats ctl_stats; /* counters of the registry's writer */
 	/* Metrics' request counters: one per worker, the control thread's
-	 * last (nworkers + 1). */
-	struct rb_reqstats *rq;
+	 * last (nworkers + 1), each on lines of its own. */
+	struct rb_rq_slot *rq;
 	struct rb_passed_set *passed; /* systemd socket activation */
-	struct rb_rrl *rrl;        /* response-rate limiting, shared by workers */
 	struct rb_rrl *fwd_rrl;    /* remote calls forwarded per source (-r) */
 	/* TCPMUX (--tcpmux): /etc/rpc's names, read once at start and never
 	 * changed (workers read it freely), and mux connections across

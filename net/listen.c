@@ -91,7 +91,12 @@ int rb_listen_inet(int type, const struct rb_bind_addr *a, uint16_t port)
 		if (set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) < 0)
 			goto fail;
 	}
-	if (set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0 ||
+	/* SO_REUSEADDR for TCP only (a restart binds beside TIME_WAIT). On
+	 * UDP it would let our socket bind beside one it may not join (another
+	 * user's, as a passed socket can be) instead of failing: two sockets,
+	 * one of which gets every datagram. SO_REUSEPORT puts the workers in
+	 * one group, under the same effective uid only. */
+	if ((type == SOCK_STREAM && set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0) ||
 	    set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0)
 		goto fail;
 	if (type == SOCK_DGRAM) {

@@ -115,9 +115,35 @@ void rb_metrics_render(struct rb_control *ctl, struct rb_text *t)
 		       __atomic_load_n(&d->total_conns, __ATOMIC_RELAXED));
 	rb_text_printf(t, "ringbind_connections{transport=\"local\"} %u\n", ctl->live);
 
+	/* Per worker (issue 16): how the kernel spread the calls over the
+	 * workers' sockets, and how often each loop waited for an event. */
+	static const struct {
+		size_t off;
+		const char *name, *help;
+	} per_worker[] = {
+		{ offsetof(struct rb_counters, udp_replies), "ringbind_worker_udp_replies_total",
+		  "UDP replies sent, by worker." },
+		{ offsetof(struct rb_counters, tcp_accepted), "ringbind_worker_tcp_accepted_total",
+		  "TCP connections accepted, by worker." },
+		{ offsetof(struct rb_counters, tcp_records), "ringbind_worker_tcp_records_total",
+		  "Stream records (calls) handled, by worker." },
+		{ offsetof(struct rb_counters, loop_waits), "ringbind_worker_loop_waits_total",
+		  "Loop turns that waited for an event (at most one wake-up each), by worker." },
+	};
+	for (size_t k = 0; k < sizeof(per_worker) / sizeof(per_worker[0]); k++) {
+		head(t, per_worker[k].name, "counter", per_worker[k].help);
+		for (unsigned i = 0; i < d->nworkers; i++)
+		{
+			/* The worker writes it meanwhile: an atomic load. */
+			const uint64_t *c = (const uint64_t *)(const void *)
+				((const char *)&d->workers[i].counters + per_worker[k].off);
+			rb_text_printf(t, "%s{worker=\"%u\"} %llu\n", per_worker[k].name, i,
+				       (unsigned long long)__atomic_load_n(c, __ATOMIC_RELAXED));
+		}
+	}
 	if (rq) {
 		for (unsigned i = 0; i <= d->nworkers && d->rq; i++)
-			rb_reqstats_merge(rq, &d->rq[i]);
+			rb_reqstats_merge(rq, &d->rq[i].s);
 		render_requests(t, rq);
 		free(rq);
 	}

@@ -23,6 +23,7 @@ static void take_config(struct rb_worker *w)
 	rb_policy_from_config(&s->policy, w->cfg);
 	s->limits = &w->cfg->limits;
 	s->debug = w->cfg->debug || w->cfg->log_calls;
+	rb_rrl_set_share(w->rrl, w->cfg->rrl_rate, w->cfg->rrl_burst, d->nworkers);
 }
 
 int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cpu)
@@ -48,10 +49,12 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 	if (r)
 		return r;
 	w->cfg = malloc(sizeof(*w->cfg));
-	if (!w->cfg)
+	w->rrl = aligned_alloc(_Alignof(struct rb_rrl), sizeof(struct rb_rrl));
+	if (!w->cfg || !w->rrl)
 		return -ENOMEM;
+	rb_rrl_init(w->rrl, 0, 0);
 	take_config(w);
-	s->rrl = d->rrl; /* one table for all workers */
+	s->rrl = w->rrl; /* this worker's shard */
 	s->stats = &w->stats;
 	s->counters = &w->counters;
 	s->mbox = &w->mbox;
@@ -117,6 +120,8 @@ void rb_worker_fini(struct rb_worker *w)
 	rb_reader_release(w->reader);
 	free(w->cfg);
 	w->cfg = NULL;
+	free(w->rrl);
+	w->rrl = NULL;
 }
 
 void rb_worker_heartbeat(struct rb_worker *w)
@@ -386,6 +391,59 @@ bool rb_worker_run_ready(struct rb_worker *w, const struct rb_backend_ops *ops)
 		conn_next(w, c, rb_conn_work(&w->serve, c, &w->budget, kick, &a), ops);
 	}
 	return w->ready.n != 0;
+}
+
+void rb_worker_drain_at_stop(struct rb_worker *w)
+{
+	static const unsigned cap = RB_STOP_DRAIN_MAX;
+	unsigned n = 0;
+	uint8_t buf[RB_UDP_MAX];
+	rb_reader_begin(w->reader);
+	rb_serve_tick(&w->serve);
+	for (unsigned i = 0; i < w->n_udp && n < cap; i++) {
+		if (!w->udp[i].beside_passed)
+			continue;
+		while (n < cap) {
+			struct rb_dgram_route rt;
+			struct rb_xport x;
+			uint8_t ctl[64], sctl[64];
+			struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+			memset(&rt, 0, sizeof(rt));
+			struct msghdr mh = { .msg_name = &rt.peer, .msg_namelen = sizeof(rt.peer),
+					     .msg_iov = &iov, .msg_iovlen = 1,
+					     .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+			ssize_t len = recvmsg(w->udp[i].fd, &mh, MSG_DONTWAIT);
+			if (len < 0)
+				break; /* EAGAIN: drained */
+			n++;
+			rb_count(&w->counters.udp_requests);
+			if (mh.msg_flags & MSG_TRUNC) {
+				rb_count(&w->counters.udp_dropped_big);
+				continue;
+			}
+			rt.sock = (uint16_t)i;
+			rt.peer_len = mh.msg_namelen;
+			rb_route_set_pktinfo(&rt, &mh);
+			rb_worker_dgram_xport(&rt, w->udp[i].netid, &x);
+			uint32_t r = rb_serve_datagram(&w->serve, &x, buf, (uint32_t)len, &rt);
+			if (!r)
+				continue;
+			struct iovec siov = { .iov_base = w->serve.enc.buf, .iov_len = r };
+			struct msghdr sm = { .msg_name = &rt.peer, .msg_namelen = rt.peer_len,
+					     .msg_iov = &siov, .msg_iovlen = 1, .msg_control = sctl };
+			sm.msg_controllen = rb_route_put_pktinfo(&rt, sctl, sizeof(sctl));
+			if (!sm.msg_controllen)
+				sm.msg_control = NULL;
+			if (sendmsg(w->udp[i].fd, &sm, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				rb_count(&w->counters.udp_send_refused);
+			else
+				rb_count(&w->counters.udp_replies);
+		}
+	}
+	rb_reader_end(w->reader);
+	if (n)
+		rb_log("worker %u: stopping: answered %u call%s queued on its own sockets", w->id, n,
+		       n == 1 ? "" : "s");
 }
 
 bool rb_worker_accept_failed(struct rb_worker *w, int err)

@@ -22,10 +22,20 @@ struct rb_tcpmux;
 struct rb_listener {
 	int fd;
 	enum rb_netid_idx netid;
+	/* Other workers wait on the same socket (socket activation where a
+	 * socket per worker was refused): epoll waits with EPOLLEXCLUSIVE. */
+	bool shared;
+	/* Our own socket in a passed socket's group: what queued on it when
+	 * the daemon stops is answered before it closes
+	 * (rb_worker_drain_at_stop); the passed one keeps its queue. */
+	bool beside_passed;
 };
 
+/* Aligned to a cache line (and its size a multiple of one): two workers'
+ * counters and heartbeats never share a line, whatever the allocator
+ * (the daemon allocates the array with aligned_alloc). */
 struct rb_worker {
-	unsigned id;
+	_Alignas(64) unsigned id;
 	int cpu; /* pinned CPU, or -1 */
 	struct rb_daemon *d;
 	/* This worker's copy of the run-time configuration (see rb_daemon's
@@ -37,6 +47,8 @@ struct rb_worker {
 	struct rb_serve serve;
 	struct rb_counters counters;
 	struct rb_stats stats;
+	/* This worker's shard of response-rate limiting (core/ratelimit.h). */
+	struct rb_rrl *rrl;
 	struct rb_fwd *fwd; /* remote calls in flight (-r); NULL without -r */
 	struct rb_tcpmux *mux; /* the TCPMUX front (net/tcpmux.h); NULL when off */
 	struct rb_reader *reader;
@@ -133,6 +145,13 @@ void rb_route_set_pktinfo(struct rb_dgram_route *rt, const struct msghdr *mh);
 /* Builds the control message that sends a reply from the arrival address. */
 size_t rb_route_put_pktinfo(const struct rb_dgram_route *rt, void *cbuf, size_t cap);
 void rb_sockaddr_to_addr(const struct sockaddr *sa, socklen_t len, struct rb_addr *a);
+/* Most datagrams a worker answers from its own sockets once stopping
+ * (a UDP receive queue holds a few hundred at the default buffer size). */
+#define RB_STOP_DRAIN_MAX 4096u
+/* The backend's loop has ended: answers, with plain recvmsg/sendmsg, what
+ * queued on this worker's UDP sockets beside passed ones before the stop
+ * steered their groups to the held sockets (at most RB_STOP_DRAIN_MAX). */
+void rb_worker_drain_at_stop(struct rb_worker *w);
 /* Once per loop iteration: records liveness (watchdog, /readyz) and takes
  * a configuration the control thread published since. */
 void rb_worker_heartbeat(struct rb_worker *w);

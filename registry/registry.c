@@ -819,7 +819,10 @@ void rb_registry_reclaim(struct rb_registry *reg)
 	maybe_rebuild(&reg->entries, &reg->entries_removed);
 	slots_refresh(reg);
 	maybe_rebuild(&reg->progs, &reg->progs_removed);
-	ck_epoch_poll(reg->writer);
+	/* Polling scans every reader's record (a line each reader writes):
+	 * only when a retired map waits to be freed. */
+	if (ck_pr_load_uint(&reg->writer->n_pending))
+		ck_epoch_poll(reg->writer);
 	tls_writer = NULL;
 }
 

@@ -212,6 +212,15 @@ for f in "$units"/ringbind.service "$units"/ringbind.socket "$units"/rpcbind.ser
 	done
 done
 
+# 6. ringbind.socket puts its inet sockets in SO_REUSEPORT groups, which
+# each worker joins with a socket of its own (issue 16; the per-worker
+# sockets themselves are tested by e2e_scaling_*).
+if grep -qx 'ReusePort=yes' "$units/ringbind.socket"; then
+	echo "ok: ringbind.socket has ReusePort=yes"
+else
+	fail "ringbind.socket: no ReusePort=yes (the workers' sockets join the passed ones' groups)"
+fi
+
 if [ "$fails" -ne 0 ]; then
 	echo "deploy units: $fails failure(s)"
 	exit 1

@@ -76,6 +76,10 @@ foreach(_be uring epoll)
   # (concurrency: the reload hands a configuration to running workers).
   rb_e2e_test(e2e_ops_${_be}       ops       "${_rb} --backend ${_be}" 60 concurrency)
   rb_e2e_test(e2e_systemd_${_be}   systemd   "${_rb} --backend ${_be}" 40)
+  # Per-worker sockets, direct and socket-activated: wake-ups per call,
+  # each worker's share, steering, a restart, the shared fallback (13-21 s
+  # here; needs ringbind-load, so RB_BENCH=ON; skipped otherwise).
+  rb_e2e_test(e2e_scaling_${_be}   scaling   "${_rb} --backend ${_be}" 90)
 endforeach()
 
 # Registration inventory in /metrics (issue 18): one backend is enough,

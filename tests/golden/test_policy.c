@@ -2,6 +2,7 @@
  * (quotas, port policy) and the reflection guard for untrusted UDP
  * sources. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +69,38 @@ static void test_rrl(void)
 	rb_rrl_init(&r, 0, 0); /* off */
 	for (int i = 0; i < 100; i++)
 		CHECK(rb_rrl_allow(&r, &a, 1));
+
+	/* Per-worker shards (issue 16): each a share, rounded up, so that
+	 * shards fed evenly (random steering) add up to the whole. */
+	static struct rb_rrl s1, s2;
+	rb_rrl_init(&s1, 0, 0);
+	rb_rrl_init(&s2, 0, 0);
+	rb_rrl_set_share(&s1, 100, 10, 2);
+	rb_rrl_set_share(&s2, 100, 10, 2);
+	CHECK_EQ_U(s1.rate, 50);
+	CHECK_EQ_U(s1.burst, 5);
+	ok = 0;
+	for (int i = 0; i < 50; i++)
+		ok += rb_rrl_allow(i % 2 ? &s1 : &s2, &a, 1000);
+	CHECK_EQ_U(ok, 10); /* the whole burst, over both shards */
+	ok = 0;
+	for (int i = 0; i < 50; i++)
+		ok += rb_rrl_allow(i % 2 ? &s1 : &s2, &a, 1100); /* 100 ms: 5 tokens each */
+	CHECK_EQ_U(ok, 10); /* 100/s in all */
+	rb_rrl_set_share(&s1, 100, 10, 3);
+	CHECK_EQ_U(s1.rate, 34); /* rounded up: never below the whole */
+	CHECK_EQ_U(s1.burst, 4);
+	rb_rrl_set_share(&s1, 1, 1, 8);
+	CHECK_EQ_U(s1.rate, 1); /* never 0 (which would mean no limit) */
+	CHECK_EQ_U(s1.burst, 1);
+	rb_rrl_set_share(&s1, 0, 0, 8);
+	CHECK_EQ_U(s1.rate, 0); /* off stays off */
+	/* No false sharing: rate/burst on a line of their own, buckets
+	 * line-aligned and never straddling one. */
+	CHECK_EQ_U(_Alignof(struct rb_rrl), 64);
+	CHECK_EQ_U(offsetof(struct rb_rrl, b) % 64, 0);
+	CHECK(offsetof(struct rb_rrl, b) >= 64);
+	CHECK_EQ_U(64 % sizeof(struct rb_rrl_bucket), 0);
 }
 
 static struct rb_mutation set_of(const char *owner, const char *netid,

@@ -222,6 +222,19 @@ static void test_workers_backend_state(void)
 	CHECK(strstr(err, "backend") != NULL);
 	CHECK(PARSE(&c, &act, err, "--backend") == -EINVAL);
 
+	/* --socket-steering (issue 16): the kernel's hash by default. */
+	CHECK_EQ_U(c.steering, RB_STEER_HASH);
+	CHECK_EQ_U(PARSE(&c, &act, err, "--socket-steering", "cpu"), 0);
+	CHECK_EQ_U(c.steering, RB_STEER_CPU);
+	CHECK_EQ_U(PARSE(&c, &act, err, "--socket-steering=hash"), 0);
+	CHECK_EQ_U(c.steering, RB_STEER_HASH);
+	CHECK_EQ_U(PARSE(&c, &act, err, "--socket-steering", "random"), 0);
+	CHECK_EQ_U(c.steering, RB_STEER_RANDOM);
+	err[0] = '\0';
+	CHECK(PARSE(&c, &act, err, "--socket-steering", "roundrobin") == -EINVAL);
+	CHECK(strstr(err, "socket-steering") != NULL);
+	CHECK(PARSE(&c, &act, err, "--socket-steering") == -EINVAL);
+
 	CHECK_EQ_U(PARSE(&c, &act, err, "--state-dir", "/var/lib/ringbind"), 0);
 	CHECK_STR(c.state_dir, "/var/lib/ringbind");
 	CHECK_EQ_U(PARSE(&c, &act, err, "--state-dir=/tmp/x"), 0);
