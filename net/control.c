@@ -547,7 +547,7 @@ void rb_control_status(struct rb_control *ctl)
 		 "STATUS=serving: %zu registrations, %u TCP + %u local connections, %u workers%s",
 		 rb_registry_count(d->reg), __atomic_load_n(&d->total_conns, __ATOMIC_RELAXED),
 		 ctl->live, d->nworkers,
-		 ctl->du.p ? "" : "; state directory unusable: SET/UNSET answered FALSE");
+		 rb_durable_writable(&ctl->du) ? "" : "; state not writable: SET/UNSET answered FALSE");
 	rb_notify(st);
 }
 

@@ -54,6 +54,13 @@ struct rb_persist {
 	/* Repairs owed before the next commit may write (see repair()). */
 	bool need_truncate; /* bytes of a failed commit may lie past jlen */
 	bool need_dirsync;  /* a rename is not known to be durable */
+	/* Loaded without writing: the directory, its lock or a repair the
+	 * load needed could not be written. Nothing is written until
+	 * rb_persist_upgrade succeeds; commits fail with -EROFS. */
+	bool readonly;
+	/* "snapshot" was salvaged: compact soon, and do not keep it as
+	 * snapshot.prev. */
+	bool snap_damaged;
 	struct rb_xdr_enc batch;
 	uint32_t batch_records;
 	char err[RB_PERSIST_MSG_MAX];
@@ -184,6 +191,23 @@ static int sync_parent(const char *path)
 	return r;
 }
 
+/* Errors that mean "this cannot be written now" (rather than "this is
+ * wrong"): the state is then read and served, and writing tried again. */
+static bool cannot_write(int err)
+{
+	return err == -EROFS || err == -ENOSPC || err == -EDQUOT || err == -EIO ||
+	       err == -EFBIG || err == -EACCES;
+}
+
+static void write_pid(int fd)
+{
+	char pid[24];
+	int pl = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	/* Only informative (for the message above): failure is harmless. */
+	if (ftruncate(fd, 0) == 0)
+		(void)write_all(fd, pid, (size_t)pl, 0);
+}
+
 int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		    size_t msgcap)
 {
@@ -202,9 +226,14 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		}
 	} else if (errno != EEXIST) {
 		r = -errno;
-		msgf(msg, msgcap, "cannot create state directory %s: %s", dir,
-		     strerror(-r));
-		goto fail;
+		struct stat dst;
+		/* A read-only or full file system may answer so even for a
+		 * directory that exists: then it is opened and read. */
+		if (stat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
+			msgf(msg, msgcap, "cannot create state directory %s: %s", dir,
+			     strerror(-r));
+			goto fail;
+		}
 	}
 	p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dirfd < 0) {
@@ -238,6 +267,21 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 
 	p->lockfd = openat(p->dirfd, FN_LOCK,
 			   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (p->lockfd < 0 && cannot_write(-errno)) {
+		/* The saved state can still be read and served: open it
+		 * read-only (flock works on a read-only descriptor, so two
+		 * daemons still never share it). */
+		msgf(p->err, sizeof(p->err), "cannot write %s/" FN_LOCK ": %s", dir,
+		     strerror(errno));
+		p->readonly = true;
+		p->lockfd = openat(p->dirfd, FN_LOCK, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (p->lockfd < 0 && errno == ENOENT) {
+			/* No lock file and none can be made: nobody can
+			 * write here, us included; read without a lock. */
+			*out = p;
+			return 0;
+		}
+	}
 	if (p->lockfd < 0) {
 		r = -errno;
 		msgf(msg, msgcap, "cannot open %s/" FN_LOCK ": %s", dir,
@@ -259,14 +303,13 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		     dir, n > 0 ? pid : "unknown");
 		goto fail;
 	}
-	char pid[24];
-	int pl = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	/* Only informative (for the message above): failure is harmless. */
-	if (ftruncate(p->lockfd, 0) == 0)
-		(void)write_all(p->lockfd, pid, (size_t)pl, 0);
+	if (!p->readonly)
+		write_pid(p->lockfd);
 	/* Leftovers of a compaction that a crash interrupted. */
-	unlinkat(p->dirfd, FN_SNAP_TMP, 0);
-	unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
+	if (!p->readonly) {
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
+	}
 
 	rb_xdr_enc_init_growable(&p->batch, NULL, 0, RB_PERSIST_BATCH_MAX);
 	*out = p;
@@ -310,6 +353,28 @@ uint64_t rb_persist_journal_bytes(const struct rb_persist *p)
 uint32_t rb_persist_pending(const struct rb_persist *p)
 {
 	return p->batch_records;
+}
+
+void rb_persist_discard_batch(struct rb_persist *p)
+{
+	p->batch.pos = 0;
+	p->batch.err = 0;
+	p->batch_records = 0;
+}
+
+uint64_t rb_persist_snapshot_bytes(const struct rb_persist *p)
+{
+	return p->snap_bytes;
+}
+
+size_t rb_persist_batch_bytes(const struct rb_persist *p)
+{
+	return p->batch.pos;
+}
+
+bool rb_persist_readonly(const struct rb_persist *p)
+{
+	return p->readonly;
 }
 
 /* Loaded or discarded: there is a journal, or one owed by a compaction
@@ -454,7 +519,8 @@ static int install(struct rb_persist *p, bool keep_prev)
 	int r;
 	/* Without a "snapshot" (none yet, or a fallback rename that failed
 	 * halfway), snapshot.prev may be the only good state: keep it. */
-	if (keep_prev && faccessat(p->dirfd, FN_SNAP, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (keep_prev && !p->snap_damaged &&
+	    faccessat(p->dirfd, FN_SNAP, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (unlinkat(p->dirfd, FN_SNAP_PREV, 0) != 0 && errno != ENOENT)
 			return -errno;
 		if (linkat(p->dirfd, FN_SNAP, p->dirfd, FN_SNAP_PREV, 0) != 0 &&
@@ -523,6 +589,13 @@ static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 {
 	uint64_t ng = p->next_gen, size = 0;
 	int r = snapshot_tmp(p, reg, ng, &size);
+	if ((r == -ENOSPC || r == -EDQUOT) && keep_prev &&
+	    unlinkat(p->dirfd, FN_SNAP_PREV, 0) == 0) {
+		/* Full: snapshot.prev is only a fallback, the registrations
+		 * are worth more. Without it the new snapshot may fit. */
+		dir_sync(p);
+		r = snapshot_tmp(p, reg, ng, &size);
+	}
 	if (r)
 		return fail(p, r, "writing " FN_SNAP_TMP);
 	r = journal_tmp(p, ng);
@@ -547,6 +620,7 @@ static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 	 * whatever happened after. */
 	p->next_gen = ng + 1;
 	p->snap_bytes = size;
+	p->snap_damaged = false;
 	if (r)
 		return fail(p, r, "installing the new state (retried at the next commit)");
 	return 0;
@@ -554,6 +628,8 @@ static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 
 int rb_persist_compact(struct rb_persist *p, const struct rb_registry *reg)
 {
+	if (p->readonly)
+		return -EROFS;
 	if (!ready(p))
 		return -EINVAL;
 	if (p->batch_records)
@@ -566,7 +642,9 @@ int rb_persist_compact(struct rb_persist *p, const struct rb_registry *reg)
 
 bool rb_persist_should_compact(const struct rb_persist *p)
 {
-	return ready(p) && p->jlen > RB_PERSIST_COMPACT_MIN &&
+	if (!p->readonly && ready(p) && p->snap_damaged)
+		return true;
+	return !p->readonly && ready(p) && p->jlen > RB_PERSIST_COMPACT_MIN &&
 	       p->jlen > (uint64_t)RB_PERSIST_COMPACT_RATIO * p->snap_bytes;
 }
 
@@ -593,6 +671,8 @@ int rb_persist_discard(struct rb_persist *p)
 
 int rb_persist_append(struct rb_persist *p, const struct rb_jrec *r)
 {
+	if (p->readonly)
+		return -EROFS;
 	if (!ready(p))
 		return -EINVAL;
 	int ret = rb_journal_put(&p->batch, r);
@@ -608,6 +688,8 @@ int rb_persist_append(struct rb_persist *p, const struct rb_jrec *r)
 
 int rb_persist_commit(struct rb_persist *p)
 {
+	if (p->readonly)
+		return -EROFS;
 	if (!ready(p))
 		return -EINVAL;
 	if (!p->batch_records)
@@ -650,7 +732,7 @@ struct load_ctx {
  * -errno; another -errno. */
 static int load_snapshot(struct rb_persist *p, const char *name,
 			 struct load_ctx *c, struct rb_snapshot_info *info,
-			 uint64_t *size)
+			 uint64_t *size, struct rb_salvage_report *salvage)
 {
 	memset(info, 0, sizeof(*info));
 	int fd = openat(p->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -670,10 +752,25 @@ static int load_snapshot(struct rb_persist *p, const char *name,
 	}
 	if (r)
 		return r;
-	r = rb_snapshot_scan(m.buf, m.len, c->apply, c->arg, info);
+	if (salvage)
+		r = rb_snapshot_salvage(m.buf, m.len, c->apply, c->arg, info, salvage);
+	else
+		r = rb_snapshot_scan(m.buf, m.len, c->apply, c->arg, info);
 	*size = m.len;
 	unmap(&m);
 	return r;
+}
+
+/* A write the load needed failed because nothing can be written here now:
+ * go on read-only (what was read is served; rb_persist_upgrade writes it
+ * later). Other errors are returned as they are. */
+static int degrade(struct rb_persist *p, int err, const char *what)
+{
+	fail(p, err, what);
+	if (!cannot_write(err))
+		return err;
+	p->readonly = true;
+	return 0;
 }
 
 /* Creates an empty journal of generation p->gen and makes it current. */
@@ -711,7 +808,12 @@ static void keep_dropped(struct rb_persist *p, const uint8_t *b, size_t n)
 static int load_journal(struct rb_persist *p, struct load_ctx *c,
 			struct rb_load_report *rep, bool had_snapshot)
 {
-	int fd = openat(p->dirfd, FN_JOURNAL, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(p->dirfd, FN_JOURNAL,
+			(p->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && !p->readonly && cannot_write(-errno)) {
+		degrade(p, -errno, "opening " FN_JOURNAL " for writing");
+		fd = openat(p->dirfd, FN_JOURNAL, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
 	if (fd < 0) {
 		if (errno != ENOENT)
 			return fail(p, -errno, "opening " FN_JOURNAL);
@@ -719,8 +821,10 @@ static int load_journal(struct rb_persist *p, struct load_ctx *c,
 			msg_add(rep->msg, sizeof(rep->msg),
 				"no journal after snapshot %llu: starting one",
 				(unsigned long long)p->gen);
+		if (p->readonly)
+			return 0;
 		int r = fresh_journal(p);
-		return r ? fail(p, r, "creating " FN_JOURNAL) : 0;
+		return r ? degrade(p, r, "creating " FN_JOURNAL) : 0;
 	}
 	struct map m;
 	int r = map_fd(fd, &m);
@@ -757,10 +861,12 @@ static int load_journal(struct rb_persist *p, struct load_ctx *c,
 		rep->journal_discarded = aside != NULL;
 		unmap(&m);
 		close(fd);
+		if (p->readonly)
+			return 0;
 		if (aside && renameat(p->dirfd, FN_JOURNAL, p->dirfd, aside) != 0)
-			return fail(p, -errno, "setting the journal aside");
+			return degrade(p, -errno, "setting the journal aside");
 		r = fresh_journal(p);
-		return r ? fail(p, r, "creating " FN_JOURNAL) : 0;
+		return r ? degrade(p, r, "creating " FN_JOURNAL) : 0;
 	}
 
 	struct rb_scan_report sr;
@@ -774,27 +880,65 @@ static int load_journal(struct rb_persist *p, struct load_ctx *c,
 		return fail(p, r, "replaying the journal");
 	}
 	if (sr.dropped) {
-		keep_dropped(p, m.buf + sr.good_len, sr.dropped);
+		if (!p->readonly)
+			keep_dropped(p, m.buf + sr.good_len, sr.dropped);
 		msg_add(rep->msg, sizeof(rep->msg),
 			"journal: %s at offset %zu, %zu bytes dropped (copied to "
 			FN_JOURNAL_DROPPED ")",
 			rb_scan_stop_str(sr.stop), sr.good_len, sr.dropped);
 	}
 	unmap(&m);
-	if (sr.dropped) {
+	if (sr.dropped && !p->readonly) {
 		/* Cut before anything is appended: new records must follow
 		 * the last good one directly, or the scan would stop at the
 		 * garbage before them next time. */
 		if (ftruncate(fd, (off_t)sr.good_len) != 0 || fdatasync(fd) != 0) {
-			r = -errno;
-			close(fd);
-			return fail(p, r, "cutting the journal's tail");
+			r = degrade(p, -errno, "cutting the journal's tail");
+			if (r) {
+				close(fd);
+				return r;
+			}
 		}
-		rep->journal_dropped = sr.dropped;
 	}
+	if (sr.dropped)
+		rep->journal_dropped = sr.dropped;
 	p->jfd = fd;
 	p->jlen = sr.good_len;
 	return 0;
+}
+
+/* A copy (a hard link) of a salvaged file as snapshot.corrupt, for
+ * forensics: the compaction that replaces it may remove the original. */
+static void keep_damaged(struct rb_persist *p, const char *name)
+{
+	if (p->readonly)
+		return;
+	unlinkat(p->dirfd, FN_SNAP_BAD, 0);
+	if (linkat(p->dirfd, name, p->dirfd, FN_SNAP_BAD, 0) == 0)
+		dir_sync(p);
+}
+
+/* Says what a salvage kept and dropped. */
+static void salvage_msg(struct rb_load_report *rep, const char *name,
+			const struct rb_snapshot_info *info,
+			const struct rb_salvage_report *sr)
+{
+	char what[200] = "";
+	for (uint64_t i = 0; i < sr->stretches && i < RB_SALVAGE_NAMES; i++) {
+		const struct rb_salvage_hole *h = &sr->hole[i];
+		size_t n = strlen(what);
+		if (h->named)
+			snprintf(what + n, sizeof(what) - n, "%s@%zu probably %u %u %s", n ? ", " : "",
+				 h->offset, h->rec.prog, h->rec.vers, h->rec.netid);
+		else
+			snprintf(what + n, sizeof(what) - n, "%s@%zu", n ? ", " : "", h->offset);
+	}
+	msg_add(rep->msg, sizeof(rep->msg),
+		"%s damaged (%s): salvaged %llu records that verify, %llu lost, %zu bytes "
+		"in %llu damaged stretch%s skipped [%s]",
+		name, info->reason ? info->reason : "?", (unsigned long long)info->count,
+		(unsigned long long)sr->lost, sr->skipped_bytes,
+		(unsigned long long)sr->stretches, sr->stretches == 1 ? "" : "es", what);
 }
 
 int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
@@ -805,32 +949,55 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 		return -EINVAL;
 	struct load_ctx c = {apply, arg};
 	struct rb_snapshot_info info;
+	struct rb_salvage_report sr;
 	uint64_t size = 0;
 	bool have = false, refused = false;
+	const char *reason = NULL;
 
-	int r = load_snapshot(p, FN_SNAP, &c, &info, &size);
+	/* rb_snapshot_scan verifies the whole file before apply sees any
+	 * of it. */
+	int r = load_snapshot(p, FN_SNAP, &c, &info, &size, NULL);
 	if (r == 0) {
 		have = true;
 	} else if (r == -EBADMSG) {
 		refused = true;
-		msg_add(rep->msg, sizeof(rep->msg), "snapshot refused: %s",
-			info.reason);
+		reason = info.reason;
 		if (info.generation)
 			seen_generation(p, info.generation);
 	} else if (r != -ENOENT) {
 		fail(p, r, "loading " FN_SNAP);
 		goto out;
 	}
+	if (refused && info.generation) {
+		/* The header holds, the body is damaged: its journal follows
+		 * it. Keep every record that verifies, then replay the
+		 * journal; a clean snapshot replaces it at the next
+		 * compaction (which does not make it snapshot.prev). */
+		r = load_snapshot(p, FN_SNAP, &c, &info, &size, &sr);
+		if (r) {
+			fail(p, r, "salvaging " FN_SNAP);
+			goto out;
+		}
+		info.reason = reason;
+		salvage_msg(rep, FN_SNAP, &info, &sr);
+		rep->salvaged = true;
+		rep->salvage_lost = sr.lost;
+		have = true;
+		p->snap_damaged = true;
+		keep_damaged(p, FN_SNAP);
+	} else if (refused) {
+		msg_add(rep->msg, sizeof(rep->msg), "snapshot refused: %s", reason);
+	}
 	if (!have) {
-		r = load_snapshot(p, FN_SNAP_PREV, &c, &info, &size);
-		if (r == 0 && refused &&
+		r = load_snapshot(p, FN_SNAP_PREV, &c, &info, &size, NULL);
+		if (r == 0 && refused && !p->readonly &&
 		    renameat(p->dirfd, FN_SNAP, p->dirfd, FN_SNAP_BAD) != 0) {
 			/* Set aside only now that a good state replaces it (so
 			 * that the next compaction does not make the refused
-			 * file snapshot.prev); with nothing to fall back on it
-			 * stays, and every start refuses until --cold. */
-			r = fail(p, -errno, "setting the refused snapshot aside");
-			goto out;
+			 * file snapshot.prev). */
+			r = degrade(p, -errno, "setting the refused snapshot aside");
+			if (r)
+				goto out;
 		}
 		if (r == 0) {
 			have = true;
@@ -838,17 +1005,32 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 			msg_add(rep->msg, sizeof(rep->msg),
 				"loaded " FN_SNAP_PREV " (generation %llu)",
 				(unsigned long long)info.generation);
-		} else if (r == -EBADMSG) {
-			msg_add(rep->msg, sizeof(rep->msg),
-				FN_SNAP_PREV " refused too: %s", info.reason);
-			msgf(p->err, sizeof(p->err), "no usable snapshot");
-			goto out;
-		} else if (r == -ENOENT && refused) {
-			r = -EBADMSG;
-			msg_add(rep->msg, sizeof(rep->msg),
-				"no " FN_SNAP_PREV " to fall back on");
-			msgf(p->err, sizeof(p->err), "no usable snapshot");
-			goto out;
+		} else if (r == -EBADMSG || (r == -ENOENT && refused)) {
+			/* Nothing whole to fall back on: salvage what
+			 * verifies in either file, and start. */
+			if (r == -EBADMSG)
+				msg_add(rep->msg, sizeof(rep->msg), FN_SNAP_PREV " refused too: %s",
+					info.reason);
+			else
+				msg_add(rep->msg, sizeof(rep->msg), "no " FN_SNAP_PREV " to fall back on");
+			const char *name = refused ? FN_SNAP : FN_SNAP_PREV;
+			r = load_snapshot(p, name, &c, &info, &size, &sr);
+			if (r) {
+				fail(p, r, "salvaging a snapshot");
+				goto out;
+			}
+			if (!sr.header_ok) {
+				/* Which generation it was is lost with its
+				 * header: the journal is the best guess of
+				 * what followed it, and replayed. */
+				info.generation = peek_generation(p, FN_JOURNAL, false);
+			}
+			salvage_msg(rep, name, &info, &sr);
+			rep->salvaged = true;
+			rep->salvage_lost = sr.lost;
+			have = true;
+			p->snap_damaged = true;
+			keep_damaged(p, name);
 		} else if (r != -ENOENT) {
 			fail(p, r, "loading " FN_SNAP_PREV);
 			goto out;
@@ -868,6 +1050,48 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 		rep->fresh = true;
 	r = load_journal(p, &c, rep, have);
 out:
+	return r;
+}
+
+int rb_persist_upgrade(struct rb_persist *p, rb_jrec_fn apply, void *arg,
+		       struct rb_load_report *rep)
+{
+	if (!p->readonly)
+		return 0;
+	if (p->lockfd < 0) {
+		p->lockfd = openat(p->dirfd, FN_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+				   0600);
+		if (p->lockfd < 0)
+			return fail(p, -errno, "creating " FN_LOCK);
+		if (flock(p->lockfd, LOCK_EX | LOCK_NB) != 0) {
+			int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			close(p->lockfd);
+			p->lockfd = -1;
+			return fail(p, r, "locking " FN_LOCK);
+		}
+	}
+	/* Is the directory writable now? Cheap test before a reload. */
+	int probe = openat(p->dirfd, FN_JOURNAL_TMP,
+			   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (probe < 0)
+		return fail(p, -errno, "probing the state directory");
+	int pr = write_all(probe, "x", 1, 0);
+	if (!pr && fsync(probe) != 0)
+		pr = -errno;
+	close(probe);
+	unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
+	if (pr)
+		return fail(p, pr, "probing the state directory");
+	if (p->jfd >= 0)
+		close(p->jfd);
+	p->jfd = -1;
+	p->jlen = 0;
+	p->readonly = false;
+	int r = rb_persist_load(p, apply, arg, rep);
+	if (r == 0 && p->readonly)
+		r = -EROFS; /* still cannot write what the load needs */
+	if (r == 0)
+		write_pid(p->lockfd);
 	return r;
 }
 
