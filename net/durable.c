@@ -272,7 +272,9 @@ static void flush(struct rb_durable *du)
 	else if (du->p && rb_persist_pending(du->p))
 		r = rb_persist_commit(du->p);
 	if ((r == -ENOSPC || r == -EDQUOT || r == -EFBIG) && !du->batch_failed &&
-	    rb_persist_journal_bytes(du->p) > rb_persist_snapshot_bytes(du->p)) {
+	    rb_persist_journal_bytes(du->p) > RB_PERSIST_COMPACT_MIN / 4 &&
+	    rb_persist_journal_bytes(du->p) > rb_persist_snapshot_bytes(du->p) &&
+	    now_ms() >= du->next_compact_ms) {
 		/* Full: the journal may be what fills it. A compaction
 		 * (of the published registry: exactly what was committed)
 		 * makes room, then the batch is tried once more. */
@@ -286,6 +288,7 @@ static void flush(struct rb_durable *du)
 				r = rb_persist_commit(du->p);
 		} else {
 			du->compaction_failures++;
+			du->next_compact_ms = now_ms() + RB_COMPACT_RETRY_MS;
 		}
 	}
 	if (r == 0) {

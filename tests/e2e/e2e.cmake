@@ -94,6 +94,9 @@ rb_e2e_test(e2e_diff_rpcbind    diff    "${RB_E2E_RPCBIND}" 130 e2e_ref)
 rb_e2e_helper(rb_e2e_churn e2e/churn.c)
 target_link_libraries(rb_e2e_churn PRIVATE rb_e2e_rpcwire)
 target_link_libraries(rb_e2e_churn PRIVATE Threads::Threads)
+# rb_e2e_peek: lookups racing SETs whose commits fail (t_visible.sh).
+rb_e2e_helper(rb_e2e_peek e2e/peek.c)
+target_link_libraries(rb_e2e_peek PRIVATE rb_e2e_rpcwire Threads::Threads)
 foreach(_be uring epoll)
   # >= 100 SIGKILLs at random moments under SET/UNSET churn (60 s budget).
   rb_e2e_test(e2e_kill_${_be}      kill      "${_rb} --backend ${_be}" 150 concurrency)
