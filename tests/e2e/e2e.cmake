@@ -104,6 +104,8 @@ foreach(_be uring epoll)
   rb_e2e_test(e2e_statefull_${_be} statefull "${_rb} --backend ${_be}" 60)
   rb_e2e_test(e2e_import_${_be}    import    "${_rb} --backend ${_be}" 90)
   rb_e2e_test(e2e_corrupt_${_be}   corrupt   "${_rb} --backend ${_be}" 90)
+  # A small, full or read-only state file system (issue 15 items 2-4).
+  rb_e2e_test(e2e_stateroom_${_be} stateroom "${_rb} --backend ${_be}" 60)
   # 140,000 registrations: the workers' lookup prefetch and the huge-page
   # arena, with every reply of a load over all of them validated.
   rb_e2e_test(e2e_large_${_be}     large     "${_rb} --backend ${_be}" 60)
