@@ -510,7 +510,7 @@ static void on_timer(struct rb_control *ctl)
 		/* EAGAIN: nothing expired */
 	}
 	rb_registry_reclaim(ctl->d->reg);
-	rb_durable_retry(&ctl->du, ctl->serve.now_ms);
+	rb_durable_tick(&ctl->du, ctl->serve.now_ms);
 	rb_http_tick(&ctl->http, ctl->serve.now_ms);
 	if (ctl->serve.now_ms >= ctl->next_status_ms) {
 		ctl->next_status_ms = ctl->serve.now_ms + RB_STATUS_MS;

@@ -151,6 +151,7 @@ static void refusal_log(struct rb_durable *du, const struct rb_mutation *m, int 
 }
 
 static void flush(struct rb_durable *du);
+static void compact_poll(struct rb_durable *du);
 static void retry(struct rb_durable *du, uint64_t now, uint64_t every);
 static uint64_t now_ms(void);
 
@@ -319,11 +320,44 @@ static void flush(struct rb_durable *du)
 	touch_clear(du);
 }
 
+/* Finishes a compaction whose snapshot is written (a short step: the
+ * journal's tail copied, two renames). */
+static void compact_poll(struct rb_durable *du)
+{
+	if (!du->p || !rb_persist_compact_running(du->p))
+		return;
+	int c = rb_persist_compact_poll(du->p, false);
+	if (c == -EINPROGRESS || c == 0)
+		return;
+	if (c < 0) {
+		du->compaction_failures++;
+		du->next_compact_ms = now_ms() + RB_COMPACT_RETRY_MS;
+		if (!du->compact_failing)
+			rb_log("compacting the state failed (the journal goes on; tried again every "
+			       "%u ms): %s",
+			       RB_COMPACT_RETRY_MS, rb_persist_last_error(du->p));
+		du->compact_failing = true;
+		return;
+	}
+	du->compactions++;
+	if (du->compact_failing)
+		rb_log("compacting the state works again");
+	du->compact_failing = false;
+}
+
+void rb_durable_tick(struct rb_durable *du, uint64_t now_ms_)
+{
+	compact_poll(du);
+	retry(du, now_ms_, RB_STATE_RETRY_MS);
+}
+
 void rb_durable_commit(struct rb_durable *du,
 		       void (*deliver)(void *arg, struct rb_pending *pr), void *arg)
 {
-	if (!du->npend && !du->neff)
+	if (!du->npend && !du->neff) {
+		compact_poll(du);
 		return;
+	}
 	flush(du);
 	for (size_t i = 0; i < du->npend; i++) {
 		struct rb_pending *pr = &du->pend[i];
@@ -337,11 +371,19 @@ void rb_durable_commit(struct rb_durable *du,
 	}
 	du->npend = du->nsettled = 0;
 
+	compact_poll(du);
 	if (du->p && !du->failing && rb_persist_should_compact(du->p)) {
 		uint64_t now = now_ms();
 		if (now < du->next_compact_ms)
 			return;
-		int c = rb_persist_compact(du->p, du->reg);
+		/* The snapshot is written by a thread of its own: this thread
+		 * acknowledges SET/UNSET meanwhile, and serves the local
+		 * socket, the metrics and the watchdog's heartbeat. */
+		int c = rb_persist_compact_start(du->p, du->reg);
+		if (c == 0)
+			return;
+		if (c != -EBUSY) /* no thread: do it here */
+			c = rb_persist_compact(du->p, du->reg);
 		if (c < 0) {
 			du->compaction_failures++;
 			du->next_compact_ms = now + RB_COMPACT_RETRY_MS;
@@ -560,10 +602,6 @@ static int ignore(void *arg, const struct rb_jrec *r)
 	return 0;
 }
 
-void rb_durable_retry(struct rb_durable *du, uint64_t now_ms_)
-{
-	retry(du, now_ms_, RB_STATE_RETRY_MS);
-}
 
 /* Tries the state directory again if every ms have passed since the last
  * try. */

@@ -101,10 +101,12 @@ int rb_durable_start(struct rb_durable *du, struct rb_registry *reg,
 		     struct rb_stats *stats, const struct rb_config *cfg,
 		     const struct rb_policy *policy);
 void rb_durable_stop(struct rb_durable *du);
-/* When the state directory was unusable or read-only: try it again (at
- * most every RB_STATE_RETRY_MS); once it can be written, SET/UNSET work
- * again (saved registrations not loaded yet are restored first). */
-void rb_durable_retry(struct rb_durable *du, uint64_t now_ms);
+/* Housekeeping, from the control loop's timer: finishes a compaction whose
+ * snapshot is written (also done after each commit); when the state
+ * directory was unusable or read-only, tries it again (at most every
+ * RB_STATE_RETRY_MS); once it can be written, SET/UNSET work again (saved
+ * registrations not loaded yet are restored first). */
+void rb_durable_tick(struct rb_durable *du, uint64_t now_ms);
 
 
 /* Vets m against policy, plans and journals its effects and holds its

@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,7 @@ struct rb_persist {
 	int lockfd;
 	int jfd;          /* the journal; -1 until load or discard */
 	int pend_jfd;     /* journal.tmp of a compaction not yet renamed */
+	uint64_t pend_jlen; /* its commit point (header, and a copied tail) */
 	uint64_t gen;     /* generation of the snapshot the journal follows */
 	uint64_t pend_gen;
 	uint64_t next_gen; /* above every generation seen on disk */
@@ -64,6 +67,18 @@ struct rb_persist {
 	struct rb_xdr_enc batch;
 	uint32_t batch_records;
 	char err[RB_PERSIST_MSG_MAX];
+	/* A compaction whose snapshot is written by another thread. Only
+	 * done, rc and size are written there (rc and size before done). */
+	struct {
+		bool running;
+		pthread_t th;
+		struct rb_registry *reg;
+		uint64_t gen;    /* of the snapshot being written */
+		uint64_t cstart; /* journal offset from which commits follow it */
+		atomic_bool done, cancel;
+		int rc;
+		uint64_t size;
+	} bg;
 };
 
 __attribute__((format(printf, 3, 4))) static void
@@ -306,10 +321,8 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 	if (!p->readonly)
 		write_pid(p->lockfd);
 	/* Leftovers of a compaction that a crash interrupted. */
-	if (!p->readonly) {
-		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
-		unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
-	}
+	if (!p->readonly)
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0); /* journal.tmp: see adopt_journal_tmp */
 
 	rb_xdr_enc_init_growable(&p->batch, NULL, 0, RB_PERSIST_BATCH_MAX);
 	*out = p;
@@ -323,6 +336,12 @@ void rb_persist_close(struct rb_persist *p)
 {
 	if (!p)
 		return;
+	if (p->bg.running) {
+		atomic_store(&p->bg.cancel, true);
+		pthread_join(p->bg.th, NULL);
+		p->bg.running = false;
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+	}
 	if (p->jfd >= 0)
 		close(p->jfd);
 	if (p->pend_jfd >= 0)
@@ -413,7 +432,7 @@ static int journal_tmp(struct rb_persist *p, uint64_t gen)
 /* Writes snapshot.tmp: every entry of reg (none when reg is NULL) with
  * generation gen, synced. *size gets the file's size. */
 static int snapshot_tmp(struct rb_persist *p, const struct rb_registry *reg,
-			uint64_t gen, uint64_t *size)
+			uint64_t gen, uint64_t *size, const atomic_bool *cancel)
 {
 	uint8_t *chunk = malloc(RB_PERSIST_IO_CHUNK);
 	if (!chunk)
@@ -436,6 +455,10 @@ static int snapshot_tmp(struct rb_persist *p, const struct rb_registry *reg,
 	     it && !r; it = rb_registry_next(it)) {
 		/* Drain before a record could fail to fit. */
 		if (e.cap - e.pos < RB_JREC_FRAME + RB_JREC_MAX) {
+			if (cancel && atomic_load_explicit(cancel, memory_order_relaxed)) {
+				r = -ECANCELED;
+				break;
+			}
 			r = write_all(fd, chunk, e.pos, off);
 			off += e.pos;
 			e.pos = 0;
@@ -477,7 +500,7 @@ static int install_pending_journal(struct rb_persist *p)
 	p->jfd = p->pend_jfd;
 	p->pend_jfd = -1;
 	p->gen = p->pend_gen;
-	p->jlen = RB_JHDR_SIZE;
+	p->jlen = p->pend_jlen;
 	p->need_truncate = false; /* that was the old journal */
 	p->need_dirsync = true;
 	int r = dir_sync(p);
@@ -582,19 +605,21 @@ static void seen_generation(struct rb_persist *p, uint64_t g)
 		p->next_gen = g + 1;
 }
 
+static int installed(struct rb_persist *p, int r, uint64_t ng, uint64_t size);
+
 /* Writes a snapshot (of reg, or empty) and its journal as generation
  * next_gen and installs both. */
 static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 		     bool keep_prev)
 {
 	uint64_t ng = p->next_gen, size = 0;
-	int r = snapshot_tmp(p, reg, ng, &size);
+	int r = snapshot_tmp(p, reg, ng, &size, NULL);
 	if ((r == -ENOSPC || r == -EDQUOT) && keep_prev &&
 	    unlinkat(p->dirfd, FN_SNAP_PREV, 0) == 0) {
 		/* Full: snapshot.prev is only a fallback, the registrations
 		 * are worth more. Without it the new snapshot may fit. */
 		dir_sync(p);
-		r = snapshot_tmp(p, reg, ng, &size);
+		r = snapshot_tmp(p, reg, ng, &size, NULL);
 	}
 	if (r)
 		return fail(p, r, "writing " FN_SNAP_TMP);
@@ -605,7 +630,15 @@ static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 	}
 	p->pend_jfd = r;
 	p->pend_gen = ng;
+	p->pend_jlen = RB_JHDR_SIZE;
 	r = install(p, keep_prev);
+	return installed(p, r, ng, size);
+}
+
+/* After install(): either nothing changed (the old state stays in use) or
+ * the new snapshot is in place, whatever failed after it. */
+static int installed(struct rb_persist *p, int r, uint64_t ng, uint64_t size)
+{
 	if (r && !p->need_dirsync && p->pend_jfd >= 0 &&
 	    faccessat(p->dirfd, FN_SNAP_TMP, F_OK, 0) == 0) {
 		/* Failed before the snapshot was installed: the old state
@@ -630,6 +663,8 @@ int rb_persist_compact(struct rb_persist *p, const struct rb_registry *reg)
 {
 	if (p->readonly)
 		return -EROFS;
+	if (p->bg.running)
+		return -EBUSY;
 	if (!ready(p))
 		return -EINVAL;
 	if (p->batch_records)
@@ -642,6 +677,8 @@ int rb_persist_compact(struct rb_persist *p, const struct rb_registry *reg)
 
 bool rb_persist_should_compact(const struct rb_persist *p)
 {
+	if (p->bg.running)
+		return false;
 	if (!p->readonly && ready(p) && p->snap_damaged)
 		return true;
 	return !p->readonly && ready(p) && p->jlen > RB_PERSIST_COMPACT_MIN &&
@@ -665,6 +702,159 @@ int rb_persist_discard(struct rb_persist *p)
 			return r;
 	}
 	return new_state(p, NULL, false);
+}
+
+/* ---- compaction on another thread ----
+ *
+ * The snapshot is written by a thread of its own that walks the registry
+ * inside a reader section, while the control thread goes on committing to
+ * the old journal. The walk may or may not see each change committed after
+ * it began (at journal offset cstart); every such change is in the journal
+ * from cstart on, as its exact effect, and replaying those effects over any
+ * state the walk saw ends in the right state (per key: an ADD of what is
+ * already there changes nothing, a DEL removes whatever is there, and the
+ * last effect of a key decides). So the new journal is the old one's tail
+ * from cstart, copied behind a header of the new generation, and written
+ * and synced before the new snapshot is renamed into place; a crash
+ * between that rename and the journal's finds journal.tmp of the new
+ * snapshot's generation, which the load then takes (adopt_journal_tmp). */
+
+static void *compact_walk(void *arg)
+{
+	struct rb_persist *p = arg;
+	struct rb_reader *rd = rb_registry_reader(p->bg.reg);
+	int rc = -ENOMEM;
+	uint64_t size = 0;
+	if (rd) {
+		rb_reader_begin(rd);
+		rc = snapshot_tmp(p, p->bg.reg, p->bg.gen, &size, &p->bg.cancel);
+		rb_reader_end(rd);
+		rb_reader_release(rd);
+	}
+	p->bg.rc = rc;
+	p->bg.size = size;
+	atomic_store_explicit(&p->bg.done, true, memory_order_release);
+	return NULL;
+}
+
+int rb_persist_compact_start(struct rb_persist *p, struct rb_registry *reg)
+{
+	if (p->readonly)
+		return -EROFS;
+	if (!ready(p))
+		return -EINVAL;
+	if (p->bg.running || p->batch_records)
+		return -EBUSY;
+	int r = repair(p);
+	if (r)
+		return r;
+	p->bg.reg = reg;
+	p->bg.gen = p->next_gen;
+	p->bg.cstart = p->jlen;
+	p->bg.rc = 0;
+	p->bg.size = 0;
+	atomic_store(&p->bg.done, false);
+	atomic_store(&p->bg.cancel, false);
+	r = pthread_create(&p->bg.th, NULL, compact_walk, p);
+	if (r)
+		return fail(p, -r, "starting the compaction thread");
+	p->bg.running = true;
+	return 0;
+}
+
+bool rb_persist_compact_running(const struct rb_persist *p)
+{
+	return p->bg.running;
+}
+
+/* Copies the journal's committed bytes from cstart into fd after its
+ * header. */
+static int copy_tail(struct rb_persist *p, int fd, uint64_t from, uint64_t to)
+{
+	uint8_t *buf = malloc(RB_PERSIST_IO_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	int r = 0;
+	uint64_t out = RB_JHDR_SIZE;
+	while (from < to && !r) {
+		size_t n = (size_t)(to - from < RB_PERSIST_IO_CHUNK ? to - from : RB_PERSIST_IO_CHUNK);
+		ssize_t got = pread(p->jfd, buf, n, (off_t)from);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			r = got < 0 ? -errno : -EIO;
+			break;
+		}
+		r = write_all(fd, buf, (size_t)got, out);
+		from += (uint64_t)got;
+		out += (uint64_t)got;
+	}
+	free(buf);
+	if (!r && fsync(fd) != 0)
+		r = -errno;
+	return r;
+}
+
+int rb_persist_compact_poll(struct rb_persist *p, bool wait)
+{
+	if (!p->bg.running)
+		return 0;
+	if (!wait && !atomic_load_explicit(&p->bg.done, memory_order_acquire))
+		return -EINPROGRESS;
+	pthread_join(p->bg.th, NULL);
+	p->bg.running = false;
+	uint64_t ng = p->bg.gen;
+	int r = p->bg.rc;
+	if (r) {
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		return fail(p, r, "writing " FN_SNAP_TMP);
+	}
+	/* A failed commit may have left bytes past jlen: cut them first. */
+	r = repair(p);
+	if (r) {
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		return r;
+	}
+	int fd = journal_tmp(p, ng);
+	if (fd < 0) {
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		return fail(p, fd, "writing " FN_JOURNAL_TMP);
+	}
+	r = copy_tail(p, fd, p->bg.cstart, p->jlen);
+	if (r) {
+		close(fd);
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
+		return fail(p, r, "copying the journal's tail to " FN_JOURNAL_TMP);
+	}
+	p->pend_jfd = fd;
+	p->pend_gen = ng;
+	p->pend_jlen = RB_JHDR_SIZE + (p->jlen - p->bg.cstart);
+	r = install(p, true);
+	r = installed(p, r, ng, p->bg.size);
+	return r ? r : 1;
+}
+
+/* Before the journal is loaded, with p->gen the snapshot's generation:
+ * journal.tmp of that generation, left by a crash between installing a
+ * compaction's snapshot and its journal, is that snapshot's journal (it was
+ * complete and synced before the snapshot was renamed). Any other
+ * journal.tmp is a leftover. */
+static void adopt_journal_tmp(struct rb_persist *p, struct rb_load_report *rep)
+{
+	if (p->readonly || faccessat(p->dirfd, FN_JOURNAL_TMP, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+		return;
+	uint64_t tg = peek_generation(p, FN_JOURNAL_TMP, false);
+	uint64_t jg = peek_generation(p, FN_JOURNAL, false);
+	if (tg && tg == p->gen && jg != p->gen &&
+	    renameat(p->dirfd, FN_JOURNAL_TMP, p->dirfd, FN_JOURNAL) == 0) {
+		dir_sync(p);
+		msg_add(rep->msg, sizeof(rep->msg),
+			FN_JOURNAL_TMP " of generation %llu completed an interrupted compaction",
+			(unsigned long long)tg);
+		return;
+	}
+	unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
 }
 
 /* ---- commit ---- */
@@ -781,6 +971,7 @@ static int fresh_journal(struct rb_persist *p)
 		return fd;
 	p->pend_jfd = fd;
 	p->pend_gen = p->gen;
+	p->pend_jlen = RB_JHDR_SIZE;
 	int r = install_pending_journal(p);
 	if (r && p->pend_jfd >= 0) {
 		close(p->pend_jfd);
@@ -1046,6 +1237,7 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 	}
 	seen_generation(p, p->gen);
 	rep->generation = p->gen;
+	adopt_journal_tmp(p, rep);
 	if (!have && faccessat(p->dirfd, FN_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
 		rep->fresh = true;
 	r = load_journal(p, &c, rep, have);

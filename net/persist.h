@@ -164,6 +164,24 @@ bool rb_persist_should_compact(const struct rb_persist *p);
  * commit, which fails until it can be). 0 or -errno. */
 int rb_persist_compact(struct rb_persist *p, const struct rb_registry *reg);
 
+/* Compaction with the snapshot written by a thread of its own (the
+ * registry walked in a reader section), so that the caller, the registry's
+ * writer, goes on committing meanwhile. Start it with nothing buffered, right
+ * after a commit whose changes are published (as rb_persist_compact);
+ * commits go on into the current journal. rb_persist_compact_poll, from
+ * the same thread, finishes it once the snapshot is written: copies the
+ * journal's commits made since the start into the new journal, syncs it,
+ * and installs snapshot and journal (short: no registry walk). Start: 0,
+ * -EBUSY (one is running, or records are buffered), or another -errno (then
+ * rb_persist_compact may be used instead). Poll: 1 finished and installed,
+ * 0 none running, -EINPROGRESS (wait false: not done yet), or -errno (it
+ * failed: the old state stays in use, or as rb_persist_compact's failures).
+ * While one runs, rb_persist_compact answers -EBUSY and
+ * rb_persist_should_compact false; rb_persist_close cancels and joins it. */
+int rb_persist_compact_start(struct rb_persist *p, struct rb_registry *reg);
+int rb_persist_compact_poll(struct rb_persist *p, bool wait);
+bool rb_persist_compact_running(const struct rb_persist *p);
+
 /* What the last failing call said, "" when none. */
 const char *rb_persist_last_error(const struct rb_persist *p);
 /* Generation of the snapshot the journal follows; bytes in the journal. */

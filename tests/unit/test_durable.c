@@ -167,12 +167,17 @@ static void test_small_journal(void)
 		struct rb_mutation del = mut(RB_MUT_UNSET, 0x30000004, "tcp", "", "superuser");
 		ok += one(&s, &set);
 		ok += one(&s, &del);
+		/* A compaction's snapshot is written by a thread of its own:
+		 * let it finish here, so that the bound below does not depend
+		 * on how soon that thread runs on a loaded machine. */
+		if (rb_persist_compact_running(s.du.p))
+			CHECK_EQ_U(rb_persist_compact_poll(s.du.p, true), 1);
 		uint64_t j = rb_persist_journal_bytes(s.du.p);
 		if (j > most)
 			most = j;
 	}
 	CHECK_EQ_U(ok, 4000);
-	/* Compacted at RB_PERSIST_COMPACT_MIN (the snapshot is tiny). */
+	/* Compacted from RB_PERSIST_COMPACT_MIN on (the snapshot is tiny). */
 	CHECK(most <= RB_PERSIST_COMPACT_MIN + 512);
 	uint64_t gen = rb_persist_generation(s.du.p);
 	CHECK(gen >= 2);
@@ -187,8 +192,12 @@ static void test_small_journal(void)
 
 int main(void)
 {
+	/* tmpfs where there is one: 4,000 fdatasyncs on a shared disk take
+	 * seconds, and what is tested here is the order, not the disk. */
 	const char *tmp = getenv("TMPDIR");
-	snprintf(base, sizeof(base), "%s/rb-durable-XXXXXX", tmp && strlen(tmp) < 30 ? tmp : "/tmp");
+	if (!tmp || strlen(tmp) >= 30)
+		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(base, sizeof(base), "%s/rb-durable-XXXXXX", tmp);
 	if (!mkdtemp(base)) {
 		perror("mkdtemp");
 		return 1;
