@@ -608,6 +608,10 @@ static bool on_signal(struct rb_control *ctl)
 			rb_control_scan_stale(ctl, true); /* and write the list */
 			continue;
 		}
+		if (si.ssi_signo == SIGUSR2) {
+			rb_durable_compact_now(&ctl->du); /* in the background */
+			continue;
+		}
 		rb_log("signal %u: stopping", si.ssi_signo);
 		stop = true;
 	}

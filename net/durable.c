@@ -343,6 +343,28 @@ static void compact_poll(struct rb_durable *du)
 	if (du->compact_failing)
 		rb_log("compacting the state works again");
 	du->compact_failing = false;
+	rb_logl(RB_LOG_INFO, "state compacted: %zu registrations, generation %llu, in %llu ms",
+		rb_registry_count(du->reg), (unsigned long long)rb_persist_generation(du->p),
+		(unsigned long long)(now_ms() - du->compact_t0_ms));
+}
+
+void rb_durable_compact_now(struct rb_durable *du)
+{
+	if (!rb_durable_writable(du)) {
+		rb_log("SIGUSR2: the state cannot be written: not compacting");
+		return;
+	}
+	if (rb_persist_compact_running(du->p)) {
+		rb_log("SIGUSR2: a compaction is already running");
+		return;
+	}
+	int c = rb_persist_compact_start(du->p, du->reg);
+	if (c < 0) {
+		rb_log("SIGUSR2: cannot start a compaction: %s", rb_persist_last_error(du->p));
+		return;
+	}
+	du->compact_t0_ms = now_ms();
+	rb_log("SIGUSR2: compacting %zu registrations in the background", rb_registry_count(du->reg));
 }
 
 void rb_durable_tick(struct rb_durable *du, uint64_t now_ms_)
@@ -380,8 +402,10 @@ void rb_durable_commit(struct rb_durable *du,
 		 * acknowledges SET/UNSET meanwhile, and serves the local
 		 * socket, the metrics and the watchdog's heartbeat. */
 		int c = rb_persist_compact_start(du->p, du->reg);
-		if (c == 0)
+		if (c == 0) {
+			du->compact_t0_ms = now;
 			return;
+		}
 		if (c != -EBUSY) /* no thread: do it here */
 			c = rb_persist_compact(du->p, du->reg);
 		if (c < 0) {

@@ -75,6 +75,7 @@ struct rb_durable {
 	uint64_t last_retry_ms; /* when the state dir was last tried again */
 	uint64_t next_compact_ms; /* after a failed compaction: not before */
 	bool compact_failing;     /* logged once until a compaction succeeds */
+	uint64_t compact_t0_ms;   /* when the running compaction started */
 };
 
 /* True when a SET/UNSET can be made durable now (as far as is known: the
@@ -108,6 +109,10 @@ void rb_durable_stop(struct rb_durable *du);
  * registrations not loaded yet are restored first). */
 void rb_durable_tick(struct rb_durable *du, uint64_t now_ms);
 
+
+/* SIGUSR2: starts a compaction now (in the background) unless one runs or
+ * the state cannot be written; logs what it did. */
+void rb_durable_compact_now(struct rb_durable *du);
 
 /* Vets m against policy, plans and journals its effects and holds its
  * reply; returns the pending slot, whose routing

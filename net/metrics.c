@@ -144,6 +144,10 @@ void rb_metrics_render(struct rb_control *ctl, struct rb_text *t)
 		       (unsigned long long)ctl->du.compactions);
 	rb_text_printf(t, "ringbind_compactions_total{result=\"failed\"} %llu\n",
 		       (unsigned long long)ctl->du.compaction_failures);
+	head(t, "ringbind_compaction_running", "gauge",
+	     "1 while a compaction's snapshot is being written (by a thread of its own).");
+	rb_text_printf(t, "ringbind_compaction_running %d\n",
+		       ctl->du.p && rb_persist_compact_running(ctl->du.p) ? 1 : 0);
 	head(t, "ringbind_stale_reaped_total", "counter", "Stale registrations removed (--reap-stale).");
 	rb_text_printf(t, "ringbind_stale_reaped_total %llu\n", (unsigned long long)ctl->reaped);
 	head(t, "ringbind_config_generation", "gauge", "Configuration reloads applied (SIGHUP).");
