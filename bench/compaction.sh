@@ -45,7 +45,9 @@ mix() { "$LOAD" --mode mix --churn 100 --threads 1 --window 4 --duration "$SECS"
 field() { echo "$1" | grep "^RESULT" | tr " " "\n" | sed -n "s/^$2=//p"; }
 p50() { echo "$1" | sed -n "s/.*SET\/UNSET p50 \([0-9.]*\) us.*/\1/p"; }
 sleep 1
+w0=$(grep -c "has not run" "$err")
 base=$(mix)
+w1=$(grep -c "has not run" "$err")
 c0=$(metric "ringbind_compactions_total{result=\"ok\"}")
 n0=$(grep -c "state compacted" "$err")
 ( end=$(( $(date +%s%N) + SECS * 1000000000 )); while [ "$(date +%s%N)" -lt $end ]; do kill -USR2 $pid; sleep 0.25; done ) &
@@ -61,6 +63,8 @@ b99=$(field "$base" mut_p99_us) d99=$(field "$during" mut_p99_us)
 b50=$(p50 "$base") d50=$(p50 "$during")
 echo "SET/UNSET p50 $b50 us -> $d50 us; p99 $b99 us -> $d99 us (ratio $(awk -v a="$d99" -v b="$b99" "BEGIN { printf \"%.2f\", a / b }"))"
 echo "compactions during the window: $((c1 - c0)); each took: $(grep "state compacted" "$err" | tail -n +$((n0 + 1)) | sed -n "s/.* in \([0-9]*\) ms/\1 ms/p" | tr "\n" " ")"
-echo "watchdog misses logged: $(grep -c "watchdog:" "$err")"
+w2=$(grep -c "has not run" "$err")
+echo "watchdog misses logged (\"has not run\"): while priming $w0, baseline $((w1 - w0)), with compaction $((w2 - w1))"
 kill -TERM $pid; wait $pid
+[ -n "${KEEP_LOG:-}" ] && cp "$err" "$KEEP_LOG"
 '

@@ -152,6 +152,7 @@ static void refusal_log(struct rb_durable *du, const struct rb_mutation *m, int 
 
 static void flush(struct rb_durable *du);
 static void compact_poll(struct rb_durable *du);
+static void compact_maybe(struct rb_durable *du);
 static void retry(struct rb_durable *du, uint64_t now, uint64_t every);
 static uint64_t now_ms(void);
 
@@ -358,12 +359,9 @@ void rb_durable_compact_now(struct rb_durable *du)
 		rb_log("SIGUSR2: a compaction is already running");
 		return;
 	}
-	int c = rb_persist_compact_start(du->p, du->reg);
-	if (c < 0) {
-		rb_log("SIGUSR2: cannot start a compaction: %s", rb_persist_last_error(du->p));
-		return;
-	}
-	du->compact_t0_ms = now_ms();
+	/* Started after this loop iteration's commit: changes may be
+	 * buffered now. */
+	du->compact_requested = true;
 	rb_log("SIGUSR2: compacting %zu registrations in the background", rb_registry_count(du->reg));
 }
 
@@ -378,6 +376,8 @@ void rb_durable_commit(struct rb_durable *du,
 {
 	if (!du->npend && !du->neff) {
 		compact_poll(du);
+		if (du->compact_requested)
+			compact_maybe(du);
 		return;
 	}
 	flush(du);
@@ -394,7 +394,17 @@ void rb_durable_commit(struct rb_durable *du,
 	du->npend = du->nsettled = 0;
 
 	compact_poll(du);
-	if (du->p && !du->failing && rb_persist_should_compact(du->p)) {
+	compact_maybe(du);
+}
+
+/* Between batches (nothing buffered): starts a compaction when the journal
+ * has grown enough, or when SIGUSR2 asked for one. */
+static void compact_maybe(struct rb_durable *du)
+{
+	bool asked = du->compact_requested;
+	du->compact_requested = false;
+	if (du->p && !du->failing && (rb_persist_should_compact(du->p) ||
+				      (asked && !rb_persist_compact_running(du->p)))) {
 		uint64_t now = now_ms();
 		if (now < du->next_compact_ms)
 			return;
@@ -406,8 +416,9 @@ void rb_durable_commit(struct rb_durable *du,
 			du->compact_t0_ms = now;
 			return;
 		}
-		if (c != -EBUSY) /* no thread: do it here */
-			c = rb_persist_compact(du->p, du->reg);
+		if (c == -EBUSY)
+			return; /* one runs, or a batch is buffered: later */
+		c = rb_persist_compact(du->p, du->reg); /* no thread: do it here */
 		if (c < 0) {
 			du->compaction_failures++;
 			du->next_compact_ms = now + RB_COMPACT_RETRY_MS;

@@ -76,6 +76,7 @@ struct rb_durable {
 	uint64_t next_compact_ms; /* after a failed compaction: not before */
 	bool compact_failing;     /* logged once until a compaction succeeds */
 	uint64_t compact_t0_ms;   /* when the running compaction started */
+	bool compact_requested;   /* SIGUSR2: start one after this batch */
 };
 
 /* True when a SET/UNSET can be made durable now (as far as is known: the
