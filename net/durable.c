@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "core/uaddr.h"
@@ -643,7 +644,17 @@ static int ignore(void *arg, const struct rb_jrec *r)
 static void retry(struct rb_durable *du, uint64_t now_ms_, uint64_t every)
 {
 	char msg[RB_PERSIST_MSG_MAX] = "";
-	if ((du->p && !rb_persist_readonly(du->p)) || now_ms_ < du->last_retry_ms + every)
+	if (du->p && !rb_persist_readonly(du->p))
+		return;
+	/* One statvfs: is the file system writable with room now? A change
+	 * from "no" to "yes" is tried at once (so that the first SET after
+	 * a remount or a cleanup is kept); otherwise every ms. */
+	struct statvfs sv;
+	bool looks = statvfs(du->state_dir, &sv) != 0 ||
+		     (!(sv.f_flag & ST_RDONLY) && sv.f_bavail > 0);
+	bool turned = looks && !du->looked_writable;
+	du->looked_writable = looks;
+	if (!turned && now_ms_ < du->last_retry_ms + every)
 		return;
 	du->last_retry_ms = now_ms_;
 	if (du->p) {

@@ -73,6 +73,7 @@ struct rb_durable {
 	bool loaded_whole;
 	char state_dir[RB_CONFIG_PATH_MAX];
 	uint64_t last_retry_ms; /* when the state dir was last tried again */
+	bool looked_writable;   /* statvfs at the last look: rw, with room */
 	uint64_t next_compact_ms; /* after a failed compaction: not before */
 	bool compact_failing;     /* logged once until a compaction succeeds */
 	uint64_t compact_t0_ms;   /* when the running compaction started */
