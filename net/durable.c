@@ -24,16 +24,32 @@ bool rb_durable_writable(const struct rb_durable *du)
 
 /* ---- keys touched by held-back effects ---- */
 
-#define KEY_PROG (1ull << 62)
-#define KEY_OWNER (2ull << 62)
+/* Two kinds of keys, told apart by the top two bits (never all zero): a
+ * registration (prog, vers, netid) and a version (prog, vers: for an UNSET
+ * of every netid). Hashed (FNV-1a): a collision only costs an early
+ * commit. */
+#define KEY_REG (1ull << 62)
+#define KEY_VERS (2ull << 62)
 
-static uint64_t owner_key(const char *owner)
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a: a collision only costs
-						an early commit */
-	for (const char *c = owner; *c; c++)
-		h = (h ^ (uint8_t)*c) * 1099511628211ull;
-	return KEY_OWNER | (h >> 2);
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t vers_key(uint32_t prog, uint32_t vers)
+{
+	uint32_t pv[2] = { prog, vers };
+	return KEY_VERS | (fnv(1469598103934665603ull, pv, sizeof(pv)) >> 2);
+}
+
+static uint64_t reg_key(uint32_t prog, uint32_t vers, const char *netid)
+{
+	uint32_t pv[2] = { prog, vers };
+	uint64_t h = fnv(1469598103934665603ull, pv, sizeof(pv));
+	return KEY_REG | (fnv(h, netid, strlen(netid)) >> 2);
 }
 
 static size_t touch_slot(const struct rb_durable *du, uint64_t k)
@@ -107,15 +123,31 @@ static bool depends_on_batch(const struct rb_durable *du, const struct rb_mutati
 {
 	if (!du->neff)
 		return false;
-	if (touched(du, KEY_PROG | m->prog))
+	/* The plan reads the keys it names (all of a version's for an UNSET
+	 * of every netid), the program's entry count and, for quotas, counts:
+	 * a held-back effect on any of them decides first. Two pipelined SETs
+	 * of one program's udp and tcp do not wait for each other. */
+	if (m->op != RB_MUT_SET) {
+		if (m->pmap)
+			return touched(du, reg_key(m->prog, m->vers, "udp")) ||
+			       touched(du, reg_key(m->prog, m->vers, "tcp"));
+		if (!m->netid[0])
+			return touched(du, vers_key(m->prog, m->vers));
+		return touched(du, reg_key(m->prog, m->vers, m->netid));
+	}
+	if (touched(du, reg_key(m->prog, m->vers, m->netid)))
 		return true;
-	if (m->op != RB_MUT_SET)
-		return false;
+	const struct rb_progset *ps = rb_lookup_prog(du->reg, m->prog);
+	if (ps && ps->n + du->held_adds >= RB_ENTRIES_PER_PROG_MAX)
+		return true;
 	const struct rb_policy *pol = du->policy;
 	if (pol->max_registrations &&
 	    rb_registry_count(du->reg) + du->held_adds >= pol->max_registrations)
 		return true;
-	return pol->owner_quota && touched(du, owner_key(m->owner));
+	/* (held_adds counts every owner's: a conservative bound, so that only
+	 * an owner near its quota waits.) */
+	return pol->owner_quota && strcmp(m->owner, "superuser") != 0 &&
+	       rb_registry_owner_count(du->reg, m->owner) + du->held_adds >= pol->owner_quota;
 }
 
 /* Policy first (quotas, ports), then, for a non-root AF_LOCAL registrant
@@ -206,12 +238,14 @@ struct rb_pending *rb_durable_apply(struct rb_durable *du, const struct rb_mutat
 	pr->ok = rc == 1;
 	pr->effects = du->neff > first;
 	if (pr->effects) {
-		bool room = touch_add(du, KEY_PROG | m->prog);
+		bool room = true;
 		for (size_t i = first; i < du->neff; i++) {
-			if (du->eff[i].op != RB_JOP_ADD)
+			const struct rb_jrec *e = &du->eff[i];
+			room = room && touch_add(du, reg_key(e->prog, e->vers, e->netid)) &&
+			       touch_add(du, vers_key(e->prog, e->vers));
+			if (e->op != RB_JOP_ADD)
 				continue;
 			du->held_adds++;
-			room = room && touch_add(du, owner_key(du->eff[i].owner));
 		}
 		if (!room) { /* cannot track it: settle it now */
 			du->nsettled = du->npend - 1;

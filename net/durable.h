@@ -8,7 +8,8 @@
  * answers the batch's changes FALSE: there is nothing to undo, no reader
  * ever saw them, and a restart (even after SIGKILL) cannot bring them back
  * (the journal is cut back). A mutation whose verdict depends on an effect
- * still held back (the same program, the registry's or the owner's count)
+ * still held back (the same registration, or any of its version for an
+ * UNSET of every netid; a program, registry or owner count near its limit)
  * first commits and publishes what came before it.
  * The daemon's own registrations (program 100000) are never journaled: they
  * are made anew at each start. */
@@ -55,8 +56,9 @@ struct rb_durable {
 	/* Effects planned and journaled, not yet published, in order. */
 	struct rb_jrec *eff;
 	size_t neff, effcap;
-	/* Keys those effects touch (programs, owners with additions): a
-	 * mutation on one of them waits for them to be published. 0 = free. */
+	/* Keys those effects touch (registrations, versions): a mutation
+	 * whose verdict reads one of them waits for them to be published.
+	 * 0 = free. */
 	uint64_t *touch;
 	size_t ntouch, touchcap;
 	uint32_t held_adds; /* additions among the effects */

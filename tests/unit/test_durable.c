@@ -95,22 +95,35 @@ static void test_visible_after_commit(void)
 	struct rb_mutation m = mut(RB_MUT_SET, 0x30000001, "udp", "0.0.0.0.4.1", "superuser");
 	CHECK(rb_durable_apply(&s.du, &m) != NULL);
 	CHECK(!has(&s, 0x30000001, "udp")); /* held back: not durable yet */
-	/* A second mutation of the same program commits the first before it
-	 * is decided. */
+	/* Another key of the same program: decided without waiting. */
 	struct rb_mutation m2 = mut(RB_MUT_SET, 0x30000001, "tcp", "0.0.0.0.4.2", "superuser");
 	CHECK(rb_durable_apply(&s.du, &m2) != NULL);
-	CHECK(has(&s, 0x30000001, "udp"));
+	CHECK(!has(&s, 0x30000001, "udp"));
 	CHECK(!has(&s, 0x30000001, "tcp"));
-	rb_durable_commit(&s.du, deliver, &s);
-	CHECK_EQ_U(s.delivered, 2);
-	CHECK_EQ_U(s.answered_true, 2);
-	CHECK(has(&s, 0x30000001, "tcp"));
-	/* An UNSET is held back the same way. */
+	/* A mutation of a key with a held-back effect commits (and
+	 * publishes) what came before it first; its own change is held. */
 	struct rb_mutation u = mut(RB_MUT_UNSET, 0x30000001, "udp", "", "superuser");
 	CHECK(rb_durable_apply(&s.du, &u) != NULL);
 	CHECK(has(&s, 0x30000001, "udp"));
+	CHECK(has(&s, 0x30000001, "tcp"));
 	rb_durable_commit(&s.du, deliver, &s);
+	CHECK_EQ_U(s.delivered, 3);
+	CHECK_EQ_U(s.answered_true, 3);
 	CHECK(!has(&s, 0x30000001, "udp"));
+	CHECK(has(&s, 0x30000001, "tcp"));
+	/* An UNSET of every netid waits for any held-back key of its
+	 * version. */
+	struct rb_mutation s3 = mut(RB_MUT_SET, 0x30000001, "udp", "0.0.0.0.4.1", "superuser");
+	struct rb_mutation all = mut(RB_MUT_UNSET, 0x30000001, "", "", "superuser");
+	CHECK(rb_durable_apply(&s.du, &s3) != NULL);
+	CHECK(rb_durable_apply(&s.du, &all) != NULL);
+	CHECK(has(&s, 0x30000001, "udp")); /* the SET was committed first */
+	rb_durable_commit(&s.du, deliver, &s);
+	CHECK_EQ_U(s.answered_true, 5);
+	CHECK(!has(&s, 0x30000001, "udp"));
+	CHECK(!has(&s, 0x30000001, "tcp"));
+	struct rb_mutation t2 = mut(RB_MUT_SET, 0x30000001, "tcp", "0.0.0.0.4.2", "superuser");
+	CHECK(one(&s, &t2));
 	side_stop(&s);
 	/* And what was acknowledged is what a restart finds. */
 	side_start(&s);
