@@ -27,6 +27,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -722,6 +724,11 @@ int rb_persist_discard(struct rb_persist *p)
 static void *compact_walk(void *arg)
 {
 	struct rb_persist *p = arg;
+	/* The lowest CPU weight (nice 19, this thread only): on a busy
+	 * machine the threads that answer calls go first; the snapshot takes
+	 * what is left (never nothing: CFS still gives it a share). Failure
+	 * only leaves it at the daemon's priority. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RB_PERSIST_COMPACT_NICE);
 	struct rb_reader *rd = rb_registry_reader(p->bg.reg);
 	int rc = -ENOMEM;
 	uint64_t size = 0;

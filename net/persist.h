@@ -44,6 +44,8 @@
  * over RB_PERSIST_COMPACT_RATIO times the snapshot. */
 #define RB_PERSIST_COMPACT_MIN (64u << 10)
 #define RB_PERSIST_COMPACT_RATIO 2u
+/* Nice value of the thread that writes a compaction's snapshot. */
+#define RB_PERSIST_COMPACT_NICE 19
 /* Write buffer of a compaction. */
 #define RB_PERSIST_IO_CHUNK (256u << 10)
 /* At most this much of a journal's refused tail is copied to
