@@ -510,7 +510,7 @@ static void on_timer(struct rb_control *ctl)
 		/* EAGAIN: nothing expired */
 	}
 	rb_registry_reclaim(ctl->d->reg);
-	rb_durable_retry(&ctl->du, ctl->serve.now_ms);
+	rb_durable_tick(&ctl->du, ctl->serve.now_ms);
 	rb_http_tick(&ctl->http, ctl->serve.now_ms);
 	if (ctl->serve.now_ms >= ctl->next_status_ms) {
 		ctl->next_status_ms = ctl->serve.now_ms + RB_STATUS_MS;
@@ -547,7 +547,7 @@ void rb_control_status(struct rb_control *ctl)
 		 "STATUS=serving: %zu registrations, %u TCP + %u local connections, %u workers%s",
 		 rb_registry_count(d->reg), __atomic_load_n(&d->total_conns, __ATOMIC_RELAXED),
 		 ctl->live, d->nworkers,
-		 ctl->du.p ? "" : "; state directory unusable: SET/UNSET answered FALSE");
+		 rb_durable_writable(&ctl->du) ? "" : "; state not writable: SET/UNSET answered FALSE");
 	rb_notify(st);
 }
 
@@ -605,6 +605,10 @@ static bool on_signal(struct rb_control *ctl)
 		}
 		if (si.ssi_signo == SIGUSR1) {
 			rb_control_scan_stale(ctl, true); /* and write the list */
+			continue;
+		}
+		if (si.ssi_signo == SIGUSR2) {
+			rb_durable_compact_now(&ctl->du); /* in the background */
 			continue;
 		}
 		rb_log("signal %u: stopping", si.ssi_signo);

@@ -28,6 +28,7 @@ void rb_daemon_signals(sigset_t *set)
 	sigaddset(set, SIGINT);  /* stop */
 	sigaddset(set, SIGHUP);  /* reload (reserved) */
 	sigaddset(set, SIGUSR1); /* list stale registrations */
+	sigaddset(set, SIGUSR2); /* compact the state now */
 }
 
 void rb_policy_from_config(struct rb_policy *p, const struct rb_config *c)

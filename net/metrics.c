@@ -160,11 +160,22 @@ void rb_metrics_render(struct rb_control *ctl, struct rb_text *t)
 	rb_text_printf(t, "ringbind_mutations_refused_total{reason=\"no_state\"} %llu\n",
 		       (unsigned long long)ctl->du.refused_no_state);
 	head(t, "ringbind_commit_failures_total", "counter",
-	     "Group commits that failed (their SET/UNSET undone and answered FALSE).");
+	     "Group commits that failed (their SET/UNSET never published, answered FALSE).");
 	rb_text_printf(t, "ringbind_commit_failures_total %llu\n",
 		       (unsigned long long)ctl->du.commit_failures);
-	head(t, "ringbind_state_writable", "gauge", "1 when the state directory is in use.");
-	rb_text_printf(t, "ringbind_state_writable %d\n", ctl->du.p ? 1 : 0);
+	head(t, "ringbind_state_writable", "gauge",
+	     "1 when a SET/UNSET can be made durable (state directory open for writing, last "
+	     "commit succeeded); 0 while they are answered FALSE.");
+	rb_text_printf(t, "ringbind_state_writable %d\n", rb_durable_writable(&ctl->du) ? 1 : 0);
+	head(t, "ringbind_compactions_total", "counter", "Compactions of the state, by result.");
+	rb_text_printf(t, "ringbind_compactions_total{result=\"ok\"} %llu\n",
+		       (unsigned long long)ctl->du.compactions);
+	rb_text_printf(t, "ringbind_compactions_total{result=\"failed\"} %llu\n",
+		       (unsigned long long)ctl->du.compaction_failures);
+	head(t, "ringbind_compaction_running", "gauge",
+	     "1 while a compaction's snapshot is being written (by a thread of its own).");
+	rb_text_printf(t, "ringbind_compaction_running %d\n",
+		       ctl->du.p && rb_persist_compact_running(ctl->du.p) ? 1 : 0);
 	head(t, "ringbind_stale_reaped_total", "counter", "Stale registrations removed (--reap-stale).");
 	rb_text_printf(t, "ringbind_stale_reaped_total %llu\n", (unsigned long long)ctl->reaped);
 	head(t, "ringbind_config_generation", "gauge", "Configuration reloads applied (SIGHUP).");
@@ -200,7 +211,12 @@ int rb_metrics_http(void *arg, const char *path, struct rb_text *body, const cha
 				       RB_READY_BOUND_MS);
 			return 503;
 		}
-		rb_text_printf(body, "ready\n");
+		/* Lookups are served either way: ready. The body says whether
+		 * changes are kept (as ringbind_state_writable). */
+		rb_text_printf(body, "ready%s\n",
+			       rb_durable_writable(&ctl->du)
+				       ? ""
+				       : "; state not writable: SET/UNSET answered FALSE");
 		return 200;
 	}
 	rb_text_printf(body, "not found: try /metrics, /healthz or /readyz\n");

@@ -19,12 +19,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +50,7 @@ struct rb_persist {
 	int lockfd;
 	int jfd;          /* the journal; -1 until load or discard */
 	int pend_jfd;     /* journal.tmp of a compaction not yet renamed */
+	uint64_t pend_jlen; /* its commit point (header, and a copied tail) */
 	uint64_t gen;     /* generation of the snapshot the journal follows */
 	uint64_t pend_gen;
 	uint64_t next_gen; /* above every generation seen on disk */
@@ -54,9 +59,28 @@ struct rb_persist {
 	/* Repairs owed before the next commit may write (see repair()). */
 	bool need_truncate; /* bytes of a failed commit may lie past jlen */
 	bool need_dirsync;  /* a rename is not known to be durable */
+	/* Loaded without writing: the directory, its lock or a repair the
+	 * load needed could not be written. Nothing is written until
+	 * rb_persist_upgrade succeeds; commits fail with -EROFS. */
+	bool readonly;
+	/* "snapshot" was salvaged: compact soon, and do not keep it as
+	 * snapshot.prev. */
+	bool snap_damaged;
 	struct rb_xdr_enc batch;
 	uint32_t batch_records;
 	char err[RB_PERSIST_MSG_MAX];
+	/* A compaction whose snapshot is written by another thread. Only
+	 * done, rc and size are written there (rc and size before done). */
+	struct {
+		bool running;
+		pthread_t th;
+		struct rb_registry *reg;
+		uint64_t gen;    /* of the snapshot being written */
+		uint64_t cstart; /* journal offset from which commits follow it */
+		atomic_bool done, cancel;
+		int rc;
+		uint64_t size;
+	} bg;
 };
 
 __attribute__((format(printf, 3, 4))) static void
@@ -184,6 +208,23 @@ static int sync_parent(const char *path)
 	return r;
 }
 
+/* Errors that mean "this cannot be written now" (rather than "this is
+ * wrong"): the state is then read and served, and writing tried again. */
+static bool cannot_write(int err)
+{
+	return err == -EROFS || err == -ENOSPC || err == -EDQUOT || err == -EIO ||
+	       err == -EFBIG || err == -EACCES;
+}
+
+static void write_pid(int fd)
+{
+	char pid[24];
+	int pl = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	/* Only informative (for the message above): failure is harmless. */
+	if (ftruncate(fd, 0) == 0)
+		(void)write_all(fd, pid, (size_t)pl, 0);
+}
+
 int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		    size_t msgcap)
 {
@@ -202,9 +243,14 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		}
 	} else if (errno != EEXIST) {
 		r = -errno;
-		msgf(msg, msgcap, "cannot create state directory %s: %s", dir,
-		     strerror(-r));
-		goto fail;
+		struct stat dst;
+		/* A read-only or full file system may answer so even for a
+		 * directory that exists: then it is opened and read. */
+		if (stat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
+			msgf(msg, msgcap, "cannot create state directory %s: %s", dir,
+			     strerror(-r));
+			goto fail;
+		}
 	}
 	p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dirfd < 0) {
@@ -238,6 +284,21 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 
 	p->lockfd = openat(p->dirfd, FN_LOCK,
 			   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (p->lockfd < 0 && cannot_write(-errno)) {
+		/* The saved state can still be read and served: open it
+		 * read-only (flock works on a read-only descriptor, so two
+		 * daemons still never share it). */
+		msgf(p->err, sizeof(p->err), "cannot write %s/" FN_LOCK ": %s", dir,
+		     strerror(errno));
+		p->readonly = true;
+		p->lockfd = openat(p->dirfd, FN_LOCK, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (p->lockfd < 0 && errno == ENOENT) {
+			/* No lock file and none can be made: nobody can
+			 * write here, us included; read without a lock. */
+			*out = p;
+			return 0;
+		}
+	}
 	if (p->lockfd < 0) {
 		r = -errno;
 		msgf(msg, msgcap, "cannot open %s/" FN_LOCK ": %s", dir,
@@ -259,14 +320,11 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		     dir, n > 0 ? pid : "unknown");
 		goto fail;
 	}
-	char pid[24];
-	int pl = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	/* Only informative (for the message above): failure is harmless. */
-	if (ftruncate(p->lockfd, 0) == 0)
-		(void)write_all(p->lockfd, pid, (size_t)pl, 0);
+	if (!p->readonly)
+		write_pid(p->lockfd);
 	/* Leftovers of a compaction that a crash interrupted. */
-	unlinkat(p->dirfd, FN_SNAP_TMP, 0);
-	unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
+	if (!p->readonly)
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0); /* journal.tmp: see adopt_journal_tmp */
 
 	rb_xdr_enc_init_growable(&p->batch, NULL, 0, RB_PERSIST_BATCH_MAX);
 	*out = p;
@@ -280,6 +338,12 @@ void rb_persist_close(struct rb_persist *p)
 {
 	if (!p)
 		return;
+	if (p->bg.running) {
+		atomic_store(&p->bg.cancel, true);
+		pthread_join(p->bg.th, NULL);
+		p->bg.running = false;
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+	}
 	if (p->jfd >= 0)
 		close(p->jfd);
 	if (p->pend_jfd >= 0)
@@ -310,6 +374,28 @@ uint64_t rb_persist_journal_bytes(const struct rb_persist *p)
 uint32_t rb_persist_pending(const struct rb_persist *p)
 {
 	return p->batch_records;
+}
+
+void rb_persist_discard_batch(struct rb_persist *p)
+{
+	p->batch.pos = 0;
+	p->batch.err = 0;
+	p->batch_records = 0;
+}
+
+uint64_t rb_persist_snapshot_bytes(const struct rb_persist *p)
+{
+	return p->snap_bytes;
+}
+
+size_t rb_persist_batch_bytes(const struct rb_persist *p)
+{
+	return p->batch.pos;
+}
+
+bool rb_persist_readonly(const struct rb_persist *p)
+{
+	return p->readonly;
 }
 
 /* Loaded or discarded: there is a journal, or one owed by a compaction
@@ -348,7 +434,7 @@ static int journal_tmp(struct rb_persist *p, uint64_t gen)
 /* Writes snapshot.tmp: every entry of reg (none when reg is NULL) with
  * generation gen, synced. *size gets the file's size. */
 static int snapshot_tmp(struct rb_persist *p, const struct rb_registry *reg,
-			uint64_t gen, uint64_t *size)
+			uint64_t gen, uint64_t *size, const atomic_bool *cancel)
 {
 	uint8_t *chunk = malloc(RB_PERSIST_IO_CHUNK);
 	if (!chunk)
@@ -371,6 +457,10 @@ static int snapshot_tmp(struct rb_persist *p, const struct rb_registry *reg,
 	     it && !r; it = rb_registry_next(it)) {
 		/* Drain before a record could fail to fit. */
 		if (e.cap - e.pos < RB_JREC_FRAME + RB_JREC_MAX) {
+			if (cancel && atomic_load_explicit(cancel, memory_order_relaxed)) {
+				r = -ECANCELED;
+				break;
+			}
 			r = write_all(fd, chunk, e.pos, off);
 			off += e.pos;
 			e.pos = 0;
@@ -412,7 +502,7 @@ static int install_pending_journal(struct rb_persist *p)
 	p->jfd = p->pend_jfd;
 	p->pend_jfd = -1;
 	p->gen = p->pend_gen;
-	p->jlen = RB_JHDR_SIZE;
+	p->jlen = p->pend_jlen;
 	p->need_truncate = false; /* that was the old journal */
 	p->need_dirsync = true;
 	int r = dir_sync(p);
@@ -454,7 +544,8 @@ static int install(struct rb_persist *p, bool keep_prev)
 	int r;
 	/* Without a "snapshot" (none yet, or a fallback rename that failed
 	 * halfway), snapshot.prev may be the only good state: keep it. */
-	if (keep_prev && faccessat(p->dirfd, FN_SNAP, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (keep_prev && !p->snap_damaged &&
+	    faccessat(p->dirfd, FN_SNAP, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (unlinkat(p->dirfd, FN_SNAP_PREV, 0) != 0 && errno != ENOENT)
 			return -errno;
 		if (linkat(p->dirfd, FN_SNAP, p->dirfd, FN_SNAP_PREV, 0) != 0 &&
@@ -516,13 +607,22 @@ static void seen_generation(struct rb_persist *p, uint64_t g)
 		p->next_gen = g + 1;
 }
 
+static int installed(struct rb_persist *p, int r, uint64_t ng, uint64_t size);
+
 /* Writes a snapshot (of reg, or empty) and its journal as generation
  * next_gen and installs both. */
 static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 		     bool keep_prev)
 {
 	uint64_t ng = p->next_gen, size = 0;
-	int r = snapshot_tmp(p, reg, ng, &size);
+	int r = snapshot_tmp(p, reg, ng, &size, NULL);
+	if ((r == -ENOSPC || r == -EDQUOT) && keep_prev &&
+	    unlinkat(p->dirfd, FN_SNAP_PREV, 0) == 0) {
+		/* Full: snapshot.prev is only a fallback, the registrations
+		 * are worth more. Without it the new snapshot may fit. */
+		dir_sync(p);
+		r = snapshot_tmp(p, reg, ng, &size, NULL);
+	}
 	if (r)
 		return fail(p, r, "writing " FN_SNAP_TMP);
 	r = journal_tmp(p, ng);
@@ -532,7 +632,15 @@ static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 	}
 	p->pend_jfd = r;
 	p->pend_gen = ng;
+	p->pend_jlen = RB_JHDR_SIZE;
 	r = install(p, keep_prev);
+	return installed(p, r, ng, size);
+}
+
+/* After install(): either nothing changed (the old state stays in use) or
+ * the new snapshot is in place, whatever failed after it. */
+static int installed(struct rb_persist *p, int r, uint64_t ng, uint64_t size)
+{
 	if (r && !p->need_dirsync && p->pend_jfd >= 0 &&
 	    faccessat(p->dirfd, FN_SNAP_TMP, F_OK, 0) == 0) {
 		/* Failed before the snapshot was installed: the old state
@@ -547,6 +655,7 @@ static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 	 * whatever happened after. */
 	p->next_gen = ng + 1;
 	p->snap_bytes = size;
+	p->snap_damaged = false;
 	if (r)
 		return fail(p, r, "installing the new state (retried at the next commit)");
 	return 0;
@@ -554,6 +663,10 @@ static int new_state(struct rb_persist *p, const struct rb_registry *reg,
 
 int rb_persist_compact(struct rb_persist *p, const struct rb_registry *reg)
 {
+	if (p->readonly)
+		return -EROFS;
+	if (p->bg.running)
+		return -EBUSY;
 	if (!ready(p))
 		return -EINVAL;
 	if (p->batch_records)
@@ -566,7 +679,11 @@ int rb_persist_compact(struct rb_persist *p, const struct rb_registry *reg)
 
 bool rb_persist_should_compact(const struct rb_persist *p)
 {
-	return ready(p) && p->jlen > RB_PERSIST_COMPACT_MIN &&
+	if (p->bg.running)
+		return false;
+	if (!p->readonly && ready(p) && p->snap_damaged)
+		return true;
+	return !p->readonly && ready(p) && p->jlen > RB_PERSIST_COMPACT_MIN &&
 	       p->jlen > (uint64_t)RB_PERSIST_COMPACT_RATIO * p->snap_bytes;
 }
 
@@ -589,10 +706,170 @@ int rb_persist_discard(struct rb_persist *p)
 	return new_state(p, NULL, false);
 }
 
+/* ---- compaction on another thread ----
+ *
+ * The snapshot is written by a thread of its own that walks the registry
+ * inside a reader section, while the control thread goes on committing to
+ * the old journal. The walk may or may not see each change committed after
+ * it began (at journal offset cstart); every such change is in the journal
+ * from cstart on, as its exact effect, and replaying those effects over any
+ * state the walk saw ends in the right state (per key: an ADD of what is
+ * already there changes nothing, a DEL removes whatever is there, and the
+ * last effect of a key decides). So the new journal is the old one's tail
+ * from cstart, copied behind a header of the new generation, and written
+ * and synced before the new snapshot is renamed into place; a crash
+ * between that rename and the journal's finds journal.tmp of the new
+ * snapshot's generation, which the load then takes (adopt_journal_tmp). */
+
+static void *compact_walk(void *arg)
+{
+	struct rb_persist *p = arg;
+	/* The lowest CPU weight (nice 19, this thread only): on a busy
+	 * machine the threads that answer calls go first; the snapshot takes
+	 * what is left (never nothing: CFS still gives it a share). Failure
+	 * only leaves it at the daemon's priority. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RB_PERSIST_COMPACT_NICE);
+	struct rb_reader *rd = rb_registry_reader(p->bg.reg);
+	int rc = -ENOMEM;
+	uint64_t size = 0;
+	if (rd) {
+		rb_reader_begin(rd);
+		rc = snapshot_tmp(p, p->bg.reg, p->bg.gen, &size, &p->bg.cancel);
+		rb_reader_end(rd);
+		rb_reader_release(rd);
+	}
+	p->bg.rc = rc;
+	p->bg.size = size;
+	atomic_store_explicit(&p->bg.done, true, memory_order_release);
+	return NULL;
+}
+
+int rb_persist_compact_start(struct rb_persist *p, struct rb_registry *reg)
+{
+	if (p->readonly)
+		return -EROFS;
+	if (!ready(p))
+		return -EINVAL;
+	if (p->bg.running || p->batch_records)
+		return -EBUSY;
+	int r = repair(p);
+	if (r)
+		return r;
+	p->bg.reg = reg;
+	p->bg.gen = p->next_gen;
+	p->bg.cstart = p->jlen;
+	p->bg.rc = 0;
+	p->bg.size = 0;
+	atomic_store(&p->bg.done, false);
+	atomic_store(&p->bg.cancel, false);
+	r = pthread_create(&p->bg.th, NULL, compact_walk, p);
+	if (r)
+		return fail(p, -r, "starting the compaction thread");
+	p->bg.running = true;
+	return 0;
+}
+
+bool rb_persist_compact_running(const struct rb_persist *p)
+{
+	return p->bg.running;
+}
+
+/* Copies the journal's committed bytes from cstart into fd after its
+ * header. */
+static int copy_tail(struct rb_persist *p, int fd, uint64_t from, uint64_t to)
+{
+	uint8_t *buf = malloc(RB_PERSIST_IO_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	int r = 0;
+	uint64_t out = RB_JHDR_SIZE;
+	while (from < to && !r) {
+		size_t n = (size_t)(to - from < RB_PERSIST_IO_CHUNK ? to - from : RB_PERSIST_IO_CHUNK);
+		ssize_t got = pread(p->jfd, buf, n, (off_t)from);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			r = got < 0 ? -errno : -EIO;
+			break;
+		}
+		r = write_all(fd, buf, (size_t)got, out);
+		from += (uint64_t)got;
+		out += (uint64_t)got;
+	}
+	free(buf);
+	if (!r && fsync(fd) != 0)
+		r = -errno;
+	return r;
+}
+
+int rb_persist_compact_poll(struct rb_persist *p, bool wait)
+{
+	if (!p->bg.running)
+		return 0;
+	if (!wait && !atomic_load_explicit(&p->bg.done, memory_order_acquire))
+		return -EINPROGRESS;
+	pthread_join(p->bg.th, NULL);
+	p->bg.running = false;
+	uint64_t ng = p->bg.gen;
+	int r = p->bg.rc;
+	if (r) {
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		return fail(p, r, "writing " FN_SNAP_TMP);
+	}
+	/* A failed commit may have left bytes past jlen: cut them first. */
+	r = repair(p);
+	if (r) {
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		return r;
+	}
+	int fd = journal_tmp(p, ng);
+	if (fd < 0) {
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		return fail(p, fd, "writing " FN_JOURNAL_TMP);
+	}
+	r = copy_tail(p, fd, p->bg.cstart, p->jlen);
+	if (r) {
+		close(fd);
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+		unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
+		return fail(p, r, "copying the journal's tail to " FN_JOURNAL_TMP);
+	}
+	p->pend_jfd = fd;
+	p->pend_gen = ng;
+	p->pend_jlen = RB_JHDR_SIZE + (p->jlen - p->bg.cstart);
+	r = install(p, true);
+	r = installed(p, r, ng, p->bg.size);
+	return r ? r : 1;
+}
+
+/* Before the journal is loaded, with p->gen the snapshot's generation:
+ * journal.tmp of that generation, left by a crash between installing a
+ * compaction's snapshot and its journal, is that snapshot's journal (it was
+ * complete and synced before the snapshot was renamed). Any other
+ * journal.tmp is a leftover. */
+static void adopt_journal_tmp(struct rb_persist *p, struct rb_load_report *rep)
+{
+	if (p->readonly || faccessat(p->dirfd, FN_JOURNAL_TMP, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+		return;
+	uint64_t tg = peek_generation(p, FN_JOURNAL_TMP, false);
+	uint64_t jg = peek_generation(p, FN_JOURNAL, false);
+	if (tg && tg == p->gen && jg != p->gen &&
+	    renameat(p->dirfd, FN_JOURNAL_TMP, p->dirfd, FN_JOURNAL) == 0) {
+		dir_sync(p);
+		msg_add(rep->msg, sizeof(rep->msg),
+			FN_JOURNAL_TMP " of generation %llu completed an interrupted compaction",
+			(unsigned long long)tg);
+		return;
+	}
+	unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
+}
+
 /* ---- commit ---- */
 
 int rb_persist_append(struct rb_persist *p, const struct rb_jrec *r)
 {
+	if (p->readonly)
+		return -EROFS;
 	if (!ready(p))
 		return -EINVAL;
 	int ret = rb_journal_put(&p->batch, r);
@@ -608,6 +885,8 @@ int rb_persist_append(struct rb_persist *p, const struct rb_jrec *r)
 
 int rb_persist_commit(struct rb_persist *p)
 {
+	if (p->readonly)
+		return -EROFS;
 	if (!ready(p))
 		return -EINVAL;
 	if (!p->batch_records)
@@ -650,7 +929,7 @@ struct load_ctx {
  * -errno; another -errno. */
 static int load_snapshot(struct rb_persist *p, const char *name,
 			 struct load_ctx *c, struct rb_snapshot_info *info,
-			 uint64_t *size)
+			 uint64_t *size, struct rb_salvage_report *salvage)
 {
 	memset(info, 0, sizeof(*info));
 	int fd = openat(p->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -670,10 +949,25 @@ static int load_snapshot(struct rb_persist *p, const char *name,
 	}
 	if (r)
 		return r;
-	r = rb_snapshot_scan(m.buf, m.len, c->apply, c->arg, info);
+	if (salvage)
+		r = rb_snapshot_salvage(m.buf, m.len, c->apply, c->arg, info, salvage);
+	else
+		r = rb_snapshot_scan(m.buf, m.len, c->apply, c->arg, info);
 	*size = m.len;
 	unmap(&m);
 	return r;
+}
+
+/* A write the load needed failed because nothing can be written here now:
+ * go on read-only (what was read is served; rb_persist_upgrade writes it
+ * later). Other errors are returned as they are. */
+static int degrade(struct rb_persist *p, int err, const char *what)
+{
+	fail(p, err, what);
+	if (!cannot_write(err))
+		return err;
+	p->readonly = true;
+	return 0;
 }
 
 /* Creates an empty journal of generation p->gen and makes it current. */
@@ -684,6 +978,7 @@ static int fresh_journal(struct rb_persist *p)
 		return fd;
 	p->pend_jfd = fd;
 	p->pend_gen = p->gen;
+	p->pend_jlen = RB_JHDR_SIZE;
 	int r = install_pending_journal(p);
 	if (r && p->pend_jfd >= 0) {
 		close(p->pend_jfd);
@@ -711,7 +1006,12 @@ static void keep_dropped(struct rb_persist *p, const uint8_t *b, size_t n)
 static int load_journal(struct rb_persist *p, struct load_ctx *c,
 			struct rb_load_report *rep, bool had_snapshot)
 {
-	int fd = openat(p->dirfd, FN_JOURNAL, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(p->dirfd, FN_JOURNAL,
+			(p->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && !p->readonly && cannot_write(-errno)) {
+		degrade(p, -errno, "opening " FN_JOURNAL " for writing");
+		fd = openat(p->dirfd, FN_JOURNAL, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
 	if (fd < 0) {
 		if (errno != ENOENT)
 			return fail(p, -errno, "opening " FN_JOURNAL);
@@ -719,8 +1019,10 @@ static int load_journal(struct rb_persist *p, struct load_ctx *c,
 			msg_add(rep->msg, sizeof(rep->msg),
 				"no journal after snapshot %llu: starting one",
 				(unsigned long long)p->gen);
+		if (p->readonly)
+			return 0;
 		int r = fresh_journal(p);
-		return r ? fail(p, r, "creating " FN_JOURNAL) : 0;
+		return r ? degrade(p, r, "creating " FN_JOURNAL) : 0;
 	}
 	struct map m;
 	int r = map_fd(fd, &m);
@@ -757,10 +1059,12 @@ static int load_journal(struct rb_persist *p, struct load_ctx *c,
 		rep->journal_discarded = aside != NULL;
 		unmap(&m);
 		close(fd);
+		if (p->readonly)
+			return 0;
 		if (aside && renameat(p->dirfd, FN_JOURNAL, p->dirfd, aside) != 0)
-			return fail(p, -errno, "setting the journal aside");
+			return degrade(p, -errno, "setting the journal aside");
 		r = fresh_journal(p);
-		return r ? fail(p, r, "creating " FN_JOURNAL) : 0;
+		return r ? degrade(p, r, "creating " FN_JOURNAL) : 0;
 	}
 
 	struct rb_scan_report sr;
@@ -774,27 +1078,65 @@ static int load_journal(struct rb_persist *p, struct load_ctx *c,
 		return fail(p, r, "replaying the journal");
 	}
 	if (sr.dropped) {
-		keep_dropped(p, m.buf + sr.good_len, sr.dropped);
+		if (!p->readonly)
+			keep_dropped(p, m.buf + sr.good_len, sr.dropped);
 		msg_add(rep->msg, sizeof(rep->msg),
 			"journal: %s at offset %zu, %zu bytes dropped (copied to "
 			FN_JOURNAL_DROPPED ")",
 			rb_scan_stop_str(sr.stop), sr.good_len, sr.dropped);
 	}
 	unmap(&m);
-	if (sr.dropped) {
+	if (sr.dropped && !p->readonly) {
 		/* Cut before anything is appended: new records must follow
 		 * the last good one directly, or the scan would stop at the
 		 * garbage before them next time. */
 		if (ftruncate(fd, (off_t)sr.good_len) != 0 || fdatasync(fd) != 0) {
-			r = -errno;
-			close(fd);
-			return fail(p, r, "cutting the journal's tail");
+			r = degrade(p, -errno, "cutting the journal's tail");
+			if (r) {
+				close(fd);
+				return r;
+			}
 		}
-		rep->journal_dropped = sr.dropped;
 	}
+	if (sr.dropped)
+		rep->journal_dropped = sr.dropped;
 	p->jfd = fd;
 	p->jlen = sr.good_len;
 	return 0;
+}
+
+/* A copy (a hard link) of a salvaged file as snapshot.corrupt, for
+ * forensics: the compaction that replaces it may remove the original. */
+static void keep_damaged(struct rb_persist *p, const char *name)
+{
+	if (p->readonly)
+		return;
+	unlinkat(p->dirfd, FN_SNAP_BAD, 0);
+	if (linkat(p->dirfd, name, p->dirfd, FN_SNAP_BAD, 0) == 0)
+		dir_sync(p);
+}
+
+/* Says what a salvage kept and dropped. */
+static void salvage_msg(struct rb_load_report *rep, const char *name,
+			const struct rb_snapshot_info *info,
+			const struct rb_salvage_report *sr)
+{
+	char what[200] = "";
+	for (uint64_t i = 0; i < sr->stretches && i < RB_SALVAGE_NAMES; i++) {
+		const struct rb_salvage_hole *h = &sr->hole[i];
+		size_t n = strlen(what);
+		if (h->named)
+			snprintf(what + n, sizeof(what) - n, "%s@%zu probably %u %u %s", n ? ", " : "",
+				 h->offset, h->rec.prog, h->rec.vers, h->rec.netid);
+		else
+			snprintf(what + n, sizeof(what) - n, "%s@%zu", n ? ", " : "", h->offset);
+	}
+	msg_add(rep->msg, sizeof(rep->msg),
+		"%s damaged (%s): salvaged %llu records that verify, %llu lost, %zu bytes "
+		"in %llu damaged stretch%s skipped [%s]",
+		name, info->reason ? info->reason : "?", (unsigned long long)info->count,
+		(unsigned long long)sr->lost, sr->skipped_bytes,
+		(unsigned long long)sr->stretches, sr->stretches == 1 ? "" : "es", what);
 }
 
 int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
@@ -805,32 +1147,55 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 		return -EINVAL;
 	struct load_ctx c = {apply, arg};
 	struct rb_snapshot_info info;
+	struct rb_salvage_report sr;
 	uint64_t size = 0;
 	bool have = false, refused = false;
+	const char *reason = NULL;
 
-	int r = load_snapshot(p, FN_SNAP, &c, &info, &size);
+	/* rb_snapshot_scan verifies the whole file before apply sees any
+	 * of it. */
+	int r = load_snapshot(p, FN_SNAP, &c, &info, &size, NULL);
 	if (r == 0) {
 		have = true;
 	} else if (r == -EBADMSG) {
 		refused = true;
-		msg_add(rep->msg, sizeof(rep->msg), "snapshot refused: %s",
-			info.reason);
+		reason = info.reason;
 		if (info.generation)
 			seen_generation(p, info.generation);
 	} else if (r != -ENOENT) {
 		fail(p, r, "loading " FN_SNAP);
 		goto out;
 	}
+	if (refused && info.generation) {
+		/* The header holds, the body is damaged: its journal follows
+		 * it. Keep every record that verifies, then replay the
+		 * journal; a clean snapshot replaces it at the next
+		 * compaction (which does not make it snapshot.prev). */
+		r = load_snapshot(p, FN_SNAP, &c, &info, &size, &sr);
+		if (r) {
+			fail(p, r, "salvaging " FN_SNAP);
+			goto out;
+		}
+		info.reason = reason;
+		salvage_msg(rep, FN_SNAP, &info, &sr);
+		rep->salvaged = true;
+		rep->salvage_lost = sr.lost;
+		have = true;
+		p->snap_damaged = true;
+		keep_damaged(p, FN_SNAP);
+	} else if (refused) {
+		msg_add(rep->msg, sizeof(rep->msg), "snapshot refused: %s", reason);
+	}
 	if (!have) {
-		r = load_snapshot(p, FN_SNAP_PREV, &c, &info, &size);
-		if (r == 0 && refused &&
+		r = load_snapshot(p, FN_SNAP_PREV, &c, &info, &size, NULL);
+		if (r == 0 && refused && !p->readonly &&
 		    renameat(p->dirfd, FN_SNAP, p->dirfd, FN_SNAP_BAD) != 0) {
 			/* Set aside only now that a good state replaces it (so
 			 * that the next compaction does not make the refused
-			 * file snapshot.prev); with nothing to fall back on it
-			 * stays, and every start refuses until --cold. */
-			r = fail(p, -errno, "setting the refused snapshot aside");
-			goto out;
+			 * file snapshot.prev). */
+			r = degrade(p, -errno, "setting the refused snapshot aside");
+			if (r)
+				goto out;
 		}
 		if (r == 0) {
 			have = true;
@@ -838,17 +1203,32 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 			msg_add(rep->msg, sizeof(rep->msg),
 				"loaded " FN_SNAP_PREV " (generation %llu)",
 				(unsigned long long)info.generation);
-		} else if (r == -EBADMSG) {
-			msg_add(rep->msg, sizeof(rep->msg),
-				FN_SNAP_PREV " refused too: %s", info.reason);
-			msgf(p->err, sizeof(p->err), "no usable snapshot");
-			goto out;
-		} else if (r == -ENOENT && refused) {
-			r = -EBADMSG;
-			msg_add(rep->msg, sizeof(rep->msg),
-				"no " FN_SNAP_PREV " to fall back on");
-			msgf(p->err, sizeof(p->err), "no usable snapshot");
-			goto out;
+		} else if (r == -EBADMSG || (r == -ENOENT && refused)) {
+			/* Nothing whole to fall back on: salvage what
+			 * verifies in either file, and start. */
+			if (r == -EBADMSG)
+				msg_add(rep->msg, sizeof(rep->msg), FN_SNAP_PREV " refused too: %s",
+					info.reason);
+			else
+				msg_add(rep->msg, sizeof(rep->msg), "no " FN_SNAP_PREV " to fall back on");
+			const char *name = refused ? FN_SNAP : FN_SNAP_PREV;
+			r = load_snapshot(p, name, &c, &info, &size, &sr);
+			if (r) {
+				fail(p, r, "salvaging a snapshot");
+				goto out;
+			}
+			if (!sr.header_ok) {
+				/* Which generation it was is lost with its
+				 * header: the journal is the best guess of
+				 * what followed it, and replayed. */
+				info.generation = peek_generation(p, FN_JOURNAL, false);
+			}
+			salvage_msg(rep, name, &info, &sr);
+			rep->salvaged = true;
+			rep->salvage_lost = sr.lost;
+			have = true;
+			p->snap_damaged = true;
+			keep_damaged(p, name);
 		} else if (r != -ENOENT) {
 			fail(p, r, "loading " FN_SNAP_PREV);
 			goto out;
@@ -864,10 +1244,53 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 	}
 	seen_generation(p, p->gen);
 	rep->generation = p->gen;
+	adopt_journal_tmp(p, rep);
 	if (!have && faccessat(p->dirfd, FN_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
 		rep->fresh = true;
 	r = load_journal(p, &c, rep, have);
 out:
+	return r;
+}
+
+int rb_persist_upgrade(struct rb_persist *p, rb_jrec_fn apply, void *arg,
+		       struct rb_load_report *rep)
+{
+	if (!p->readonly)
+		return 0;
+	if (p->lockfd < 0) {
+		p->lockfd = openat(p->dirfd, FN_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+				   0600);
+		if (p->lockfd < 0)
+			return fail(p, -errno, "creating " FN_LOCK);
+		if (flock(p->lockfd, LOCK_EX | LOCK_NB) != 0) {
+			int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			close(p->lockfd);
+			p->lockfd = -1;
+			return fail(p, r, "locking " FN_LOCK);
+		}
+	}
+	/* Is the directory writable now? Cheap test before a reload. */
+	int probe = openat(p->dirfd, FN_JOURNAL_TMP,
+			   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (probe < 0)
+		return fail(p, -errno, "probing the state directory");
+	int pr = write_all(probe, "x", 1, 0);
+	if (!pr && fsync(probe) != 0)
+		pr = -errno;
+	close(probe);
+	unlinkat(p->dirfd, FN_JOURNAL_TMP, 0);
+	if (pr)
+		return fail(p, pr, "probing the state directory");
+	if (p->jfd >= 0)
+		close(p->jfd);
+	p->jfd = -1;
+	p->jlen = 0;
+	p->readonly = false;
+	int r = rb_persist_load(p, apply, arg, rep);
+	if (r == 0 && p->readonly)
+		r = -EROFS; /* still cannot write what the load needs */
+	if (r == 0)
+		write_pid(p->lockfd);
 	return r;
 }
 

@@ -42,8 +42,10 @@
 #define RB_PERSIST_BATCH_MAX (1u << 20)
 /* Compaction is worth it once the journal is over this many bytes and
  * over RB_PERSIST_COMPACT_RATIO times the snapshot. */
-#define RB_PERSIST_COMPACT_MIN (4u << 20)
+#define RB_PERSIST_COMPACT_MIN (64u << 10)
 #define RB_PERSIST_COMPACT_RATIO 2u
+/* Nice value of the thread that writes a compaction's snapshot. */
+#define RB_PERSIST_COMPACT_NICE 19
 /* Write buffer of a compaction. */
 #define RB_PERSIST_IO_CHUNK (256u << 10)
 /* At most this much of a journal's refused tail is copied to
@@ -79,26 +81,52 @@ struct rb_load_report {
 	bool used_prev;            /* "snapshot" refused or missing, snapshot.prev used */
 	bool journal_discarded;    /* a journal of another generation or with a bad
 				      header was not replayed */
+	bool salvaged;             /* a damaged snapshot's verified records were kept */
+	uint64_t salvage_lost;     /* records its header counts that did not verify */
 	/* One clause per unusual event, "; "-separated; "" when clean. A
 	 * torn tail after a crash is routine; anything else deserves a log
 	 * line at warning level. */
 	char msg[RB_PERSIST_MSG_MAX];
 };
 
-/* Loads the state: the snapshot (or, when it is refused, snapshot.prev;
- * each is verified whole before apply sees any entry), then the journal if
- * its generation is the snapshot's. A journal tail that is torn or
- * corrupt is cut (ftruncate + fdatasync) after the good records, and the
- * cut bytes copied to journal.dropped. A refused snapshot is renamed to
- * snapshot.corrupt; a journal that belongs to another generation is set
- * aside or replaced. apply is called in order, snapshot first; answers as
- * rb_jrec_fn (rb_jrec_apply with a struct rb_jrec_sink fits). Call once,
- * before anything else.
- * Returns 0, -EBADMSG (no usable snapshot although one exists: rep->msg
- * says so; the caller may rb_persist_discard and start cold), apply's
- * -errno, or another -errno. Either way *rep is filled. */
+/* Loads the state: the snapshot (verified whole before apply sees any
+ * entry), then the journal if its generation is the snapshot's. A snapshot
+ * whose header holds but whose body is damaged is salvaged: every record
+ * that verifies on its own is delivered (a copy goes to snapshot.corrupt),
+ * its journal replayed, and the next compaction (owed at once) replaces it.
+ * A snapshot whose header is damaged is refused (renamed snapshot.corrupt)
+ * for snapshot.prev; with no usable snapshot.prev either, what verifies in
+ * the damaged file is salvaged. rep->msg says exactly what was dropped. A
+ * journal tail that is torn or corrupt is cut (ftruncate + fdatasync) after
+ * the good records, and the cut bytes copied to journal.dropped; a journal
+ * that belongs to another generation is set aside or replaced. When a
+ * write that the load needs fails because nothing can be written now
+ * (EROFS, ENOSPC, EDQUOT, EIO, EACCES), the load goes on without writing
+ * and leaves p read-only (rb_persist_readonly). apply is called in order,
+ * snapshot first; answers as rb_jrec_fn (rb_jrec_apply with a struct
+ * rb_jrec_sink fits). Call once, before anything else.
+ * Returns 0, apply's -errno, or another -errno (a file that cannot be
+ * read). Either way *rep is filled. */
 int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 		    struct rb_load_report *rep);
+
+/* After a load that left p read-only (rb_persist_readonly): when the
+ * directory can be written again, loads it again for writing (apply as in
+ * rb_persist_load: pass one that ignores records when the registry already
+ * holds what the read-only load delivered). 0 (writable now), or -errno
+ * with p still read-only. */
+int rb_persist_upgrade(struct rb_persist *p, rb_jrec_fn apply, void *arg,
+		       struct rb_load_report *rep);
+/* True when p was opened or loaded without being able to write: the
+ * state was read (and may be served); append/commit/compact fail with
+ * -EROFS until rb_persist_upgrade succeeds. */
+bool rb_persist_readonly(const struct rb_persist *p);
+/* Drops what is buffered for the next commit. */
+void rb_persist_discard_batch(struct rb_persist *p);
+/* Bytes of the snapshot the journal follows. */
+uint64_t rb_persist_snapshot_bytes(const struct rb_persist *p);
+/* Bytes buffered for the next commit. */
+size_t rb_persist_batch_bytes(const struct rb_persist *p);
 
 /* For --cold: replaces the state by an empty snapshot and journal of a new
  * generation and removes snapshot.prev. Atomic: a crash in the middle
@@ -137,6 +165,24 @@ bool rb_persist_should_compact(const struct rb_persist *p);
  * snapshot was installed, the new journal is installed before the next
  * commit, which fails until it can be). 0 or -errno. */
 int rb_persist_compact(struct rb_persist *p, const struct rb_registry *reg);
+
+/* Compaction with the snapshot written by a thread of its own (the
+ * registry walked in a reader section), so that the caller, the registry's
+ * writer, goes on committing meanwhile. Start it with nothing buffered, right
+ * after a commit whose changes are published (as rb_persist_compact);
+ * commits go on into the current journal. rb_persist_compact_poll, from
+ * the same thread, finishes it once the snapshot is written: copies the
+ * journal's commits made since the start into the new journal, syncs it,
+ * and installs snapshot and journal (short: no registry walk). Start: 0,
+ * -EBUSY (one is running, or records are buffered), or another -errno (then
+ * rb_persist_compact may be used instead). Poll: 1 finished and installed,
+ * 0 none running, -EINPROGRESS (wait false: not done yet), or -errno (it
+ * failed: the old state stays in use, or as rb_persist_compact's failures).
+ * While one runs, rb_persist_compact answers -EBUSY and
+ * rb_persist_should_compact false; rb_persist_close cancels and joins it. */
+int rb_persist_compact_start(struct rb_persist *p, struct rb_registry *reg);
+int rb_persist_compact_poll(struct rb_persist *p, bool wait);
+bool rb_persist_compact_running(const struct rb_persist *p);
 
 /* What the last failing call said, "" when none. */
 const char *rb_persist_last_error(const struct rb_persist *p);

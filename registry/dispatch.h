@@ -20,6 +20,8 @@
 #include "registry/stats.h"
 #include "registry/stream.h"
 
+struct rb_jrec;
+
 #define RB_PROG_RPCBIND 100000u
 #define RB_VERS_PMAP 2u
 #define RB_VERS_RPCB3 3u
@@ -180,6 +182,17 @@ bool rb_prefetch_pipe_push(const struct rb_handler_ctx *ctx, struct rb_prefetch_
 			   enum rb_netid_idx netid, const uint8_t *msg, uint32_t len);
 void rb_prefetch_pipe_drain(const struct rb_handler_ctx *ctx, struct rb_prefetch_pipe *p);
 
+/* Writer side: decides m against reg without changing it. Calls emit (in
+ * order) with each effect applying m would have: an ADD, or a DEL (uaddr
+ * and owner empty) of each entry it removes. Returns 1 (TRUE: applying the
+ * effects, and nothing else, makes m's change), 0 (FALSE: no effect, no
+ * call of emit) or emit's -errno. A PMAP v2 UNSET is all or nothing: when
+ * either the udp or the tcp entry belongs to another owner, neither goes.
+ * The verdict and effects hold until the registry changes: a caller that
+ * holds effects back must not plan a mutation of the same program (or one
+ * whose verdict depends on counts) before it applied them. */
+int rb_mutation_plan(const struct rb_registry *reg, const struct rb_mutation *m,
+		     int (*emit)(void *arg, const struct rb_jrec *r), void *arg);
 /* Writer side: applies a mutation, counts it in stats (unless NULL: a
  * caller that may still revert it counts later), says TRUE or FALSE. */
 bool rb_mutation_apply(struct rb_registry *reg, const struct rb_mutation *m,

@@ -389,6 +389,61 @@ int rb_snapshot_scan(const uint8_t *buf, size_t len, rb_jrec_fn cb, void *arg,
 	return cb ? snapshot_walk(buf, len, cb, arg, info) : 0;
 }
 
+int rb_snapshot_salvage(const uint8_t *buf, size_t len, rb_jrec_fn cb, void *arg,
+			struct rb_snapshot_info *info, struct rb_salvage_report *sr)
+{
+	memset(sr, 0, sizeof(*sr));
+	sr->header_ok = rb_snapshot_read_header(buf, len, info) == 0;
+	if (!sr->header_ok) {
+		info->generation = 0;
+		info->count = 0;
+	}
+	info->reason = NULL;
+	uint64_t kept = 0;
+	size_t pos = RB_SNAP_HDR_SIZE;
+	bool in_bad = false;
+	struct rb_jrec r;
+	while (pos + RB_JREC_FRAME <= len) {
+		size_t next;
+		enum rb_scan_stop st = frame_at(buf, len, pos, &r, &next);
+		if (st == RB_SCAN_CLEAN && r.op == RB_JOP_ADD) {
+			in_bad = false;
+			kept++;
+			if (cb) {
+				int c = cb(arg, &r);
+				if (c < 0)
+					return c;
+				if (c > 0)
+					info->not_applied++;
+			}
+			pos = next;
+			continue;
+		}
+		if (!in_bad) {
+			/* A new damaged stretch: name what it probably held
+			 * (the payload decodes although its CRC failed). */
+			if (sr->stretches < RB_SALVAGE_NAMES) {
+				struct rb_salvage_hole *h = &sr->hole[sr->stretches];
+				h->offset = pos;
+				uint32_t n = be32(buf + pos);
+				h->named = st == RB_SCAN_BAD_CRC && pos + RB_JREC_FRAME + n <= len &&
+					   decode_payload(buf + pos + RB_JREC_FRAME, n, &h->rec) == 0;
+			}
+			sr->stretches++;
+			in_bad = true;
+		}
+		/* Records are 4-aligned: look for the next one that verifies
+		 * (a false match needs a CRC32C to agree by chance). */
+		sr->skipped_bytes += 4;
+		pos += 4;
+	}
+	sr->skipped_bytes += len > pos ? len - pos : 0;
+	if (sr->header_ok && info->count > kept)
+		sr->lost = info->count - kept;
+	info->count = kept;
+	return 0;
+}
+
 /* ---- applying to the registry ---- */
 
 int rb_jrec_apply(void *arg, const struct rb_jrec *r)

@@ -197,6 +197,28 @@ int rb_snapshot_read_header(const uint8_t *buf, size_t len,
 int rb_snapshot_scan(const uint8_t *buf, size_t len, rb_jrec_fn cb, void *arg,
 		     struct rb_snapshot_info *info);
 
+/* Salvage of a snapshot that rb_snapshot_scan refused: every record that
+ * verifies on its own (its CRC, its fields) is kept, damaged stretches are
+ * skipped to the next record that verifies. */
+#define RB_SALVAGE_NAMES 4u
+struct rb_salvage_hole {
+	size_t offset;     /* where the damaged stretch begins */
+	bool named;        /* rec holds what the first record there probably was */
+	struct rb_jrec rec; /* (decoded although its CRC failed: unverified) */
+};
+struct rb_salvage_report {
+	bool header_ok;        /* info->generation is the header's */
+	uint64_t lost;         /* records the header counts and no longer verify */
+	uint64_t stretches;    /* damaged stretches */
+	size_t skipped_bytes;
+	struct rb_salvage_hole hole[RB_SALVAGE_NAMES]; /* the first stretches */
+};
+/* Calls cb for every record that verifies, in order; info->count gets how
+ * many, info->generation the header's (0 when the header is damaged).
+ * Returns 0 or cb's -errno. */
+int rb_snapshot_salvage(const uint8_t *buf, size_t len, rb_jrec_fn cb, void *arg,
+			struct rb_snapshot_info *info, struct rb_salvage_report *sr);
+
 /* ---- Linux rpcbind warm-start files (untrusted input) ---- */
 
 struct rb_warm_report {

@@ -9,6 +9,9 @@ target_compile_options(rb_e2e_faultshim PRIVATE -O2 -Wall -Wextra)
 target_link_libraries(rb_e2e_faultshim PRIVATE dl)
 foreach(_be uring epoll)
   rb_e2e_test(e2e_faults_${_be} faults "$<TARGET_FILE:ringbind> -f -w --backend ${_be}" 60)
+  # Lookups racing SETs whose commits fail (full file system, failing
+  # fdatasync): nothing visible before it is durable.
+  rb_e2e_test(e2e_visible_${_be} visible "$<TARGET_FILE:ringbind> -f -w --backend ${_be}" 60)
 endforeach()
 # Large replies in fragments, as a client sees them (tests/e2e/dumpclient.py).
 foreach(_be uring epoll)

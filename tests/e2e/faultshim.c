@@ -12,6 +12,13 @@
  *                          or served, never left with events it does not
  *                          get.
  *
+ *   RB_FAULT_SYNC_FLAG=PATH while PATH exists, every fdatasync() (the
+ *                          journal's group commit) sleeps RB_FAULT_SYNC_MS
+ *                          (default 5) ms and then fails with EIO: a disk
+ *                          that takes its time to fail a flush. No commit
+ *                          can succeed, and the window between a change
+ *                          and its commit's verdict is wide.
+ *
  * Nothing else changes: every other call goes to libc. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -25,12 +32,16 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int active = -1; /* -1: not decided yet */
 static bool drop_wakes;
 static unsigned long epoll_mod_every;
 static atomic_ulong epoll_mods;
+
+static const char *sync_flag;
+static long sync_ms = 5;
 
 static void decide(void)
 {
@@ -46,7 +57,24 @@ static void decide(void)
 	const char *e = getenv("RB_FAULT_EPOLL_MOD");
 	drop_wakes = w && *w == '1';
 	epoll_mod_every = e ? strtoul(e, NULL, 10) : 0;
+	sync_flag = getenv("RB_FAULT_SYNC_FLAG");
+	const char *ms = getenv("RB_FAULT_SYNC_MS");
+	if (ms)
+		sync_ms = strtol(ms, NULL, 10);
 	active = strncmp(comm, "ringbind", 8) == 0;
+}
+
+int fdatasync(int fd)
+{
+	if (active < 0)
+		decide();
+	if (active && sync_flag && access(sync_flag, F_OK) == 0) {
+		struct timespec ts = { sync_ms / 1000, (sync_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_fdatasync, fd);
 }
 
 static bool is_eventfd(int fd)

@@ -77,7 +77,7 @@ t_main() {
 	else fail "no $state/stale after SIGUSR1"; fi
 	# Enough SET/UNSET to compact the journal: new snapshot and journal
 	# files, renames in the directory.
-	# (The journal must pass RB_PERSIST_COMPACT_MIN, 4 MiB: about 10 bytes
+	# (The journal must pass RB_PERSIST_COMPACT_MIN, 64 KiB: about 10 bytes
 	# a change in a pipelined batch; bounded at 8 rounds.)
 	local round=0
 	while [ $round -lt 8 ] && [ ! -f "$state/snapshot.prev" ]; do

@@ -22,6 +22,10 @@ rb_test(test_persist unit/test_persist.c)
 target_link_libraries(test_persist PRIVATE rb_net)
 target_compile_definitions(test_persist PRIVATE
   RB_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
+# SET/UNSET through net/durable.c: visibility only after the commit, PMAP
+# v2 UNSET all or nothing, compaction of a small journal (about 1 s).
+rb_test(test_durable unit/test_durable.c)
+target_link_libraries(test_durable PRIVATE rb_net)
 # The ENOSPC variant needs a 64 KiB tmpfs in a private mount namespace
 # (root or CAP_SYS_ADMIN); elsewhere it reports a skip.
 add_test(NAME test_persist_enospc COMMAND test_persist enospc)
