@@ -122,24 +122,6 @@ static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 	return rb_reply_stream(k, RB_STREAM_ADDRLIST, r.prog, r.vers);
 }
 
-/* INDIRECT reports errors, unlike CALLIT: as rpcbind, PROG_UNAVAIL when
- * the program is not registered on this transport, else SYSTEM_ERR, since
- * forwarding is off (or the call came over a stream, where rpcbind is
- * silent; we answer). With -r over UDP: rb_proc_remote. */
-static enum rb_outcome rpcb_indirect(struct rb_call *k)
-{
-	uint32_t prog = rb_xdr_get_u32(&k->args);
-	uint32_t vers = rb_xdr_get_u32(&k->args);
-	(void)rb_xdr_get_u32(&k->args); /* proc */
-	(void)rb_xdr_get_opaque(&k->args, RB_RECORD_MAX);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
-	const struct rb_netid *nid = xport_netid(k);
-	if (!rb_lookup_any_version(k->ctx->reg, prog, vers, nid->name, strlen(nid->name)))
-		return rb_reply_status(k, RB_PROG_UNAVAIL);
-	return rb_reply_status(k, RB_SYSTEM_ERR);
-}
-
 static enum rb_outcome rpcb_getstat(struct rb_call *k)
 {
 	const struct rb_handler_ctx *ctx = k->ctx;
@@ -169,10 +151,10 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_DUMP:
 		return rpcb_dump(k);
 	case RB_PROC_CALLIT:
-		/* CALLIT (v3) / BCAST (v4): off by default (and over
-		 * streams), where rpcbind is silent; with -r over UDP,
-		 * forwarded. */
-		return k->fwd ? rb_proc_remote(k, RB_FWD_CALLIT) : RB_OUT_DROP;
+		/* CALLIT (v3) / BCAST (v4): with -r over UDP, forwarded;
+		 * otherwise silent but for the deny list, and recorded for
+		 * GETSTAT, as rpcbind (registry/forward.c). */
+		return rb_proc_remote(k, RB_FWD_CALLIT);
 	case RB_PROC_GETTIME:
 		rb_reply_ok(k);
 		rb_xdr_put_u32(k->out, k->x->now);
@@ -188,7 +170,7 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_GETVERSADDR:
 		return rpcb_getaddr(k, true);
 	case RB_PROC_INDIRECT:
-		return k->fwd ? rb_proc_remote(k, RB_FWD_INDIRECT) : rpcb_indirect(k);
+		return rb_proc_remote(k, RB_FWD_INDIRECT);
 	case RB_PROC_GETADDRLIST:
 		return rpcb_getaddrlist(k);
 	case RB_PROC_GETSTAT:
