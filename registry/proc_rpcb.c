@@ -1,4 +1,5 @@
 /* RPCBIND versions 3 and 4 (RFC 1833 section 2). */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/record.h"
@@ -8,6 +9,24 @@
 static const struct rb_netid *xport_netid(const struct rb_call *k)
 {
 	return rb_netid_get(k->x->netid);
+}
+
+/* Whether addr is a universal address of netid's family, for a netid of
+ * the IPv4 or IPv6 family (udp, tcp, udp6, tcp6); any other netid (a
+ * socket path, one we do not know) is not judged. An address that does not
+ * parse (`1.2.3.4.-1.2`, a part over 255) would be stored but answer port 0
+ * to GETPORT and be left out of PMAP DUMP: it is refused instead, by any
+ * owner (rpcbind stores it: README, where ringbind differs). */
+static bool inet_uaddr_ok(struct rb_xdr_bytes netid, struct rb_xdr_bytes addr)
+{
+	int ni = rb_netid_find((const char *)netid.ptr, netid.len);
+	if (ni < 0)
+		return true;
+	enum rb_family f = rb_netid_get((enum rb_netid_idx)ni)->family;
+	if (f != RB_AF_INET && f != RB_AF_INET6)
+		return true;
+	struct rb_addr a;
+	return rb_uaddr_parse(f, (const char *)addr.ptr, addr.len, &a) == 0;
 }
 
 static enum rb_outcome rpcb_set(struct rb_call *k)
@@ -20,6 +39,8 @@ static enum rb_outcome rpcb_set(struct rb_call *k)
 		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	if (r.netid.len == 0 || r.netid.len > RB_NETID_MAX || r.addr.len == 0 ||
 	    r.addr.len > RB_UADDR_MAX)
+		return rb_reply_bool(k, false);
+	if (!inet_uaddr_ok(r.netid, r.addr))
 		return rb_reply_bool(k, false);
 	rb_mutation_begin(k, RB_MUT_SET, r.prog, r.vers);
 	rb_xdr_bytes_to_cstr(r.netid, k->mut->netid, sizeof(k->mut->netid));
@@ -75,6 +96,26 @@ static enum rb_outcome rpcb_dump(struct rb_call *k)
 	return rb_reply_stream(k, RB_STREAM_RPCB_DUMP, 0, 0);
 }
 
+/* UADDR2TADDR over AF_LOCAL: the length of the socket path in s. As
+ * libtirpc's uaddr2taddr (rpcbind's answer, and what rpcb_uaddr2taddr sends
+ * over the local socket for an inet address), a string that does not start
+ * with '/' is taken for host.p1.p2: its last two dot-separated parts (the
+ * port) are cut off and the rest is the path, `127.0.0.1.8.1` gives
+ * `127.0.0.1`. SIZE_MAX when there are not two dots to cut. */
+static size_t local_path_len(const char *s, size_t len)
+{
+	if (len > 0 && s[0] == '/')
+		return len;
+	for (int part = 0; part < 2; part++) {
+		while (len > 0 && s[len - 1] != '.')
+			len--;
+		if (len == 0)
+			return SIZE_MAX;
+		len--; /* the dot */
+	}
+	return len;
+}
+
 static enum rb_outcome rpcb_uaddr2taddr(struct rb_call *k)
 {
 	struct rb_xdr_bytes s = rb_xdr_get_string(&k->args, RB_XDR_STRING_MAX);
@@ -84,7 +125,11 @@ static enum rb_outcome rpcb_uaddr2taddr(struct rb_call *k)
 	uint8_t sa[128];
 	uint32_t maxlen = 0;
 	int len = -1;
-	if (rb_uaddr_parse(xport_netid(k)->family, (const char *)s.ptr, s.len, &a) == 0)
+	enum rb_family fam = xport_netid(k)->family;
+	size_t slen = s.len;
+	if (fam == RB_AF_LOCAL)
+		slen = local_path_len((const char *)s.ptr, s.len);
+	if (slen != SIZE_MAX && rb_uaddr_parse(fam, (const char *)s.ptr, slen, &a) == 0)
 		len = rb_addr_to_sockaddr(&a, sa, sizeof(sa), &maxlen);
 	rb_reply_ok(k);
 	if (len < 0)
