@@ -24,7 +24,7 @@
 #define RB_STAT_ADDR_FILL (RB_STAT_ADDR_MAX * 3u / 4u)
 /* The same for the remote-call records (CALLIT, BCAST, INDIRECT), keyed by
  * (prog, vers, proc, netid) as rpcbind's rmtinfo. */
-#define RB_STAT_RMT_MAX 64u
+#define RB_STAT_RMT_MAX 128u
 #define RB_STAT_RMT_FILL (RB_STAT_RMT_MAX * 3u / 4u)
 
 /* A lookup record (proc and indirect unused) or a remote-call record. */
