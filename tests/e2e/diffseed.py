@@ -305,12 +305,15 @@ def dump_without_divergent(h, v2):
 
 def same(label, ref, rb):
     """Whether two results are the same after normalising: GETTIME's clock
-    (within 60 s), DUMP without the divergent programs."""
+    (masked), DUMP without the divergent programs."""
     if ref == rb:
         return True
     (rr, rh), (ur, uh) = ref, rb
     if ".gettime." in label and rr.startswith("SUCCESS:") and ur.startswith("SUCCESS:"):
-        return rh[:-8] == uh[:-8] and abs(int(rh[-8:], 16) - int(uh[-8:], 16)) < 60
+        # The two runs are a minute or more apart: the clock word is
+        # masked; it must be a time of this century on both.
+        return rh[:-8] == uh[:-8] and len(rr) == len(ur) == 16 and \
+            int(rh[-8:], 16) > 1500000000 and int(uh[-8:], 16) > 1500000000
     if ".dump." in label and rr.startswith("SUCCESS:") and ur.startswith("SUCCESS:"):
         v2 = ".v2." in label
         return dump_without_divergent(rr[8:], v2) == dump_without_divergent(ur[8:], v2)

@@ -3,7 +3,7 @@
 # AF_LOCAL (tests/e2e/diffseed.py, seed E2E_DIFF_SEED, 17 by default), go to
 # Debian's rpcbind and to the server under test, each fresh in its own
 # namespaces. Replies are compared after normalising (the xids are the same
-# by construction; GETTIME within 60 s; DUMP without the programs that only
+# by construction; GETTIME's clock masked; DUMP without the programs that only
 # the deliberately divergent calls touch); every difference must match a
 # class of tests/e2e/diff_allow.txt, and README's list of deliberate
 # differences must name exactly those classes. Against rpcbind itself (the
