@@ -11,22 +11,21 @@ static const struct rb_netid *xport_netid(const struct rb_call *k)
 	return rb_netid_get(k->x->netid);
 }
 
-/* Whether addr is a universal address of netid's family, for a netid of
- * the IPv4 or IPv6 family (udp, tcp, udp6, tcp6); any other netid (a
- * socket path, one we do not know) is not judged. An address that does not
- * parse (`1.2.3.4.-1.2`, a part over 255) would be stored but answer port 0
- * to GETPORT and be left out of PMAP DUMP: it is refused instead, by any
- * owner (rpcbind stores it: README, where ringbind differs). */
-static bool inet_uaddr_ok(struct rb_xdr_bytes netid, struct rb_xdr_bytes addr)
+/* Whether a registration of addr under netid can be answered the same
+ * everywhere. The PMAP view (netid exactly "udp" or "tcp": GETPORT, PMAP
+ * DUMP) needs a port: an address whose last two parts are no port
+ * (`1.2.3.4.-1.2`, a part over 255, `not-an-address`) would be stored,
+ * answered verbatim to GETADDR, but answer port 0 to GETPORT and be left
+ * out of PMAP DUMP. It is refused instead, by any owner (rpcbind stores
+ * it: README, where ringbind differs). Any other netid is answered
+ * verbatim wherever it is seen, and not judged here. */
+static bool pmap_uaddr_ok(struct rb_xdr_bytes netid, struct rb_xdr_bytes addr)
 {
-	int ni = rb_netid_find((const char *)netid.ptr, netid.len);
-	if (ni < 0)
+	if (netid.len != 3 || (memcmp(netid.ptr, "udp", 3) != 0 && memcmp(netid.ptr, "tcp", 3) != 0))
 		return true;
-	enum rb_family f = rb_netid_get((enum rb_netid_idx)ni)->family;
-	if (f != RB_AF_INET && f != RB_AF_INET6)
-		return true;
-	struct rb_addr a;
-	return rb_uaddr_parse(f, (const char *)addr.ptr, addr.len, &a) == 0;
+	uint16_t port;
+	return memchr(addr.ptr, '\0', addr.len) == NULL &&
+	       rb_uaddr_port((const char *)addr.ptr, addr.len, &port) == 0;
 }
 
 static enum rb_outcome rpcb_set(struct rb_call *k)
@@ -40,7 +39,7 @@ static enum rb_outcome rpcb_set(struct rb_call *k)
 	if (r.netid.len == 0 || r.netid.len > RB_NETID_MAX || r.addr.len == 0 ||
 	    r.addr.len > RB_UADDR_MAX)
 		return rb_reply_bool(k, false);
-	if (!inet_uaddr_ok(r.netid, r.addr))
+	if (!pmap_uaddr_ok(r.netid, r.addr))
 		return rb_reply_bool(k, false);
 	rb_mutation_begin(k, RB_MUT_SET, r.prog, r.vers);
 	rb_xdr_bytes_to_cstr(r.netid, k->mut->netid, sizeof(k->mut->netid));
