@@ -151,20 +151,29 @@ static bool depends_on_batch(const struct rb_durable *du, const struct rb_mutati
 }
 
 /* Policy first (quotas, ports), then, for a non-root AF_LOCAL registrant
- * (whose owner is its uid), whether it holds the port it claims. */
+ * (whose owner is its uid), whether it holds the port it claims. A port
+ * below 1024, which the port policy keeps for root (-EACCES), is allowed
+ * to a uid that holds it: the system let it bind there
+ * (CAP_NET_BIND_SERVICE, net.ipv4.ip_unprivileged_port_start lowered, as
+ * container runtimes do), which is what the policy asks of root. Only a
+ * definite "holds it" counts; a network registrant (owner "unknown") has
+ * no uid to check and stays refused. */
 static int vet(struct rb_durable *du, const struct rb_mutation *m)
 {
 	int v = rb_mutation_vet(du->reg, du->policy, m);
-	if (v < 0 || m->op != RB_MUT_SET || !du->owns_port)
+	if ((v < 0 && v != -EACCES) || m->op != RB_MUT_SET || !du->owns_port)
 		return v;
 	char *end;
 	unsigned long uid = strtoul(m->owner, &end, 10);
 	if (m->owner[0] < '0' || m->owner[0] > '9' || *end)
-		return 0; /* "superuser" or "unknown": no uid to check */
+		return v; /* "superuser" or "unknown": no uid to check */
 	uint16_t port;
 	if (rb_uaddr_port(m->uaddr, strlen(m->uaddr), &port) < 0)
-		return 0; /* a socket path: nothing to check */
-	return du->owns_port((uint32_t)uid, m->netid, port) == 0 ? -EPERM : 0;
+		return v; /* a socket path: nothing to check */
+	int held = du->owns_port((uint32_t)uid, m->netid, port);
+	if (v == -EACCES)
+		return held == 1 ? 0 : v;
+	return held == 0 ? -EPERM : 0;
 }
 
 static void refusal_log(struct rb_durable *du, const struct rb_mutation *m, int why)

@@ -439,6 +439,12 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	default:
 		rb_count(&s->counters->no_reply);
 		count_call(s, &c->xport, rec, len, RB_OUT_DROP, 0);
+		/* A record that is no CALL (msg_type other than 0) ends the
+		 * connection, TCP or AF_LOCAL, as rpcbind's (libtirpc's
+		 * svc_vc_recv marks the transport dead): a peer that sends
+		 * replies or garbage to the port mapper is no client of it. */
+		if (len >= 8 && (rec[4] | rec[5] | rec[6] | rec[7]) != 0)
+			return -EPROTO;
 		return 0;
 	}
 	count_call(s, &c->xport, rec, len, o, n);

@@ -117,8 +117,9 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 			       struct rb_mutation *mut);
 /* As rb_handle_call, for a transport that can forward remote calls (UDP,
  * with -r: registry/forward.h). With fwd NULL, or policy->remote_calls
- * off, it is rb_handle_call: CALLIT/BCAST silent, INDIRECT answered
- * PROG_UNAVAIL or SYSTEM_ERR. Otherwise a remote call may come back as
+ * off, it is rb_handle_call: CALLIT/BCAST silent but for the deny list
+ * (TOOWEAK), INDIRECT answered PROG_UNAVAIL, PROG_MISMATCH or SYSTEM_ERR,
+ * as rpcbind without forwarding. Otherwise a remote call may come back as
  * RB_OUT_FORWARD with *fwd filled (its pointers into msg), or as a reply
  * (INDIRECT's errors, the deny list's TOOWEAK: fwd->denied). */
 enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,

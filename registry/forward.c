@@ -62,8 +62,14 @@ static void registered_versions(const struct rb_call *k, uint32_t prog,
 
 enum rb_outcome rb_proc_remote(struct rb_call *k, enum rb_fwd_kind kind)
 {
-	struct rb_fwd_req *f = k->fwd;
+	struct rb_fwd_req *f = k->fwd; /* NULL: not forwarded (off, or a stream) */
 	bool ind = kind == RB_FWD_INDIRECT;
+	const struct rb_netid *nid = rb_netid_get(k->x->netid);
+	/* rpcbind drops CALLIT and BCAST over a stream before it looks at
+	 * them; INDIRECT, which it leaves unanswered there, we answer below
+	 * as over UDP (README: where ringbind differs). */
+	if (nid->stream && !ind)
+		return RB_OUT_DROP;
 	uint32_t prog = rb_xdr_get_u32(&k->args);
 	uint32_t vers = rb_xdr_get_u32(&k->args);
 	uint32_t proc = rb_xdr_get_u32(&k->args);
@@ -71,15 +77,22 @@ enum rb_outcome rb_proc_remote(struct rb_call *k, enum rb_fwd_kind kind)
 	if (!rb_args_ok(k))
 		return ind ? rb_reply_status(k, RB_GARBAGE_ARGS) : RB_OUT_DROP;
 	/* The deny list comes first and is answered even for CALLIT, as
-	 * rpcbind (svcerr_weakauth), registered or not. */
+	 * rpcbind (svcerr_weakauth), registered or not, forwarding on or
+	 * off. */
 	if (rb_fwd_denied(prog, proc)) {
-		f->denied = true;
+		if (f)
+			f->denied = true;
 		rb_rpc_put_auth_error(k->out, k->c->xid, RB_AUTH_TOOWEAK);
 		return RB_OUT_REPLY;
 	}
-	const struct rb_netid *nid = rb_netid_get(k->x->netid);
 	const struct rb_entry *e = rb_lookup_any_version(k->ctx->reg, prog, vers, nid->name,
 							 strlen(nid->name));
+	/* Recorded for GETSTAT (rpcinfo -m) as rpcbind's rpcbs_rmtcall:
+	 * every datagram remote call past the deny list, forwarded or not,
+	 * a success when exactly (prog, vers) is registered. */
+	if (!nid->stream)
+		rb_stats_rmtcall(k->ctx->stats, k->vi, ind, prog, vers, proc, nid->name,
+				 e && e->vers == vers);
 	if (!e)
 		return ind ? rb_reply_status(k, RB_PROG_UNAVAIL) : RB_OUT_DROP;
 	if (e->vers != vers) {
@@ -91,6 +104,15 @@ enum rb_outcome rb_proc_remote(struct rb_call *k, enum rb_fwd_kind kind)
 		registered_versions(k, prog, nid->name, &lo, &hi);
 		rb_rpc_put_prog_mismatch(k->out, k->c->xid, lo, hi);
 		return RB_OUT_REPLY;
+	}
+	if (!f) {
+		/* Not forwarded: as rpcbind without a forwarding socket,
+		 * INDIRECT gets PROG_UNAVAIL when the address cannot be
+		 * merged (another family), else SYSTEM_ERR. */
+		if (!ind)
+			return RB_OUT_DROP;
+		return rb_reply_status(k, e->family != nid->family ? RB_PROG_UNAVAIL
+								  : RB_SYSTEM_ERR);
 	}
 	/* An address without a usable port (or of another family than the
 	 * caller's) cannot be reached: as rpcbind when the server is gone. */

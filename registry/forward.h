@@ -6,7 +6,12 @@
  *
  * The rules are rpcbind's (-r), with random forwarded xids (net/):
  *   - only over UDP (rb_handle_call_ex is given no forward slot on streams);
+ *     without forwarding (off, or a stream) the same checks answer as
+ *     rpcbind does then: CALLIT/BCAST silent (over a stream, before any
+ *     check), INDIRECT PROG_UNAVAIL, PROG_MISMATCH or SYSTEM_ERR;
  *   - rpcbind's deny list is answered AUTH_ERROR TOOWEAK, before any lookup;
+ *   - every datagram remote call past the deny list is recorded for GETSTAT
+ *     (rb_stats_rmtcall), forwarded or not, as rpcbind's rpcbs_rmtcall;
  *   - the target is the registration of exactly (prog, vers) on the netid
  *     the call arrived on (udp, udp6), reached at the loopback address of
  *     that family; another registered version: INDIRECT gets PROG_MISMATCH

@@ -86,9 +86,10 @@ enum rb_outcome rb_proc_pmap(struct rb_call *k)
 	case RB_PROC_DUMP:
 		return pmap_dump(k);
 	case RB_PROC_CALLIT:
-		/* Remote calls: off by default (and over streams), where
-		 * rpcbind is silent; with -r over UDP, forwarded. */
-		return k->fwd ? rb_proc_remote(k, RB_FWD_CALLIT) : RB_OUT_DROP;
+		/* Remote calls: with -r over UDP, forwarded; otherwise
+		 * silent but for the deny list, and recorded for GETSTAT,
+		 * as rpcbind (registry/forward.c). */
+		return rb_proc_remote(k, RB_FWD_CALLIT);
 	default:
 		return RB_OUT_DROP;
 	}

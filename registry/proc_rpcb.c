@@ -1,4 +1,5 @@
 /* RPCBIND versions 3 and 4 (RFC 1833 section 2). */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/record.h"
@@ -8,6 +9,23 @@
 static const struct rb_netid *xport_netid(const struct rb_call *k)
 {
 	return rb_netid_get(k->x->netid);
+}
+
+/* Whether a registration of addr under netid can be answered the same
+ * everywhere. The PMAP view (netid exactly "udp" or "tcp": GETPORT, PMAP
+ * DUMP) needs a port: an address whose last two parts are no port
+ * (`1.2.3.4.-1.2`, a part over 255, `not-an-address`) would be stored,
+ * answered verbatim to GETADDR, but answer port 0 to GETPORT and be left
+ * out of PMAP DUMP. It is refused instead, by any owner (rpcbind stores
+ * it: README, where ringbind differs). Any other netid is answered
+ * verbatim wherever it is seen, and not judged here. */
+static bool pmap_uaddr_ok(struct rb_xdr_bytes netid, struct rb_xdr_bytes addr)
+{
+	if (netid.len != 3 || (memcmp(netid.ptr, "udp", 3) != 0 && memcmp(netid.ptr, "tcp", 3) != 0))
+		return true;
+	uint16_t port;
+	return memchr(addr.ptr, '\0', addr.len) == NULL &&
+	       rb_uaddr_port((const char *)addr.ptr, addr.len, &port) == 0;
 }
 
 static enum rb_outcome rpcb_set(struct rb_call *k)
@@ -20,6 +38,8 @@ static enum rb_outcome rpcb_set(struct rb_call *k)
 		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	if (r.netid.len == 0 || r.netid.len > RB_NETID_MAX || r.addr.len == 0 ||
 	    r.addr.len > RB_UADDR_MAX)
+		return rb_reply_bool(k, false);
+	if (!pmap_uaddr_ok(r.netid, r.addr))
 		return rb_reply_bool(k, false);
 	rb_mutation_begin(k, RB_MUT_SET, r.prog, r.vers);
 	rb_xdr_bytes_to_cstr(r.netid, k->mut->netid, sizeof(k->mut->netid));
@@ -75,6 +95,26 @@ static enum rb_outcome rpcb_dump(struct rb_call *k)
 	return rb_reply_stream(k, RB_STREAM_RPCB_DUMP, 0, 0);
 }
 
+/* UADDR2TADDR over AF_LOCAL: the length of the socket path in s. As
+ * libtirpc's uaddr2taddr (rpcbind's answer, and what rpcb_uaddr2taddr sends
+ * over the local socket for an inet address), a string that does not start
+ * with '/' is taken for host.p1.p2: its last two dot-separated parts (the
+ * port) are cut off and the rest is the path, `127.0.0.1.8.1` gives
+ * `127.0.0.1`. SIZE_MAX when there are not two dots to cut. */
+static size_t local_path_len(const char *s, size_t len)
+{
+	if (len > 0 && s[0] == '/')
+		return len;
+	for (int part = 0; part < 2; part++) {
+		while (len > 0 && s[len - 1] != '.')
+			len--;
+		if (len == 0)
+			return SIZE_MAX;
+		len--; /* the dot */
+	}
+	return len;
+}
+
 static enum rb_outcome rpcb_uaddr2taddr(struct rb_call *k)
 {
 	struct rb_xdr_bytes s = rb_xdr_get_string(&k->args, RB_XDR_STRING_MAX);
@@ -84,7 +124,11 @@ static enum rb_outcome rpcb_uaddr2taddr(struct rb_call *k)
 	uint8_t sa[128];
 	uint32_t maxlen = 0;
 	int len = -1;
-	if (rb_uaddr_parse(xport_netid(k)->family, (const char *)s.ptr, s.len, &a) == 0)
+	enum rb_family fam = xport_netid(k)->family;
+	size_t slen = s.len;
+	if (fam == RB_AF_LOCAL)
+		slen = local_path_len((const char *)s.ptr, s.len);
+	if (slen != SIZE_MAX && rb_uaddr_parse(fam, (const char *)s.ptr, slen, &a) == 0)
 		len = rb_addr_to_sockaddr(&a, sa, sizeof(sa), &maxlen);
 	rb_reply_ok(k);
 	if (len < 0)
@@ -122,24 +166,6 @@ static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 	return rb_reply_stream(k, RB_STREAM_ADDRLIST, r.prog, r.vers);
 }
 
-/* INDIRECT reports errors, unlike CALLIT: as rpcbind, PROG_UNAVAIL when
- * the program is not registered on this transport, else SYSTEM_ERR, since
- * forwarding is off (or the call came over a stream, where rpcbind is
- * silent; we answer). With -r over UDP: rb_proc_remote. */
-static enum rb_outcome rpcb_indirect(struct rb_call *k)
-{
-	uint32_t prog = rb_xdr_get_u32(&k->args);
-	uint32_t vers = rb_xdr_get_u32(&k->args);
-	(void)rb_xdr_get_u32(&k->args); /* proc */
-	(void)rb_xdr_get_opaque(&k->args, RB_RECORD_MAX);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
-	const struct rb_netid *nid = xport_netid(k);
-	if (!rb_lookup_any_version(k->ctx->reg, prog, vers, nid->name, strlen(nid->name)))
-		return rb_reply_status(k, RB_PROG_UNAVAIL);
-	return rb_reply_status(k, RB_SYSTEM_ERR);
-}
-
 static enum rb_outcome rpcb_getstat(struct rb_call *k)
 {
 	const struct rb_handler_ctx *ctx = k->ctx;
@@ -169,10 +195,10 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_DUMP:
 		return rpcb_dump(k);
 	case RB_PROC_CALLIT:
-		/* CALLIT (v3) / BCAST (v4): off by default (and over
-		 * streams), where rpcbind is silent; with -r over UDP,
-		 * forwarded. */
-		return k->fwd ? rb_proc_remote(k, RB_FWD_CALLIT) : RB_OUT_DROP;
+		/* CALLIT (v3) / BCAST (v4): with -r over UDP, forwarded;
+		 * otherwise silent but for the deny list, and recorded for
+		 * GETSTAT, as rpcbind (registry/forward.c). */
+		return rb_proc_remote(k, RB_FWD_CALLIT);
 	case RB_PROC_GETTIME:
 		rb_reply_ok(k);
 		rb_xdr_put_u32(k->out, k->x->now);
@@ -188,7 +214,7 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_GETVERSADDR:
 		return rpcb_getaddr(k, true);
 	case RB_PROC_INDIRECT:
-		return k->fwd ? rb_proc_remote(k, RB_FWD_INDIRECT) : rpcb_indirect(k);
+		return rb_proc_remote(k, RB_FWD_INDIRECT);
 	case RB_PROC_GETADDRLIST:
 		return rpcb_getaddrlist(k);
 	case RB_PROC_GETSTAT:

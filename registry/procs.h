@@ -20,7 +20,7 @@ struct rb_call {
 
 enum rb_outcome rb_proc_pmap(struct rb_call *k);
 enum rb_outcome rb_proc_rpcb(struct rb_call *k);
-/* CALLIT (v2, v3), BCAST and INDIRECT (v4) with forwarding on (k->fwd set):
+/* CALLIT (v2, v3), BCAST and INDIRECT (v4), forwarded (k->fwd set) or not:
  * registry/forward.c. */
 enum rb_outcome rb_proc_remote(struct rb_call *k, enum rb_fwd_kind kind);
 

@@ -96,6 +96,13 @@ endif()
 rb_e2e_test(e2e_nfs_rpcbind     nfs     "${RB_E2E_RPCBIND}" 90 e2e_ref)
 rb_e2e_test(e2e_diff_rpcbind    diff    "${RB_E2E_RPCBIND}" 130 e2e_ref)
 
+# The seeded differential test (t_diffseed.sh: ~20,000 random calls, rpcbind
+# then ringbind, every difference in diff_allow.txt and README's list). One
+# backend: the procedures it compares are the same code on both. Against
+# rpcbind itself every reply must be identical.
+rb_e2e_test(e2e_diffseed_epoll  diffseed "${_rb} --backend epoll --check-owner-port off" 240)
+rb_e2e_test(e2e_diffseed_rpcbind diffseed "${RB_E2E_RPCBIND}" 240 e2e_ref)
+
 # Persistence (ringbind only): tests/e2e/durable_lib.sh and the t_* below,
 # with rb_e2e_churn (SET/UNSET churn with a log and a model, DUMP, verify,
 # pipelined bench and load).

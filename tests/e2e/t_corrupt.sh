@@ -12,10 +12,6 @@
 P=536883201 # 0x20003001
 N=40
 
-# known WHAT: a known daemon limit (reported), a failure with E2E_STRICT=1.
-known() {
-	if [ -n "${E2E_STRICT:-}" ]; then fail "$*"; else echo "KNOWN: $*"; fi
-}
 
 # set_n FROM TO: SETs of P+FROM .. P+TO-1 over the local socket, one call
 # (and so one commit) at a time; every uaddr has the same length, so every

@@ -1,8 +1,11 @@
 # Owner-port check (ringbind only, --check-owner-port, on by default): a
 # non-root registrant over the AF_LOCAL socket must hold a socket bound to
 # the port it registers (TCP listening, UDP bound) on that protocol; root is
-# not checked; --check-owner-port off turns the check off. Ports >= 1024
-# (below that, the port policy refuses a non-root owner anyway).
+# not checked; --check-owner-port off turns the check off. A port below
+# 1024, which the port policy keeps for root, is allowed to a uid that holds
+# it (here: net.ipv4.ip_unprivileged_port_start lowered in the test's
+# network namespace, as container runtimes do), and still refused to one
+# that does not.
 t_main() {
 	is_ringbind || skip "the owner-port check is ringbind's own"
 	command -v setpriv >/dev/null 2>&1 || skip "needs setpriv (util-linux)"
@@ -51,6 +54,32 @@ t_main() {
 	expect_result "the registered port is answered" "SUCCESS:00001005" udp 100000/2/3 pmap:$P,1,6,0
 	# (GETPORT falls back to any version of a program: Q has none at all.)
 	expect_result "nothing registered for a refused SET" "SUCCESS:00000000" udp 100000/2/3 pmap:$Q,1,6,0
+
+	# Below 1024: uid 65534 may bind port 700 once the namespace lowers
+	# ip_unprivileged_port_start; holding it is enough, not holding it is
+	# not. 700 = .2.188, 701 = .2.189.
+	if sysctl -qw net.ipv4.ip_unprivileged_port_start=600 2>/dev/null; then
+		# shellcheck disable=SC2086
+		bg $nobody "$E2E_BIN/rb_e2e_holdport" tcp 700
+		local h_low=$E2E_BG h_low_log=$E2E_BG_LOG
+		if wait_for 5000 grep -q BOUND "$h_low_log"; then
+			expect_result "uid 65534 registers port 700, which it holds: allowed" "SUCCESS:00000001" \
+				local,uid=65534 100000/3/1 rpcb:$P,11,tcp,0.0.0.0.2.188,
+			expect_result "uid 65534 registers port 701, which it does not hold: refused" "SUCCESS:00000000" \
+				local,uid=65534 100000/3/1 rpcb:$P,12,tcp,0.0.0.0.2.189,
+			expect_result "uid 65534 registers port 700 as udp (held on tcp only): refused" "SUCCESS:00000000" \
+				local,uid=65534 100000/3/1 rpcb:$P,13,udp,0.0.0.0.2.188,
+			expect_result "an unprivileged network client registers port 700: refused (no uid to check)" "SUCCESS:00000000" \
+				udp 100000/2/1 pmap:$P,14,6,700
+		else
+			fail "holdport tcp 700 as uid 65534: $(cat "$h_low_log")"
+		fi
+		kill "$h_low"
+		wait "$h_low" 2>/dev/null
+		sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
+	else
+		note "cannot lower net.ipv4.ip_unprivileged_port_start here: the port-below-1024 cases are not run"
+	fi
 
 	# Once its service is gone, the port is no longer the user's.
 	kill "$h_tcp"

@@ -63,10 +63,31 @@ static void test_set(void)
 	CHECK_STR(t->mut.netid, "local");
 	CHECK_STR(t->mut.uaddr, "/run/statd.sock");
 
-	struct gt_ent ents[4];
-	int n = gt_rpcb_dump(t, &lo, 3, ents, 4);
-	CHECK_EQ_U(n, 2);
-	if (n == 2) {
+	/* A udp or tcp address without a port (its last two parts) is
+	 * refused, by root too, rather than stored and then left out of
+	 * GETPORT and PMAP DUMP (issue 17); any other netid is answered
+	 * verbatim wherever it is seen and not judged. */
+	struct rb_xport l0 = gx_local(0);
+	static const char *const bad[][2] = {
+		{ "udp", "1.2.3.4.-1.2" }, { "tcp", "1.2.3.4.300.1" },
+		{ "udp", "not-an-address" }, { "tcp", "12345" },
+		{ "udp", "1.2.3.4.1.256" },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* Answered FALSE at once: no mutation reaches the writer. */
+		gb_rpcb_call(&c, 0x3110 + i, 3, 1, 100025, 1 + i, bad[i][0], bad[i][1], "");
+		gb_reply_u32(&w, 0x3110 + i, 0);
+		GT_EXPECT(t, &l0, &c, &w);
+	}
+	CHECK_EQ_U(gt_getport(t, &lo, 100025, 1, 17), 0);
+	CHECK_EQ_U(gt_rpcb_change(t, &l0, 3, 1, 100026, 1, "UDP", "not-an-address", ""), 1);
+	CHECK_EQ_U(gt_rpcb_change(t, &l0, 3, 1, 100026, 2, "unix", "anything", ""), 1);
+	CHECK_EQ_U(gt_rpcb_change(t, &l0, 3, 1, 100026, 3, "udp6", "not-an-address", ""), 1);
+
+	struct gt_ent ents[8];
+	int n = gt_rpcb_dump(t, &lo, 3, ents, 8);
+	CHECK_EQ_U(n, 5); /* the three 100026 entries come last */
+	if (n == 5) {
 		CHECK_STR(ents[0].addr, "0.0.0.0.3.4");
 		CHECK_STR(ents[0].owner, "unknown");
 		CHECK_STR(ents[1].owner, "1000");
@@ -320,6 +341,25 @@ static void test_uaddr2taddr(void)
 		gb_new_reply(&w, 0x3710 + i, 0);
 		gb_hex(&w, "00000000 00000000");
 		GT_EXPECT(t, bad[i].x, &c, &w);
+	}
+
+	/* Over AF_LOCAL, an inet universal address (libtirpc's
+	 * rpcb_uaddr2taddr sends it there) loses its last two parts, as in
+	 * libtirpc's uaddr2taddr: the path "127.0.0.1" (len SUN_LEN 11). */
+	struct rb_xport l = gx_local(1000);
+	gb_new_call(&c, 0x3720, P3, 7);
+	gb_str(&c, "127.0.0.1.8.1");
+	gb_new_reply(&w, 0x3720, 0);
+	gb_hex(&w, "0000006e 0000000b 01003132 372e302e 302e3100");
+	GT_EXPECT(t, &l, &c, &w);
+	/* Fewer than two dots to cut: a failure. */
+	static const char *const lbad[] = { "abc.1", "abc" };
+	for (unsigned i = 0; i < 2; i++) {
+		gb_new_call(&c, 0x3721 + i, P3, 7);
+		gb_str(&c, lbad[i]);
+		gb_new_reply(&w, 0x3721 + i, 0);
+		gb_hex(&w, "00000000 00000000");
+		GT_EXPECT(t, &l, &c, &w);
 	}
 	gt_free(t);
 }

@@ -394,7 +394,6 @@ static void test_getstat(struct gt *t)
 			CHECK_EQ_U(sb[v].info[i], m->info[v][i]);
 		CHECK_EQ_U(sb[v].setinfo, m->setinfo[v]);
 		CHECK_EQ_U(sb[v].unsetinfo, m->unsetinfo[v]);
-		CHECK(sb[v].rmtinfo == NULL);
 		unsigned n = 0;
 		for (rpcbs_addrlist *a = sb[v].addrinfo; a; a = a->next)
 			n++;
@@ -451,6 +450,74 @@ static void test_getstat(struct gt *t)
 	}
 	CHECK(sb[0].addrinfo == NULL && sb[2].addrinfo == NULL);
 	xdr_free((xdrproc_t)xdr_rpcb_stat_byvers, (char *)sb);
+
+	/* Two threads' tables merged: records newest first by when they were
+	 * first made, whichever thread made them (issue 17: the order used to
+	 * follow the hash and the merge); remote-call records as rpcbind's
+	 * rpcbs_rmtcall (indirect starts at 1 whatever the procedure). */
+	struct rb_stats *w1 = calloc(1, sizeof(*w1)), *w2 = calloc(1, sizeof(*w2));
+	if (!w1 || !w2)
+		abort();
+	rb_stats_init(w1);
+	rb_stats_init(w2);
+	rb_stats_lookup(w1, 2, 0x20000001, 1, "udp", true);   /* 1st */
+	rb_stats_lookup(w2, 2, 0x20000002, 1, "tcp", false);  /* 2nd */
+	rb_stats_lookup(w1, 2, 0x20000003, 1, "udp", true);   /* 3rd */
+	rb_stats_lookup(w2, 2, 0x20000001, 1, "udp", true);   /* 1st again */
+	rb_stats_rmtcall(w1, 2, false, 0x20000001, 1, 0, "udp", true);  /* CALLIT */
+	rb_stats_rmtcall(w2, 2, true, 0x20000001, 1, 0, "udp", false);  /* INDIRECT */
+	rb_stats_rmtcall(w2, 2, true, 0x20000005, 2, 1, "udp6", false);
+	rb_stats_rmtcall(w2, 2, true, 0x20000005, 2, 1, "udp6", true);
+	for (int order = 0; order < 2; order++) {
+		rb_stats_init(m);
+		rb_stats_merge(m, order ? w2 : w1);
+		rb_stats_merge(m, order ? w1 : w2);
+		rb_xdr_enc_init(&e, buf, sizeof(buf));
+		rb_stats_put(&e, m);
+		CHECK_EQ_U(e.err, 0);
+		memset(sb, 0, sizeof(sb));
+		xdrmem_create(&x, (char *)buf, (u_int)e.pos, XDR_DECODE);
+		CHECK(xdr_rpcb_stat_byvers(&x, sb));
+		xdr_destroy(&x);
+		static const uint32_t newest[] = { 0x20000003, 0x20000002, 0x20000001 };
+		unsigned n = 0;
+		for (rpcbs_addrlist *l = sb[2].addrinfo; l; l = l->next, n++) {
+			CHECK(n < 3 && l->prog == newest[n]);
+			if (l->prog == 0x20000001)
+				CHECK_EQ_U(l->success, 2);
+		}
+		CHECK_EQ_U(n, 3);
+		rpcbs_rmtcalllist *r = sb[2].rmtinfo;
+		CHECK(r != NULL);
+		if (r) { /* newest first: 0x20000005 over udp6 */
+			CHECK_EQ_U(r->prog, 0x20000005);
+			CHECK_EQ_U(r->proc, 1);
+			CHECK_EQ_U(r->success, 1);
+			CHECK_EQ_U(r->failure, 1);
+			CHECK_EQ_U(r->indirect, 2); /* made by an INDIRECT, then one */
+			CHECK_STR(r->netid, "udp6");
+			r = r->next;
+		}
+		CHECK(r != NULL);
+		if (r) { /* made by a CALLIT (1), then one INDIRECT */
+			CHECK_EQ_U(r->prog, 0x20000001);
+			CHECK_EQ_U(r->success, 1);
+			CHECK_EQ_U(r->failure, 1);
+			CHECK_EQ_U(r->indirect, 2);
+			CHECK(r->next == NULL);
+		}
+		CHECK(sb[0].rmtinfo == NULL && sb[1].rmtinfo == NULL);
+		xdr_free((xdrproc_t)xdr_rpcb_stat_byvers, (char *)sb);
+	}
+	/* The remote-call table is bounded: past RB_STAT_RMT_FILL keys,
+	 * calls are counted as overflow, not recorded. */
+	rb_stats_init(w1);
+	for (uint32_t i = 0; i < RB_STAT_RMT_FILL + 5; i++)
+		rb_stats_rmtcall(w1, 0, false, 0x20000100 + i, 1, 0, "udp", false);
+	CHECK_EQ_U(w1->rmt_count[0], RB_STAT_RMT_FILL);
+	CHECK_EQ_U(w1->rmt_overflow, 5);
+	free(w1);
+	free(w2);
 	free(m);
 }
 
