@@ -13,13 +13,17 @@ P=536883201 # 0x20003001
 N=40
 
 
+# ua I: registration I's address; every one has the same length (parts
+# 10..13 and 100..199: a part over 255 is refused as malformed).
+ua() { echo "0.0.0.0.$((10 + $1 / 100)).$((100 + $1 % 100))"; }
+
 # set_n FROM TO: SETs of P+FROM .. P+TO-1 over the local socket, one call
 # (and so one commit) at a time; every uaddr has the same length, so every
 # journal record has the same size. Fails unless all are TRUE.
 set_n() {
 	local i
 	for i in $(seq "$1" $(($2 - 1))); do
-		echo "s$i local 100000/3/1 rpcb:$((P + i)),1,tcp,0.0.0.0.10.$((100 + i)),x"
+		echo "s$i local 100000/3/1 rpcb:$((P + i)),1,tcp,$(ua $i),x"
 	done | rawcall -b >"$E2E_TMP/set.out" 2>&1
 	local ok
 	ok=$(grep -c ' SUCCESS:00000001 ' "$E2E_TMP/set.out")
@@ -31,7 +35,7 @@ set_n() {
 want_prefix() {
 	local i
 	for i in $(seq 0 $(($1 - 1))); do
-		echo "$((P + i)) 1 tcp 0.0.0.0.10.$((100 + i)) superuser"
+		echo "$((P + i)) 1 tcp $(ua $i) superuser"
 	done | sort >"$E2E_TMP/prefix.want"
 	d_dump "$E2E_TMP/prefix.got"
 	d_same "$2: the registry is the first $1 SETs" "$E2E_TMP/prefix.want" "$E2E_TMP/prefix.got"
@@ -168,7 +172,7 @@ t_main() {
 		"snapshot damaged \(body checksum mismatch\): salvaged [0-9]+ records that verify, 1 lost"
 	note "$(grep 'snapshot damaged' "$D_ERR" | sed 's/^ringbind: //')"
 	for i in $(seq 0 319); do
-		echo "$((P + i)) 1 tcp 0.0.0.0.10.$((100 + i)) superuser"
+		echo "$((P + i)) 1 tcp $(ua $i) superuser"
 	done | sort >"$E2E_TMP/salvage.want"
 	d_dump "$E2E_TMP/salvage.got"
 	local missing extra
