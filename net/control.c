@@ -444,12 +444,100 @@ static void deliver(void *arg, struct rb_pending *pr)
 	conn_interest(ctl, c);
 }
 
+/* Acts on a finished scan's list (this thread only: the registry's
+ * writer): logs a change in count (before: the last list's), writes the
+ * list (SIGUSR1), reaps (--reap-stale). The scan saw the registry as it
+ * was when it walked it; a registration may have been changed or removed
+ * since, so one is reaped only while the same prog/vers/netid still has
+ * the same uaddr, and only with no effect held back (the check reads the
+ * published registry).
+ * Returns true when it applied an UNSET (then a commit is owed). */
+static bool stale_act(struct rb_control *ctl, uint32_t before, bool write_list)
+{
+	struct rb_daemon *d = ctl->d;
+	uint64_t now = ctl->serve.now_ms;
+	const struct rb_stale *st = ctl->stale;
+	int r;
+	if (st->n != before || write_list)
+		rb_log("%u registration%s stale (nothing bound to the port or path)%s",
+		       st->n + st->overflow, st->n + st->overflow == 1 ? " looks" : "s look",
+		       d->cfg.reap_stale_s ? "" : "; SIGUSR1 lists them");
+	if (write_list) {
+		char path[RB_CONFIG_PATH_MAX + 16];
+		snprintf(path, sizeof(path), "%s/stale", d->cfg.state_dir);
+		if ((r = rb_stale_write(st, path, now)) < 0)
+			rb_log("cannot write %s: %s", path, strerror(-r));
+	}
+	if (!d->cfg.reap_stale_s || ctl->du.neff)
+		return false; /* (held effects: the next scan reaps) */
+	bool applied = false;
+	/* Reap through the same durable path as a client's UNSET. */
+	for (uint32_t i = 0; i < st->n; i++) {
+		const struct rb_stale_entry *s = &st->v[i];
+		if (now - s->since_ms < (uint64_t)d->cfg.reap_stale_s * 1000u)
+			continue;
+		const struct rb_entry *e = rb_lookup(d->reg, s->prog, s->vers, s->netid,
+						     strlen(s->netid));
+		if (!e || strcmp(rb_entry_uaddr(e), s->uaddr) != 0)
+			continue; /* changed since the scan: not what was found stale */
+		struct rb_mutation m;
+		memset(&m, 0, sizeof(m));
+		m.op = RB_MUT_UNSET;
+		m.stat_vers = 1;
+		m.prog = s->prog;
+		m.vers = s->vers;
+		snprintf(m.netid, sizeof(m.netid), "%s", s->netid);
+		snprintf(m.owner, sizeof(m.owner), "superuser");
+		struct rb_pending *pr = rb_durable_apply(&ctl->du, &m);
+		if (pr)
+			pr->kind = ROUTE_NONE;
+		applied = true;
+		ctl->reaped++;
+		rb_log("reaped stale registration %u %u %s %s", s->prog, s->vers, s->netid, s->uaddr);
+	}
+	return applied;
+}
+
+/* Takes the list of a scan that has ended and acts on it; starts the
+ * scan SIGUSR1 asked for meanwhile. Returns true when a commit is owed. */
+static bool stale_finish(struct rb_control *ctl)
+{
+	struct rb_stale_bg *bg = &ctl->stale_bg;
+	if (!rb_stale_scan_running(bg))
+		return false;
+	int r = rb_stale_scan_poll(bg, false);
+	if (r == -EINPROGRESS)
+		return false;
+	bool write_list = ctl->stale_write;
+	ctl->stale_write = false;
+	bool applied = false;
+	if (r < 0) {
+		rb_log("stale scan failed: %s", strerror(-r));
+	} else {
+		uint32_t before = ctl->stale->n;
+		struct rb_stale *t = ctl->stale; /* the new list becomes ours */
+		ctl->stale = bg->out;
+		bg->out = t;
+		applied = stale_act(ctl, before, write_list);
+	}
+	if (ctl->stale_again) {
+		ctl->stale_again = false;
+		rb_control_scan_stale(ctl, true);
+	}
+	return applied;
+}
+
 /* End of a loop iteration: one commit for every change it made, then the
  * answers, then the wake-ups. */
 static void commit_batch(struct rb_control *ctl)
 {
 	struct rb_daemon *d = ctl->d;
 	rb_durable_commit(&ctl->du, deliver, ctl);
+	/* A finished stale scan is acted on here, with nothing held back
+	 * (its re-check reads the published registry); its reaping is
+	 * committed at once, not left for the next timer tick. */
+	if (stale_finish(ctl))
+		rb_durable_commit(&ctl->du, deliver, ctl);
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		if (ctl->wake[i]) {
 			ctl->wake[i] = false;
@@ -462,45 +550,29 @@ static void commit_batch(struct rb_control *ctl)
 void rb_control_scan_stale(struct rb_control *ctl, bool write_list)
 {
 	struct rb_daemon *d = ctl->d;
-	uint64_t now = ctl->serve.now_ms;
+	if (rb_stale_scan_running(&ctl->stale_bg)) {
+		/* The timer's scan is the running one; SIGUSR1 wants one that
+		 * began after it (a service it just stopped). */
+		if (write_list)
+			ctl->stale_again = true;
+		return;
+	}
+	int r = rb_stale_scan_start(&ctl->stale_bg, d->reg, ctl->stale, ctl->serve.now_ms,
+				    d->ctl_wake_fd);
+	if (r == 0) {
+		ctl->stale_write = write_list;
+		return;
+	}
+	/* No thread: scan here, as before there was one (slow, but the
+	 * list stays current). */
+	rb_log("stale scan thread: %s; scanning on the control thread", strerror(-r));
 	uint32_t before = ctl->stale->n;
-	int r = rb_stale_scan(ctl->stale, d->reg, now);
+	r = rb_stale_scan(ctl->stale, d->reg, ctl->serve.now_ms);
 	if (r < 0) {
 		rb_log("stale scan failed: %s", strerror(-r));
 		return;
 	}
-	const struct rb_stale *st = ctl->stale;
-	if (st->n != before || write_list)
-		rb_log("%u registration%s stale (nothing bound to the port or path)%s",
-		       st->n + st->overflow, st->n + st->overflow == 1 ? " looks" : "s look",
-		       d->cfg.reap_stale_s ? "" : "; SIGUSR1 lists them");
-	if (write_list) {
-		char path[RB_CONFIG_PATH_MAX + 16];
-		snprintf(path, sizeof(path), "%s/stale", d->cfg.state_dir);
-		if ((r = rb_stale_write(st, path, now)) < 0)
-			rb_log("cannot write %s: %s", path, strerror(-r));
-	}
-	if (!d->cfg.reap_stale_s)
-		return;
-	/* Reap through the same durable path as a client's UNSET. */
-	for (uint32_t i = 0; i < st->n; i++) {
-		const struct rb_stale_entry *s = &st->v[i];
-		if (now - s->since_ms < (uint64_t)d->cfg.reap_stale_s * 1000u)
-			continue;
-		struct rb_mutation m;
-		memset(&m, 0, sizeof(m));
-		m.op = RB_MUT_UNSET;
-		m.stat_vers = 1;
-		m.prog = s->prog;
-		m.vers = s->vers;
-		snprintf(m.netid, sizeof(m.netid), "%s", s->netid);
-		snprintf(m.owner, sizeof(m.owner), "superuser");
-		struct rb_pending *pr = rb_durable_apply(&ctl->du, &m);
-		if (pr)
-			pr->kind = ROUTE_NONE;
-		ctl->reaped++;
-		rb_log("reaped stale registration %u %u %s %s", s->prog, s->vers, s->netid, s->uaddr);
-	}
+	(void)stale_act(ctl, before, write_list); /* committed with the batch */
 }
 
 static void on_timer(struct rb_control *ctl)
@@ -668,6 +740,8 @@ int rb_control_run(struct rb_control *ctl)
 
 void rb_control_fini(struct rb_control *ctl)
 {
+	/* First: the scan thread reads the registry and wakes ctl_wake_fd. */
+	rb_stale_scan_stop(&ctl->stale_bg);
 	rb_durable_stop(&ctl->du);
 	rb_http_fini(&ctl->http);
 	free(ctl->wake);

@@ -37,7 +37,14 @@ struct rb_control {
 	struct rb_log_budget fd_log;
 	struct rb_durable du; /* SET/UNSET: apply, journal, group commit */
 	bool *wake;           /* workers owed a wake-up after a commit */
-	struct rb_stale *stale;
+	struct rb_stale *stale; /* the last finished scan's list */
+	/* The scan runs on a housekeeping thread (net/stale.h); this thread
+	 * takes its list when it is done and alone acts on it. */
+	struct rb_stale_bg stale_bg;
+	bool stale_write; /* the running scan was asked for by SIGUSR1 */
+	/* SIGUSR1 while a scan ran: one more scan (begun after the signal)
+	 * follows it, and its list is written. */
+	bool stale_again;
 	uint64_t next_stale_ms;
 	uint64_t reaped;      /* stale registrations removed */
 	struct rb_http http;  /* metrics, /healthz, /readyz (--metrics) */
@@ -52,7 +59,11 @@ int rb_control_listen(struct rb_control *ctl, const char *path, struct rb_passed
 int rb_control_metrics(struct rb_control *ctl, const char *host, uint16_t port);
 /* Sends systemd a STATUS= line: registrations, connections, state. */
 void rb_control_status(struct rb_control *ctl);
-/* Looks for stale registrations now; logs what it finds. */
+/* Looks for stale registrations now, on the housekeeping thread; what it
+ * finds is logged (and with write_list written to STATE_DIR/stale, and
+ * with --reap-stale reaped) by this thread when the scan is done. A scan
+ * asked for while one runs is coalesced: the timer's into the running one,
+ * SIGUSR1's into one more that starts when it ends. */
 void rb_control_scan_stale(struct rb_control *ctl, bool write_list);
 /* Serves until SIGTERM/SIGINT; 0 on a clean stop. */
 int rb_control_run(struct rb_control *ctl);

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/uaddr.h"
+#include "net/mailbox.h"
 
 /* Bound ports, one bit each, per protocol. */
 struct bound {
@@ -99,7 +102,12 @@ static uint64_t known_since(const struct rb_stale *old, uint32_t n_old,
 	return now_ms;
 }
 
-int rb_stale_scan(struct rb_stale *st, const struct rb_registry *reg, uint64_t now_ms)
+/* The tables are read before the walk, outside any reader section (they
+ * are the slow part, and a long section holds back the writer's reclaim).
+ * With rd, the walk runs inside rd's section (any thread); without, on the
+ * writer thread. cancel (may be NULL) stops it early with -ECANCELED. */
+static int scan(struct rb_stale *st, const struct rb_registry *reg, uint64_t now_ms,
+		struct rb_reader *rd, atomic_bool *cancel)
 {
 	struct bound *b = calloc(1, sizeof(*b));
 	struct rb_stale *old = malloc(sizeof(*old));
@@ -108,15 +116,35 @@ int rb_stale_scan(struct rb_stale *st, const struct rb_registry *reg, uint64_t n
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = read_inet("/proc/net/tcp", b->tcp, true)) < 0 ||
-	    (r = read_inet("/proc/net/tcp6", b->tcp, true)) < 0 ||
-	    (r = read_inet("/proc/net/udp", b->udp, false)) < 0 ||
-	    (r = read_inet("/proc/net/udp6", b->udp, false)) < 0)
-		goto out;
+	static const struct {
+		const char *path;
+		bool tcp;
+	} tables[] = {
+		{ "/proc/net/tcp", true },
+		{ "/proc/net/tcp6", true },
+		{ "/proc/net/udp", false },
+		{ "/proc/net/udp6", false },
+	};
+	for (size_t k = 0; k < sizeof(tables) / sizeof(tables[0]); k++) {
+		if (cancel && atomic_load_explicit(cancel, memory_order_relaxed)) {
+			r = -ECANCELED;
+			goto out;
+		}
+		/* TCP: listening sockets only; UDP: any bound one. */
+		if ((r = read_inet(tables[k].path, tables[k].tcp ? b->tcp : b->udp,
+				   tables[k].tcp)) < 0)
+			goto out;
+	}
 	memcpy(old, st, sizeof(*old));
 	st->n = 0;
 	st->overflow = 0;
+	if (rd)
+		rb_reader_begin(rd);
 	for (const struct rb_entry *e = rb_registry_first(reg); e; e = rb_registry_next(e)) {
+		if (cancel && atomic_load_explicit(cancel, memory_order_relaxed)) {
+			r = -ECANCELED;
+			break;
+		}
 		if (!entry_stale(e, b))
 			continue;
 		if (st->n == RB_STALE_MAX) {
@@ -130,11 +158,86 @@ int rb_stale_scan(struct rb_stale *st, const struct rb_registry *reg, uint64_t n
 		snprintf(s->uaddr, sizeof(s->uaddr), "%s", rb_entry_uaddr(e));
 		s->since_ms = known_since(old, old->n, e, now_ms);
 	}
-	st->scans++;
+	if (rd)
+		rb_reader_end(rd);
+	if (!r)
+		st->scans++;
 out:
 	free(b);
 	free(old);
 	return r;
+}
+
+int rb_stale_scan(struct rb_stale *st, const struct rb_registry *reg, uint64_t now_ms)
+{
+	return scan(st, reg, now_ms, NULL, NULL);
+}
+
+static void *scan_thread(void *arg)
+{
+	struct rb_stale_bg *bg = arg;
+	/* The lowest CPU weight, as the compaction's snapshot thread: the
+	 * threads that answer calls go first. Failure only leaves it at the
+	 * daemon's priority. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RB_STALE_SCAN_NICE);
+	struct rb_reader *rd = rb_registry_reader(bg->reg);
+	int rc = -ENOMEM;
+	if (rd) {
+		rc = scan(bg->out, bg->reg, bg->now_ms, rd, &bg->cancel);
+		rb_reader_release(rd);
+	}
+	bg->rc = rc;
+	atomic_store_explicit(&bg->done, true, memory_order_release);
+	/* After done: the control loop may be asleep in epoll_wait. */
+	rb_wake(bg->wake_fd);
+	return NULL;
+}
+
+int rb_stale_scan_start(struct rb_stale_bg *bg, struct rb_registry *reg,
+			const struct rb_stale *prev, uint64_t now_ms, int wake_fd)
+{
+	if (bg->running)
+		return -EBUSY;
+	if (!bg->out && !(bg->out = malloc(sizeof(*bg->out))))
+		return -ENOMEM;
+	memcpy(bg->out, prev, sizeof(*bg->out));
+	bg->reg = reg;
+	bg->wake_fd = wake_fd;
+	bg->now_ms = now_ms;
+	bg->rc = 0;
+	atomic_store(&bg->done, false);
+	atomic_store(&bg->cancel, false);
+	int r = pthread_create(&bg->th, NULL, scan_thread, bg);
+	if (r)
+		return -r;
+	bg->running = true;
+	return 0;
+}
+
+bool rb_stale_scan_running(const struct rb_stale_bg *bg)
+{
+	return bg->running;
+}
+
+int rb_stale_scan_poll(struct rb_stale_bg *bg, bool wait)
+{
+	if (!bg->running)
+		return 0;
+	if (!wait && !atomic_load_explicit(&bg->done, memory_order_acquire))
+		return -EINPROGRESS;
+	pthread_join(bg->th, NULL);
+	bg->running = false;
+	return bg->rc;
+}
+
+void rb_stale_scan_stop(struct rb_stale_bg *bg)
+{
+	if (bg->running) {
+		atomic_store(&bg->cancel, true);
+		(void)rb_stale_scan_poll(bg, true);
+	}
+	free(bg->out);
+	bg->out = NULL;
 }
 
 int rb_stale_write(const struct rb_stale *st, const char *path, uint64_t now_ms)

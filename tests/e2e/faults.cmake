@@ -12,6 +12,9 @@ foreach(_be uring epoll)
   # Lookups racing SETs whose commits fail (full file system, failing
   # fdatasync): nothing visible before it is durable.
   rb_e2e_test(e2e_visible_${_be} visible "$<TARGET_FILE:ringbind> -f -w --backend ${_be}" 60)
+  # The stale scan slowed (its /proc/net reads held 3 s each) while
+  # SET/UNSET keep being answered: the scan is not the control thread's.
+  rb_e2e_test(e2e_stalescan_${_be} stalescan "$<TARGET_FILE:ringbind> -f -w --backend ${_be}" 60)
 endforeach()
 # Large replies in fragments, as a client sees them (tests/e2e/dumpclient.py).
 foreach(_be uring epoll)

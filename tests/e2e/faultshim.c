@@ -19,6 +19,12 @@
  *                          can succeed, and the window between a change
  *                          and its commit's verdict is wide.
  *
+ *   RB_FAULT_PROCNET_FLAG=PATH while PATH exists, every fopen() of a file
+ *                          under /proc/net/ (the stale scan's socket
+ *                          tables) sleeps RB_FAULT_PROCNET_MS (default
+ *                          3000) ms first: a kernel slow to dump a huge
+ *                          table. Whatever thread scans is held that long.
+ *
  * Nothing else changes: every other call goes to libc. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -43,6 +49,9 @@ static atomic_ulong epoll_mods;
 static const char *sync_flag;
 static long sync_ms = 5;
 
+static const char *procnet_flag;
+static long procnet_ms = 3000;
+
 static void decide(void)
 {
 	char comm[32] = "";
@@ -61,6 +70,10 @@ static void decide(void)
 	const char *ms = getenv("RB_FAULT_SYNC_MS");
 	if (ms)
 		sync_ms = strtol(ms, NULL, 10);
+	procnet_flag = getenv("RB_FAULT_PROCNET_FLAG");
+	const char *pms = getenv("RB_FAULT_PROCNET_MS");
+	if (pms)
+		procnet_ms = strtol(pms, NULL, 10);
 	active = strncmp(comm, "ringbind", 8) == 0;
 }
 
@@ -107,4 +120,32 @@ int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev)
 		return -1;
 	}
 	return (int)syscall(SYS_epoll_ctl, ep, op, fd, ev);
+}
+
+static FILE *slow_fopen(const char *name, const char *path, const char *mode)
+{
+	if (active < 0)
+		decide();
+	if (active && procnet_flag && strncmp(path, "/proc/net/", 10) == 0 &&
+	    access(procnet_flag, F_OK) == 0) {
+		struct timespec ts = { procnet_ms / 1000, (procnet_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	FILE *(*real)(const char *, const char *) =
+		(FILE * (*)(const char *, const char *)) dlsym(RTLD_NEXT, name);
+	if (!real) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return real(path, mode);
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+	return slow_fopen("fopen", path, mode);
+}
+
+FILE *fopen64(const char *path, const char *mode)
+{
+	return slow_fopen("fopen64", path, mode);
 }
