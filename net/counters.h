@@ -44,6 +44,9 @@
 	X(tcpmux_idle_closed, "TCPMUX pairs closed after --tcpmux-idle-timeout") \
 	X(tcpmux_bytes_to_service, "bytes carried from TCPMUX clients to services") \
 	X(tcpmux_bytes_to_client, "bytes carried from services to TCPMUX clients") \
+	X(getstat_merged, "GETSTAT answers merged now (trusted callers)")       \
+	X(getstat_refreshed, "GETSTAT merges refreshing a worker's cached one (untrusted callers)") \
+	X(getstat_cached, "GETSTAT answers from a worker's cached merge (untrusted callers)") \
 	X(loop_waits, "loop turns that waited for an event (each at most one wake-up)")
 
 struct rb_counters {

@@ -46,6 +46,13 @@
 #define RB_CONN_MEM_MAX (48u << 10)
 #define RB_CONN_BUF_ROUND 512u
 #define RB_GETSTAT_REPLY_MAX (16u << 10)
+/* GETSTAT merges every thread's counters, reading cache lines that their
+ * owners write on every call. A caller that is not trusted (neither
+ * loopback, AF_LOCAL nor --trusted-net) is answered from a merge its
+ * worker made at most this long ago, so that a flood of GETSTAT costs at
+ * most 1000 / RB_GETSTAT_CACHE_MS merges a second per worker; a trusted
+ * caller gets a merge made now (rpcinfo -m, the differential tests). */
+#define RB_GETSTAT_CACHE_MS 100u
 /* Connection limits are run-time options (struct rb_limits in
  * core/config.h, defaults RB_CONFIG_*): unsent reply bytes before reading
  * stops, how long a non-reader may block, idle reaping, and the caps on

@@ -127,6 +127,10 @@ void rb_metrics_render(struct rb_control *ctl, struct rb_text *t)
 		  "TCP connections accepted, by worker." },
 		{ offsetof(struct rb_counters, tcp_records), "ringbind_worker_tcp_records_total",
 		  "Stream records (calls) handled, by worker." },
+		{ offsetof(struct rb_counters, getstat_refreshed),
+		  "ringbind_worker_getstat_cache_refreshes_total",
+		  "GETSTAT merges made to refresh the worker's cached answer for untrusted callers "
+		  "(at most one per RB_GETSTAT_CACHE_MS), by worker." },
 		{ offsetof(struct rb_counters, loop_waits), "ringbind_worker_loop_waits_total",
 		  "Loop turns that waited for an event (at most one wake-up each), by worker." },
 	};
@@ -147,6 +151,15 @@ void rb_metrics_render(struct rb_control *ctl, struct rb_text *t)
 		render_requests(t, rq);
 		free(rq);
 	}
+	head(t, "ringbind_getstat_total", "counter",
+	     "GETSTAT answers: merged now (trusted callers), merged to refresh a worker's cache, "
+	     "or from the cache (untrusted callers).");
+	rb_text_printf(t, "ringbind_getstat_total{answer=\"merged\"} %llu\n",
+		       (unsigned long long)sum.getstat_merged);
+	rb_text_printf(t, "ringbind_getstat_total{answer=\"cache_refresh\"} %llu\n",
+		       (unsigned long long)sum.getstat_refreshed);
+	rb_text_printf(t, "ringbind_getstat_total{answer=\"cached\"} %llu\n",
+		       (unsigned long long)sum.getstat_cached);
 	head(t, "ringbind_rate_limited_total", "counter",
 	     "UDP calls dropped by response-rate limiting (untrusted sources).");
 	rb_text_printf(t, "ringbind_rate_limited_total %llu\n", (unsigned long long)sum.rate_limited);

@@ -1,6 +1,7 @@
 #include "net/worker.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,38 @@ static void take_config(struct rb_worker *w)
 	s->limits = &w->cfg->limits;
 	s->debug = w->cfg->debug || w->cfg->log_calls;
 	rb_rrl_set_share(w->rrl, w->cfg->rrl_rate, w->cfg->rrl_burst, d->nworkers);
+}
+
+/* GETSTAT's merge for a trusted caller: made now, and counted. */
+static void collect_stats_now(void *arg, struct rb_stats *out)
+{
+	struct rb_worker *w = arg;
+	rb_count(&w->counters.getstat_merged);
+	rb_daemon_collect_stats(w->d, out);
+}
+
+/* GETSTAT's merge for a caller that is not trusted: this worker's cached
+ * one, merged again only when RB_GETSTAT_CACHE_MS old. Cached per worker
+ * rather than once for the daemon (or merged on the control thread) so
+ * that no lock or hand-off is needed: the cache is this thread's alone,
+ * and a flood costs each worker at most 1000 / RB_GETSTAT_CACHE_MS merges
+ * a second, whatever the rate of calls. */
+static const struct rb_stats *cached_stats(void *arg)
+{
+	struct rb_worker *w = arg;
+	assert(pthread_equal(w->owner, pthread_self()));
+	if (!w->getstat_cache)
+		return NULL; /* merged now instead */
+	uint64_t now = rb_mono_ns();
+	if (w->getstat_cache_ns && now - w->getstat_cache_ns < RB_GETSTAT_CACHE_MS * 1000000ull) {
+		rb_count(&w->counters.getstat_cached);
+		return w->getstat_cache;
+	}
+	rb_count(&w->counters.getstat_refreshed);
+	rb_stats_init(w->getstat_cache);
+	rb_daemon_collect_stats(w->d, w->getstat_cache);
+	w->getstat_cache_ns = now ? now : 1;
+	return w->getstat_cache;
 }
 
 int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cpu)
@@ -63,11 +96,14 @@ int rb_worker_init(struct rb_worker *w, struct rb_daemon *d, unsigned id, int cp
 	s->hctx.reg = d->reg;
 	s->hctx.policy = &s->policy;
 	s->hctx.stats = &w->stats;
-	s->hctx.collect_stats = rb_daemon_collect_stats;
-	s->hctx.collect_arg = d;
+	s->hctx.collect_stats = collect_stats_now;
+	s->hctx.collect_arg = w;
 	s->hctx.scratch = malloc(sizeof(struct rb_stats));
-	if (!s->hctx.scratch)
+	w->getstat_cache = malloc(sizeof(struct rb_stats));
+	if (!s->hctx.scratch || !w->getstat_cache)
 		return -ENOMEM;
+	s->hctx.cached_stats = cached_stats;
+	s->hctx.cached_arg = w;
 	for (unsigned i = 0; i < RB_LISTEN_MAX; i++)
 		w->udp[i].fd = w->tcp[i].fd = -1;
 	if (d->policy.remote_calls) {
@@ -115,6 +151,8 @@ void rb_worker_fini(struct rb_worker *w)
 		w->serve.fwd = NULL;
 	}
 	free(w->serve.hctx.scratch);
+	free(w->getstat_cache);
+	w->getstat_cache = NULL;
 	rb_serve_fini(&w->serve);
 	rb_conn_queue_fini(&w->ready);
 	rb_reader_release(w->reader);

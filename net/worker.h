@@ -47,6 +47,11 @@ struct rb_worker {
 	struct rb_serve serve;
 	struct rb_counters counters;
 	struct rb_stats stats;
+	/* GETSTAT's answer for callers that are not trusted: a merge of every
+	 * thread's stats made by this thread at most RB_GETSTAT_CACHE_MS ago
+	 * (rb_worker_cached_stats). Read and written by this thread alone. */
+	struct rb_stats *getstat_cache;
+	uint64_t getstat_cache_ns; /* when it was merged (rb_mono_ns); 0: never */
 	/* This worker's shard of response-rate limiting (core/ratelimit.h). */
 	struct rb_rrl *rrl;
 	struct rb_fwd *fwd; /* remote calls in flight (-r); NULL without -r */

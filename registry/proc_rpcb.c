@@ -170,7 +170,16 @@ static enum rb_outcome rpcb_getstat(struct rb_call *k)
 {
 	const struct rb_handler_ctx *ctx = k->ctx;
 	rb_reply_ok(k);
-	if (ctx->collect_stats && ctx->scratch) {
+	/* A trusted caller (loopback, AF_LOCAL, --trusted-net) gets an exact
+	 * merge made now, as rpcbind: rpcinfo -m right after a call sees it
+	 * counted. Another may get a recent one (at most RB_GETSTAT_CACHE_MS
+	 * old, net/limits.h), which need not count its own call. */
+	const struct rb_stats *cached = NULL;
+	if (ctx->cached_stats && !rb_peer_trusted(ctx->policy, &k->x->peer))
+		cached = ctx->cached_stats(ctx->cached_arg);
+	if (cached) {
+		rb_stats_put(k->out, cached);
+	} else if (ctx->collect_stats && ctx->scratch) {
 		rb_stats_init(ctx->scratch);
 		ctx->collect_stats(ctx->collect_arg, ctx->scratch);
 		rb_stats_put(k->out, ctx->scratch);

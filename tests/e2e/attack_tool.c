@@ -36,6 +36,15 @@
  *                        DUMP/GETSTAT/GETADDRLIST answered SYSTEM_ERR
  *                        (error), nothing (drop) or in full (full)
  *   dumptcp              DUMP v2/v3/v4 over TCP answered in full
+ *   getstat N SPAN CACHE N GETSTATs over one TCP connection, paced over
+ *                        SPAN ms: each answered SUCCESS and well formed;
+ *                        the answer changes at most once per CACHE ms
+ *                        (an untrusted source: the worker's cached merge),
+ *                        and at least once when SPAN > 3 x CACHE; prints
+ *                        "getstat_elapsed_ms MS"
+ *   getstatfresh N       N times a UDP GETPORT then a TCP GETSTAT: each
+ *                        GETSTAT counts that GETPORT and itself exactly
+ *                        (a trusted source: merged now)
  *   rrl N LO HI          N GETPORTs as fast as allowed: between LO and HI
  *                        answered; 1.1 s later one is answered again
  *   window N             N GETPORTs, 32 in flight: all answered
@@ -88,6 +97,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -1331,6 +1341,138 @@ static void cmd_dumptcp(void)
 	}
 }
 
+/* ---- GETSTAT: cached for untrusted callers, merged now for trusted ---- */
+
+/* Skips one rpcb_stat (info, setinfo, unsetinfo, the lookup and remote-call
+ * lists) at *o in a GETSTAT result; false when it runs past n. */
+static bool skip_rpcb_stat(const uint8_t *r, size_t n, size_t *o)
+{
+	size_t p = *o + (13 + 2) * 4;
+	for (int list = 0; list < 2; list++) {
+		for (;;) {
+			if (p + 4 > n)
+				return false;
+			uint32_t more = rw_get32(r + p);
+			p += 4;
+			if (!more)
+				break;
+			p += (list == 0 ? 4 : 6) * 4; /* addr: 4 words, rmtcall: 6 */
+			if (p + 4 > n)
+				return false;
+			p += 4 + ((rw_get32(r + p) + 3) & ~3u);
+		}
+	}
+	if (p > n)
+		return false;
+	*o = p;
+	return true;
+}
+
+/* A v4 GETSTAT over fd: its body (after the 24-byte accepted header) in
+ * r[24..*rn); SUCCESS only when the three rpcb_stat decode exactly. */
+static int getstat_call(int fd, uint8_t *r, size_t cap, size_t *rn)
+{
+	struct rw_msg m;
+	hdr(&m, ++xid_seq, 100000, 4, 12);
+	int st = tcp_call(fd, &m, 2000, r, cap, rn);
+	if (st != SUCCESS)
+		return st;
+	size_t o = 24;
+	for (int v = 0; v < 3; v++)
+		if (*rn > cap || !skip_rpcb_stat(r, *rn, &o))
+			return ST_NONE;
+	return o == *rn ? SUCCESS : ST_NONE;
+}
+
+/* getstat N SPAN_MS CACHE_MS: N GETSTATs over one TCP connection, spread
+ * over about SPAN_MS. From an untrusted source the server answers from a
+ * merge its worker refreshes at most every CACHE_MS: the answer changes
+ * at most once per CACHE_MS (a merge made at every call would differ at
+ * every call, since each GETSTAT counts itself). */
+static void cmd_getstat(long n, long span_ms, long cache_ms)
+{
+	static uint8_t r[2][1 << 16];
+	size_t rn[2] = { 0, 0 };
+	long ok = 0, changes = 0;
+	int fd = mk_tcp();
+	long long t0 = now_us();
+	for (long i = 0; i < n && fd >= 0; i++) {
+		int cur = (int)(i & 1);
+		int st = getstat_call(fd, r[cur], sizeof(r[cur]), &rn[cur]);
+		if (st != SUCCESS) {
+			note("getstat: call %ld: %s", i, stname(st));
+			break;
+		}
+		ok++;
+		if (i > 0 && (rn[0] != rn[1] || memcmp(r[0] + 4, r[1] + 4, rn[0] - 4) != 0))
+			changes++;
+		/* paced: call i not before i * span / n */
+		long long due = t0 + (long long)(i + 1) * span_ms * 1000 / n;
+		long long now = now_us();
+		if (due > now)
+			usleep((useconds_t)(due - now));
+	}
+	long long elapsed_ms = (now_us() - t0 + 999) / 1000;
+	if (fd >= 0)
+		close(fd);
+	check(ok == n, "getstat: %ld of %ld GETSTATs over TCP from %s answered SUCCESS and well formed",
+	      ok, n, src ? src : "the default source");
+	check(changes <= elapsed_ms / cache_ms + 1,
+	      "getstat: the answer changed %ld times in %lld ms (at most %lld: once per %ld ms)",
+	      changes, elapsed_ms, elapsed_ms / cache_ms + 1, cache_ms);
+	if (elapsed_ms > 3 * cache_ms)
+		check(changes >= 1, "getstat: the cached answer was refreshed (%ld changes in %lld ms)",
+		      changes, elapsed_ms);
+	printf("getstat_elapsed_ms %lld\n", elapsed_ms);
+}
+
+/* v2 info[GETPORT] and v4 info[GETSTAT] of a GETSTAT result. */
+static void getstat_counts(const uint8_t *r, size_t rn, uint32_t *getport, uint32_t *getstat)
+{
+	size_t o = 24;
+	*getport = rw_get32(r + o + 3 * 4);
+	skip_rpcb_stat(r, rn, &o);
+	skip_rpcb_stat(r, rn, &o);
+	*getstat = rw_get32(r + o + 12 * 4);
+}
+
+/* getstatfresh N: from a trusted source (loopback), N times: a UDP GETPORT
+ * then a GETSTAT over TCP, which must count that GETPORT and itself
+ * exactly: merged now, never cached. */
+static void cmd_getstatfresh(long n)
+{
+	static uint8_t r[1 << 16];
+	size_t rn = 0;
+	struct rw_msg m;
+	int fd = mk_tcp(), ufd = mk_udp();
+	long exact = 0;
+	uint32_t gp0 = 0, gs0 = 0, gp, gs;
+	int st = fd >= 0 ? getstat_call(fd, r, sizeof(r), &rn) : ST_NONE;
+	if (st == SUCCESS)
+		getstat_counts(r, rn, &gp0, &gs0);
+	for (long i = 0; i < n && st == SUCCESS && ufd >= 0; i++) {
+		getport(&m, ++xid_seq, 100000);
+		if (udp_call(ufd, &m, 1000, NULL, 0, NULL, NULL) != SUCCESS)
+			break;
+		if ((st = getstat_call(fd, r, sizeof(r), &rn)) != SUCCESS)
+			break;
+		getstat_counts(r, rn, &gp, &gs);
+		if (gp == gp0 + 1 && gs == gs0 + 1)
+			exact++;
+		else
+			note("getstatfresh: round %ld: GETPORT %u -> %u, GETSTAT %u -> %u", i, gp0, gp, gs0, gs);
+		gp0 = gp;
+		gs0 = gs;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ufd >= 0)
+		close(ufd);
+	check(exact == n,
+	      "getstatfresh: %ld of %ld GETSTATs from %s counted the GETPORT just before and themselves exactly",
+	      exact, n, src ? src : "loopback");
+}
+
 static void cmd_rrl(long n, long lo, long hi)
 {
 	int fd = mk_udp();
@@ -2342,6 +2484,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(c, "rrl"))
 		cmd_rrl(arg(argv, argc, i, 2000), arg(argv, argc, i + 1, 100),
 			arg(argv, argc, i + 2, 200));
+	else if (!strcmp(c, "getstat"))
+		cmd_getstat(arg(argv, argc, i, 2000), arg(argv, argc, i + 1, 1000),
+			    arg(argv, argc, i + 2, 100));
+	else if (!strcmp(c, "getstatfresh"))
+		cmd_getstatfresh(arg(argv, argc, i, 50));
 	else if (!strcmp(c, "warm"))
 		cmd_warm();
 	else if (!strcmp(c, "window"))

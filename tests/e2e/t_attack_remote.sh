@@ -10,6 +10,9 @@
 #   - the same DUMPs over TCP answered in full (TCP does not reflect)
 #   - SET/UNSET refused (AUTH_ERROR TOOWEAK); accepted with -i
 #   - response-rate limiting: --rrl-rate 100 --rrl-burst 100
+#   - GETSTAT over TCP, 2,000 calls in about 1 s: answered from each
+#     worker's cached merge, refreshed at most every RB_GETSTAT_CACHE_MS
+#     (counted in /metrics); from loopback, merged now and exact
 # Each attack framed by the server's RSS and a NULL over UDP and TCP.
 . "$E2E_DIR/attack_lib.sh"
 
@@ -102,6 +105,51 @@ t_main() {
 	atk 20 window 2000
 	ratk 10 null
 	attack_end 1024 "a token bucket per worker"
+	srv_stop
+
+	# --- GETSTAT from an untrusted source: answered from each worker's
+	# cached merge, refreshed at most every RB_GETSTAT_CACHE_MS (100 ms,
+	# net/limits.h); loopback still gets a merge made now
+	srv_start --workers 2 --metrics "$ATK_METRICS" || return
+	# the metrics page's buffers are touched on first use (not growth)
+	atk_metric ringbind_workers >/dev/null
+	attack_begin "2,000 GETSTATs over TCP from $ATK_THERE in about 1 s, 2 workers"
+	local refresh cached merged w bound elapsed
+	ratk 20 getstat 2000 1000 100
+	# (atk_run keeps the helper's output in atk.N)
+	elapsed=$(awk '$1 == "getstat_elapsed_ms" { print $2 }' "$E2E_TMP/atk.$ATK_N")
+	if [ -n "$elapsed" ]; then
+		bound=$((elapsed / 100 + 1))
+		for w in 0 1; do
+			refresh=$(atk_metric "ringbind_worker_getstat_cache_refreshes_total{worker=\"$w\"}")
+			if [ -n "$refresh" ] && [ "$refresh" -le "$bound" ]; then
+				pass "worker $w merged GETSTAT for untrusted callers $refresh times in $elapsed ms (at most $bound)"
+			else
+				fail "worker $w merged GETSTAT for untrusted callers '$refresh' times in $elapsed ms, over $bound"
+			fi
+		done
+		refresh=$(atk_metric 'ringbind_getstat_total{answer="cache_refresh"}')
+		cached=$(atk_metric 'ringbind_getstat_total{answer="cached"}')
+		if [ -n "$refresh" ] && [ -n "$cached" ] && [ $((refresh + cached)) -eq 2000 ] && [ "$cached" -gt 0 ]; then
+			pass "the 2,000 untrusted GETSTATs: $refresh merged (cache refreshes), $cached from the cache"
+		else
+			fail "the 2,000 untrusted GETSTATs: '$refresh' cache refreshes + '$cached' cached answers"
+		fi
+	else
+		fail "getstat: no elapsed time reported"
+	fi
+	# loopback (trusted): a merge made now, exact after each lookup
+	atk 20 getstatfresh 50
+	merged=$(atk_metric 'ringbind_getstat_total{answer="merged"}')
+	if [ -n "$merged" ] && [ "$merged" -ge 51 ]; then
+		pass "loopback GETSTATs merged now: $merged"
+	else
+		fail "loopback GETSTATs merged now: '$merged', expected at least 51"
+	fi
+	# (calls paced over a second take, one after another, every buffer of
+	# a worker's io_uring TCP receive ring: RB_URING_TCP_BUFS x 4 KiB,
+	# 1 MiB each, first touched here; epoll has none)
+	attack_end 3072 "a cached merge per worker, and up to 2 x 1 MiB of io_uring receive buffers first touched"
 	srv_stop
 
 	remote_cleanup
