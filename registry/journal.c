@@ -301,6 +301,19 @@ void rb_snapshot_put_header(const struct rb_snapshot_writer *w,
 }
 
 /* Walks the body; with cb NULL it only validates. */
+/* Hands one verified record to cb (if any): < 0 stops the walk, > 0 is a
+ * record the sink did not apply (counted). */
+static int deliver(rb_jrec_fn cb, void *arg, const struct rb_jrec *r,
+		   struct rb_snapshot_info *info)
+{
+	if (!cb)
+		return 0;
+	int c = cb(arg, r);
+	if (c > 0)
+		info->not_applied++;
+	return c < 0 ? c : 0;
+}
+
 static int snapshot_walk(const uint8_t *buf, size_t len, rb_jrec_fn cb,
 			 void *arg, struct rb_snapshot_info *info)
 {
@@ -321,13 +334,9 @@ static int snapshot_walk(const uint8_t *buf, size_t len, rb_jrec_fn cb,
 			info->reason = "more records than the header counts";
 			return -EBADMSG;
 		}
-		if (cb) {
-			int c = cb(arg, &r);
-			if (c < 0)
-				return c;
-			if (c > 0)
-				info->not_applied++;
-		}
+		int c = deliver(cb, arg, &r, info);
+		if (c < 0)
+			return c;
 		pos = next;
 	}
 	if (n != info->count) {
@@ -409,13 +418,9 @@ int rb_snapshot_salvage(const uint8_t *buf, size_t len, rb_jrec_fn cb, void *arg
 		if (st == RB_SCAN_CLEAN && r.op == RB_JOP_ADD) {
 			in_bad = false;
 			kept++;
-			if (cb) {
-				int c = cb(arg, &r);
-				if (c < 0)
-					return c;
-				if (c > 0)
-					info->not_applied++;
-			}
+			int c = deliver(cb, arg, &r, info);
+			if (c < 0)
+				return c;
 			pos = next;
 			continue;
 		}
