@@ -8,7 +8,7 @@ set_tests_properties(test_registry_churn PROPERTIES
   # anything. Every report is printed, not only the first.
   ENVIRONMENT "TSAN_OPTIONS=second_deadlock_stack=1 exitcode=66")
 # The stale scan's housekeeping thread reading the registry while its
-# writer churns (net/stale.h).
+# writer churns (net/control/stale.h).
 rb_test(test_stale_churn concurrency/test_stale_churn.c)
 target_link_libraries(test_stale_churn PRIVATE rb_net)
 set_tests_properties(test_stale_churn PROPERTIES

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "net/stale.h"
+#include "net/control/stale.h"
 #include "registry/registry.h"
 
 #define STABLE 16u

@@ -37,7 +37,7 @@ NOREPLY_MS=800
 
 # Limits of net/forward.h, read from the source so the test follows them.
 fwd_const() {
-	sed -n "s/^#define $1 \([0-9][0-9]*\)u.*/\1/p" "$E2E_DIR/../../net/forward.h"
+	sed -n "s/^#define $1 \([0-9][0-9]*\)u.*/\1/p" "$E2E_DIR/../../net/features/forward.h"
 }
 
 ua_port() { echo "$(($1 >> 8)).$(($1 & 255))"; }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "net/durable.h"
+#include "net/control/durable.h"
 #include "registry/registry.h"
 
 struct rb_check_state rb_check;

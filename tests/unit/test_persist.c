@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "net/persist.h"
+#include "net/control/persist.h"
 #include "registry/registry.h"
 
 #ifndef RB_TEST_DATA_DIR

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "net/sockdiag.h"
+#include "net/control/sockdiag.h"
 
 struct rb_check_state rb_check;
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "net/udp_batch.h"
+#include "net/transport/udp_batch.h"
 
 struct rb_check_state rb_check;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "net/uring_refusal.h"
+#include "net/transport/uring_refusal.h"
 
 static int has(const char *s, const char *sub)
 {

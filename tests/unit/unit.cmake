@@ -1,4 +1,5 @@
-# Unit tests of core/: golden bytes, limits, and libtirpc as an oracle.
+# Unit tests (no root needed unless said): core/ (golden bytes, limits, libtirpc
+# as an oracle), registry/ and the net/ parts that run without a daemon.
 # Paths are relative to tests/.
 rb_test(test_xdr unit/test_xdr.c)
 rb_test(test_record unit/test_record.c)
@@ -22,7 +23,7 @@ rb_test(test_persist unit/test_persist.c)
 target_link_libraries(test_persist PRIVATE rb_net)
 target_compile_definitions(test_persist PRIVATE
   RB_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
-# SET/UNSET through net/durable.c: visibility only after the commit, PMAP
+# SET/UNSET through net/control/durable.c: visibility only after the commit, PMAP
 # v2 UNSET all or nothing, compaction of a small journal (about 1 s).
 rb_test(test_durable unit/test_durable.c)
 target_link_libraries(test_durable PRIVATE rb_net)
@@ -37,7 +38,7 @@ rb_test(test_sockdiag unit/test_sockdiag.c)
 target_link_libraries(test_sockdiag PRIVATE rb_net)
 set_tests_properties(test_sockdiag PROPERTIES SKIP_RETURN_CODE 77)
 
-# UDP reply batches (net/udp_batch.c) over loopback sockets.
+# UDP reply batches (net/transport/udp_batch.c) over loopback sockets.
 rb_test(test_udp_batch unit/test_udp_batch.c)
 target_link_libraries(test_udp_batch PRIVATE rb_net)
 

@@ -1,0 +1,426 @@
+/* The epoll backend, for kernels or sandboxes without a usable io_uring:
+ * the same worker, with recvmmsg/sendmmsg for UDP and non-blocking
+ * read/send for streams. Each epoll_wait batch is one reader section. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/transport/udp_batch.h"
+#include "net/transport/worker.h"
+
+#define EV_MAX 256
+/* Batches of datagrams taken from one socket per readiness event, so that
+ * one busy socket cannot starve the others. */
+#define UDP_ROUNDS 4
+
+/* T_MUX: the TCPMUX front's own epoll set (net/tcpmux.h), nested in ours. */
+enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE, T_FWD, T_MUX };
+
+static inline uint64_t tag(enum tag t, uint32_t idx, uint32_t gen)
+{
+	return (uint64_t)t << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
+}
+
+struct epoll_be {
+	int ep;
+	uint64_t last_tick_ms;
+	/* recvmmsg batch */
+	struct mmsghdr rmsg[RB_EPOLL_BATCH];
+	struct iovec riov[RB_EPOLL_BATCH];
+	struct sockaddr_storage rname[RB_EPOLL_BATCH];
+	uint8_t rctl[RB_EPOLL_BATCH][64];
+	uint8_t rbuf[RB_EPOLL_BATCH][RB_UDP_MAX];
+	struct rb_udp_batch send;
+	uint64_t listen_paused; /* listeners out of descriptors (bits) */
+	uint8_t rd[RB_CONN_IN_MAX]; /* a connection's read, answered from here */
+};
+_Static_assert(RB_LISTEN_MAX <= 64, "listen_paused holds one bit per listener");
+
+static void e_udp_send(struct rb_worker *w, const struct rb_dgram_route *rt,
+		       const uint8_t *p, uint32_t n)
+{
+	struct epoll_be *be = w->be;
+	rb_udp_batch_add(&be->send, &w->counters, w->udp[rt->sock].fd, rt, p, n);
+	rb_udp_batch_flush(&be->send, &w->counters);
+}
+
+static void e_conn_close(struct rb_worker *w, struct rb_conn *c)
+{
+	struct epoll_be *be = w->be;
+	if (c->closing)
+		return;
+	c->closing = true;
+	epoll_ctl(be->ep, EPOLL_CTL_DEL, c->fd, NULL); /* close() drops it anyway */
+	rb_worker_conn_release(w, c);
+}
+
+/* Registers what c waits for; a failed epoll_ctl closes c (its events
+ * would otherwise never come). */
+static void update_interest(struct rb_worker *w, struct rb_conn *c)
+{
+	struct epoll_be *be = w->be;
+	if (c->closing)
+		return;
+	if (rb_conn_epoll_interest(be->ep, c, tag(T_CONN, c->slot, c->gen)) < 0)
+		e_conn_close(w, c);
+}
+
+static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
+{
+	const uint8_t *p;
+	uint32_t n;
+	if (c->closing)
+		return;
+	while ((n = rb_conn_next_send(c, &p)) != 0) {
+		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			e_conn_close(w, c);
+			return;
+		}
+		rb_conn_sent(c, (uint32_t)r);
+		c->last_active_ms = w->serve.now_ms;
+	}
+	update_interest(w, c);
+	if (!c->closing && rb_conn_done(c))
+		e_conn_close(w, c); /* the client finished and has every answer */
+}
+
+static void e_conn_read(struct rb_worker *w, struct rb_conn *c, bool on)
+{
+	/* c->paused says whether to read (rb_conn_work); after the client's
+	 * end nothing is read. */
+	if (on && c->read_eof)
+		c->paused = true;
+	update_interest(w, c);
+	if (!c->closing && rb_conn_done(c))
+		e_conn_close(w, c);
+}
+
+static const struct rb_backend_ops epoll_ops = {
+	.udp_send = e_udp_send,
+	.conn_kick = e_conn_kick,
+	.conn_close = e_conn_close,
+	.conn_read = e_conn_read,
+};
+
+/* Answers datagram k of the batch that listener i received. */
+static void answer_dgram(struct rb_worker *w, struct epoll_be *be, unsigned i, int k)
+{
+	struct msghdr *mh = &be->rmsg[k].msg_hdr;
+	rb_count(&w->counters.udp_requests);
+	if (mh->msg_flags & MSG_TRUNC) {
+		rb_count(&w->counters.udp_dropped_big);
+		return;
+	}
+	struct rb_dgram_route rt;
+	struct rb_xport x;
+	memset(&rt, 0, sizeof(rt));
+	rt.sock = (uint16_t)i;
+	memcpy(&rt.peer, mh->msg_name, mh->msg_namelen);
+	rt.peer_len = mh->msg_namelen;
+	rb_route_set_pktinfo(&rt, mh);
+	rb_worker_dgram_xport(&rt, w->udp[i].netid, &x);
+	uint32_t r = rb_serve_datagram(&w->serve, &x, be->rbuf[k], be->rmsg[k].msg_len, &rt);
+	if (r)
+		rb_udp_batch_add(&be->send, &w->counters, w->udp[i].fd, &rt, w->serve.enc.buf, r);
+}
+
+static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
+{
+	int fd = w->udp[i].fd;
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		for (unsigned k = 0; k < RB_EPOLL_BATCH; k++) {
+			struct msghdr *mh = &be->rmsg[k].msg_hdr;
+			be->riov[k].iov_base = be->rbuf[k];
+			be->riov[k].iov_len = sizeof(be->rbuf[k]);
+			mh->msg_name = &be->rname[k];
+			mh->msg_namelen = sizeof(be->rname[k]);
+			mh->msg_iov = &be->riov[k];
+			mh->msg_iovlen = 1;
+			mh->msg_control = be->rctl[k];
+			mh->msg_controllen = sizeof(be->rctl[k]);
+			mh->msg_flags = 0;
+		}
+		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		/* Datagrams are answered two behind: a large registry's lookup
+		 * of each is prefetched while the two before it are answered
+		 * (registry/dispatch.h, rb_prefetch_pipe). */
+		bool pf_on = rb_prefetch_wanted(&w->serve.hctx);
+		struct rb_prefetch_pipe pipe;
+		rb_prefetch_pipe_init(&pipe);
+		for (int k = 0; k < n; k++) {
+			if (pf_on) {
+				bool whole = !(be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC);
+				rb_prefetch_pipe_push(&w->serve.hctx, &pipe, w->udp[i].netid,
+						      whole ? be->rbuf[k] : NULL,
+						      be->rmsg[k].msg_len);
+			}
+			if (k >= 2)
+				answer_dgram(w, be, i, k - 2);
+		}
+		if (pf_on)
+			rb_prefetch_pipe_drain(&w->serve.hctx, &pipe);
+		for (int k = n > 2 ? n - 2 : 0; k < n; k++)
+			answer_dgram(w, be, i, k);
+		rb_udp_batch_flush(&be->send, &w->counters);
+		if ((unsigned)n < RB_EPOLL_BATCH)
+			break;
+	}
+}
+
+/* Services' replies on forwarding socket i (-r): bounded per event, as
+ * the listeners. */
+static void on_fwd(struct rb_worker *w, struct epoll_be *be, unsigned i)
+{
+	int fd = rb_worker_fwd_fd(w, i);
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		for (unsigned k = 0; k < RB_EPOLL_BATCH; k++) {
+			struct msghdr *mh = &be->rmsg[k].msg_hdr;
+			be->riov[k].iov_base = be->rbuf[k];
+			be->riov[k].iov_len = sizeof(be->rbuf[k]);
+			mh->msg_name = &be->rname[k];
+			mh->msg_namelen = sizeof(be->rname[k]);
+			mh->msg_iov = &be->riov[k];
+			mh->msg_iovlen = 1;
+			mh->msg_control = NULL;
+			mh->msg_controllen = 0;
+			mh->msg_flags = 0;
+		}
+		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		for (int k = 0; k < n; k++) {
+			struct msghdr *mh = &be->rmsg[k].msg_hdr;
+			rb_worker_fwd_input(w, i, mh->msg_name, mh->msg_namelen, be->rbuf[k],
+					    be->rmsg[k].msg_len, (mh->msg_flags & MSG_TRUNC) != 0,
+					    &epoll_ops);
+		}
+		if ((unsigned)n < RB_EPOLL_BATCH)
+			break;
+	}
+}
+
+/* Out of descriptors: the listener leaves the set until the next tick
+ * (level-triggered, it would report the same pending connection at once,
+ * and the loop would spin). */
+static void listen_pause(struct rb_worker *w, struct epoll_be *be, unsigned i)
+{
+	/* (EPOLLEXCLUSIVE cannot be modified: a shared one leaves the set.) */
+	struct epoll_event ev = { .events = 0, .data.u64 = tag(T_LISTEN, i, 0) };
+	if (epoll_ctl(be->ep, w->tcp[i].shared ? EPOLL_CTL_DEL : EPOLL_CTL_MOD, w->tcp[i].fd,
+		      &ev) == 0)
+		be->listen_paused |= 1ull << i;
+}
+
+static void listen_resume(struct rb_worker *w, struct epoll_be *be)
+{
+	for (unsigned i = 0; i < w->n_tcp; i++) {
+		if (!(be->listen_paused & (1ull << i)))
+			continue;
+		bool sh = w->tcp[i].shared;
+		struct epoll_event ev = { .events = EPOLLIN | (sh ? EPOLLEXCLUSIVE : 0u),
+					  .data.u64 = tag(T_LISTEN, i, 0) };
+		if (epoll_ctl(be->ep, sh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, w->tcp[i].fd, &ev) == 0)
+			be->listen_paused &= ~(1ull << i);
+	}
+}
+
+static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
+{
+	/* Bounded per event so other sockets get their turn. */
+	for (int k = 0; k < 64; k++) {
+		int fd = accept4(w->tcp[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && rb_worker_accept_failed(w, errno))
+				listen_pause(w, be, i);
+			return; /* EAGAIN, or an error on one pending connection */
+		}
+		struct rb_conn *c = rb_worker_conn_open(w, fd, w->tcp[i].netid);
+		if (!c) {
+			close(fd); /* at a cap: refused cleanly, never spinning */
+			rb_count(&w->counters.tcp_refused_cap);
+			continue;
+		}
+		struct epoll_event ev = {
+			.events = EPOLLIN | EPOLLRDHUP,
+			.data.u64 = tag(T_CONN, c->slot, c->gen),
+		};
+		if (epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			c->closing = true;
+			rb_worker_conn_release(w, c);
+			continue;
+		}
+		c->recv_armed = true;
+	}
+}
+
+static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32_t events)
+{
+	(void)be;
+	uint32_t slot = (uint32_t)(t >> 32) & 0xffffffu;
+	if (slot >= w->n_slots)
+		return;
+	struct rb_conn *c = w->conns[slot];
+	if (!c || c->gen != (uint32_t)t || c->closing || c->fd < 0)
+		return;
+	if (events & EPOLLOUT) {
+		e_conn_kick(w, c);
+		if (c->closing)
+			return;
+		if (c->paused) /* it waited for the socket to drain */
+			rb_worker_conn_wake(w, c);
+	}
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !c->paused &&
+	    c->in.off == c->in.len) {
+		/* One read of at most RB_CONN_IN_MAX; more only once these are
+		 * answered (rb_conn_work says when). */
+		ssize_t r = read(c->fd, be->rd, sizeof(be->rd));
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r == 0) {
+			/* The client is done sending: its answers still go
+			 * out, then the connection closes. */
+			c->read_eof = true;
+			c->paused = true;
+			update_interest(w, c);
+			if (!c->closing && rb_conn_done(c))
+				e_conn_close(w, c);
+			return;
+		}
+		if (r < 0) {
+			e_conn_close(w, c);
+			return;
+		}
+		rb_worker_conn_input(w, c, be->rd, (size_t)r, &epoll_ops);
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		/* Gone both ways (or failed) while we were not reading: no one
+		 * will read what it asked for. Always reported, so it must be
+		 * acted on here or the loop would spin on it. */
+		e_conn_close(w, c);
+	}
+}
+
+/* exclusive: a socket other workers wait on too (rb_listener.shared):
+ * one of them is woken per event, not all. */
+static int watch_ex(struct epoll_be *be, int fd, uint64_t t, bool exclusive)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (exclusive ? EPOLLEXCLUSIVE : 0u),
+				  .data.u64 = t };
+	return epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int watch(struct epoll_be *be, int fd, uint64_t t)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = t };
+	return epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int rb_worker_run_epoll(struct rb_worker *w)
+{
+	struct epoll_be *be = calloc(1, sizeof(*be));
+	if (!be)
+		return -ENOMEM;
+	be->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (be->ep < 0) {
+		int r = -errno;
+		free(be);
+		return r;
+	}
+	w->be = be;
+	/* A socket left out of the set would never be served: failing to add
+	 * one fails the worker's start. */
+	int err = 0;
+	for (unsigned i = 0; !err && i < w->n_udp; i++)
+		err = watch_ex(be, w->udp[i].fd, tag(T_UDP, i, 0), w->udp[i].shared);
+	for (unsigned i = 0; !err && i < w->n_tcp; i++)
+		err = watch_ex(be, w->tcp[i].fd, tag(T_LISTEN, i, 0), w->tcp[i].shared);
+	if (!err)
+		err = watch(be, w->wake_fd, tag(T_WAKE, 0, 0));
+	/* Level-triggered: events left after one bounded run keep the nested
+	 * set readable, so the next iteration takes them. */
+	if (!err && rb_worker_mux_fd(w) >= 0)
+		err = watch(be, rb_worker_mux_fd(w), tag(T_MUX, 0, 0));
+	for (unsigned i = 0; !err && w->fwd && i < RB_FWD_FAMILIES; i++)
+		if (rb_worker_fwd_fd(w, i) >= 0)
+			err = watch(be, rb_worker_fwd_fd(w, i), tag(T_FWD, i, 0));
+	if (err) {
+		close(be->ep);
+		free(be);
+		w->be = NULL;
+		return err;
+	}
+	rb_worker_started(w, 0);
+
+	struct epoll_event evs[EV_MAX];
+	bool more = false; /* connections have work left: do not sleep */
+	while (!rb_worker_stopping(w)) {
+		if (!more)
+			rb_count(&w->counters.loop_waits);
+		int n = epoll_wait(be->ep, evs, EV_MAX, more ? 0 : (int)RB_TICK_MS);
+		if (n < 0 && errno != EINTR)
+			break;
+		rb_serve_tick(&w->serve);
+		rb_worker_heartbeat(w);
+		rb_worker_turn(w);
+		rb_reader_begin(w->reader);
+		for (int k = 0; k < n; k++) {
+			uint64_t t = evs[k].data.u64;
+			unsigned idx = (unsigned)(t >> 32) & 0xffffffu;
+			switch ((enum tag)(t >> 56)) {
+			case T_UDP:
+				on_udp(w, be, idx);
+				break;
+			case T_LISTEN:
+				on_listen(w, be, idx);
+				break;
+			case T_CONN:
+				on_conn(w, be, t, evs[k].events);
+				break;
+			case T_WAKE: {
+				uint64_t v;
+				if (read(w->wake_fd, &v, sizeof(v)) < 0) {
+					/* EAGAIN: nothing pending; drain anyway */
+				}
+				rb_worker_drain_replies(w, &epoll_ops);
+				break;
+			}
+			case T_FWD:
+				on_fwd(w, be, idx);
+				break;
+			case T_MUX:
+				rb_worker_mux_run(w);
+				break;
+			}
+		}
+		/* A reply from the control thread whose wake-up was coalesced
+		 * or lost waits no longer than a turn. */
+		rb_worker_drain_replies(w, &epoll_ops);
+		more = rb_worker_run_ready(w, &epoll_ops);
+		if (w->serve.now_ms - be->last_tick_ms >= RB_TICK_MS) {
+			be->last_tick_ms = w->serve.now_ms;
+			rb_worker_tick(w, &epoll_ops);
+			listen_resume(w, be);
+		}
+		rb_reader_end(w->reader);
+	}
+	rb_udp_batch_flush(&be->send, &w->counters);
+	rb_worker_drain_at_stop(w);
+	for (uint32_t i = 0; i < w->n_slots; i++) {
+		struct rb_conn *c = w->conns[i];
+		if (c && c->fd >= 0 && !c->closing)
+			e_conn_close(w, c);
+	}
+	close(be->ep);
+	free(be);
+	w->be = NULL;
+	return 0;
+}
