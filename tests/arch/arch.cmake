@@ -1,0 +1,13 @@
+# The house's shape (ARCHITECTURE.md), checked without building or running
+# anything of the daemon. Label "arch":  ctest -L arch
+# Paths are relative to tests/.
+
+# No include or link against the rooms' direction (scripts/check_layers.py;
+# also run at configure time). < 1 s.
+add_test(NAME arch_layers
+  COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/check_layers.py ${PROJECT_SOURCE_DIR})
+# The check can fail: planted violations in a scratch copy are refused.
+# About 2 s (10 s on a loaded machine).
+add_test(NAME arch_layers_refuses
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arch/check_layers_refuses.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(arch_layers arch_layers_refuses PROPERTIES LABELS arch TIMEOUT 60)
