@@ -15,6 +15,11 @@ function(rb_target_defaults tgt)
     target_compile_options(${tgt} PRIVATE -Werror)
   endif()
   target_include_directories(${tgt} PRIVATE ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
+  # RB_ASSERT_OWNER (net/base/owner.h): checked in debug and sanitizer
+  # builds, compiled out in release ones.
+  if(RB_SANITIZE OR CMAKE_BUILD_TYPE STREQUAL "Debug")
+    target_compile_definitions(${tgt} PRIVATE RB_CHECK_OWNER=1)
+  endif()
   if(RB_SANITIZE)
     target_compile_options(${tgt} PRIVATE -fsanitize=${RB_SANITIZE}
       -fno-omit-frame-pointer -fno-sanitize-recover=all)

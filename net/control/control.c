@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "core/rpc_msg.h"
+#include "net/base/owner.h"
+#include "net/transport/ready.h"
 #include "net/base/config_load.h"
 #include "net/transport/policy.h"
 #include "net/transport/listen.h"
@@ -74,6 +76,7 @@ int rb_control_init(struct rb_control *ctl, const struct rb_control_env *env)
 {
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->env = env;
+	ctl->owner = pthread_self();
 	ctl->ep = ctl->sfd = ctl->tfd = -1;
 	ctl->listen_fd[0] = ctl->listen_fd[1] = -1;
 	rb_http_init(&ctl->http, env->http_render, env->http_arg);
@@ -248,26 +251,27 @@ static void conn_kick(void *arg, struct rb_conn *c)
 		c->closing = true;
 }
 
+/* What rb_conn_work said of c (rb_conn_next_fn): a failed kick or an
+ * error closes it; otherwise it is queued again if it wants more, and
+ * waits for what it needs. */
+static void conn_next(void *arg, struct rb_conn *c, int r)
+{
+	struct rb_control *ctl = arg;
+	if (r < 0 || c->closing) {
+		conn_close(ctl, c);
+		return;
+	}
+	if (r == RB_CONN_MORE)
+		rb_conn_queue_push(&ctl->ready, c);
+	conn_interest(ctl, c);
+}
+
 /* Works on the queued connections within the turn's budget; true when
  * work is left for the next turn. */
 static bool run_ready(struct rb_control *ctl)
 {
-	uint32_t n = ctl->ready.n, slot;
-	while (n-- && rb_turn_budget_left(&ctl->budget) && rb_conn_queue_pop(&ctl->ready, &slot)) {
-		struct rb_conn *c = ctl->conns[slot];
-		c->queued = false;
-		if (c->fd < 0)
-			continue;
-		int r = rb_conn_work(&ctl->serve, c, &ctl->budget, conn_kick, ctl);
-		if (r < 0 || c->closing) {
-			conn_close(ctl, c);
-			continue;
-		}
-		if (r == RB_CONN_MORE)
-			rb_conn_queue_push(&ctl->ready, c);
-		conn_interest(ctl, c);
-	}
-	return ctl->ready.n != 0;
+	return rb_conn_run_ready(&ctl->serve, &ctl->ready, ctl->conns, &ctl->budget, conn_kick,
+				 conn_next, ctl);
 }
 
 /* Out of descriptors: the listener leaves the set until the next timer
@@ -391,6 +395,7 @@ static void on_conn(struct rb_control *ctl, uint64_t t, uint32_t events)
  * that owns the socket after the commit (deliver). */
 static void on_wake(struct rb_control *ctl)
 {
+	RB_ASSERT_OWNER(ctl);
 	const struct rb_control_env *env = ctl->env;
 	uint64_t v;
 	if (read(env->wake_fd, &v, sizeof(v)) < 0) {
@@ -423,6 +428,7 @@ static void on_wake(struct rb_control *ctl)
 static void deliver(void *arg, struct rb_pending *pr)
 {
 	struct rb_control *ctl = arg;
+	RB_ASSERT_OWNER(ctl);
 	if (pr->kind == ROUTE_NONE) /* our own change (a reaped entry) */
 		return;
 	/* Counted now that the answer is final: durable, TRUE or FALSE. */
@@ -567,6 +573,7 @@ static void commit_batch(struct rb_control *ctl)
 
 void rb_control_scan_stale(struct rb_control *ctl, bool write_list)
 {
+	RB_ASSERT_OWNER(ctl);
 	const struct rb_control_env *env = ctl->env;
 	if (rb_stale_scan_running(&ctl->stale_bg)) {
 		/* The timer's scan is the running one; SIGUSR1 wants one that
@@ -631,6 +638,7 @@ int rb_control_metrics(struct rb_control *ctl, const char *host, uint16_t port)
 
 void rb_control_status(struct rb_control *ctl)
 {
+	RB_ASSERT_OWNER(ctl);
 	const struct rb_control_env *env = ctl->env;
 	char st[200];
 	snprintf(st, sizeof(st),
@@ -709,6 +717,7 @@ static bool on_signal(struct rb_control *ctl)
 
 int rb_control_run(struct rb_control *ctl)
 {
+	RB_ASSERT_OWNER(ctl);
 	struct epoll_event evs[64];
 	bool more = false; /* connections have work left: do not sleep */
 	for (;;) {

@@ -2,6 +2,7 @@
 #ifndef RB_NET_CONTROL_H
 #define RB_NET_CONTROL_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -45,6 +46,9 @@ struct rb_control_env {
 
 struct rb_control {
 	const struct rb_control_env *env;
+	/* The thread that runs it: the daemon's main thread (asserted,
+	 * net/base/owner.h). */
+	pthread_t owner;
 	int ep, sfd, tfd;
 	int listen_fd[2]; /* the path, and its abstract twin */
 	char path[108];

@@ -82,7 +82,11 @@ static unsigned affinity_cpus(int *cpus, unsigned cap)
 static void *worker_main(void *arg)
 {
 	struct rb_worker *w = arg;
+	/* This thread owns the worker, its connections and its features'
+	 * state from here on (RB_ASSERT_OWNER). */
 	w->owner = pthread_self();
+	if (w->fwd)
+		w->fwd->owner = w->owner;
 	if (w->cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "net/base/owner.h"
 #include "net/transport/serve.h"
 #include "net/transport/worker.h" /* rb_sockaddr_to_addr */
 
@@ -154,6 +155,7 @@ static void log_full(struct rb_fwd *f, uint64_t now_ms)
 uint32_t rb_fwd_start(struct rb_fwd *f, struct rb_serve *s, const struct rb_fwd_req *r,
 		      const struct rb_xport *x, const struct rb_dgram_route *rt)
 {
+	RB_ASSERT_OWNER(f);
 	struct rb_xdr_enc *out = &s->enc;
 	unsigned fam = r->family == RB_AF_INET6 ? RB_FWD_V6 : RB_FWD_V4;
 	uint32_t xid;
@@ -246,6 +248,7 @@ uint32_t rb_fwd_on_reply(struct rb_fwd *f, struct rb_serve *s, unsigned fam,
 			 const uint8_t *p, uint32_t n, bool truncated,
 			 struct rb_dgram_route *rt)
 {
+	RB_ASSERT_OWNER(f);
 	uint32_t xid;
 	struct rb_addr a;
 	struct rb_fwd_entry *e = NULL;
@@ -290,6 +293,7 @@ void rb_fwd_expire(struct rb_fwd *f, struct rb_serve *s,
 				const uint8_t *p, uint32_t n),
 		   void *arg)
 {
+	RB_ASSERT_OWNER(f);
 	if (f->full_unlogged && s->now_ms - f->log_ms >= RB_FWD_LOG_MS)
 		log_full(f, s->now_ms);
 	if (!f->live)

@@ -24,6 +24,7 @@
 #ifndef RB_NET_FORWARD_H
 #define RB_NET_FORWARD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -62,6 +63,9 @@ struct rb_fwd_entry {
 struct rb_serve;
 
 struct rb_fwd {
+	/* The worker thread it belongs to (set as that thread starts;
+	 * asserted, net/base/owner.h). */
+	pthread_t owner;
 	int fd[RB_FWD_FAMILIES]; /* forwarding sockets; -1 where none */
 	uint32_t live;           /* calls in flight */
 	uint32_t high;           /* the most ever in flight at once */

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/base/owner.h"
 #include "net/transport/listen.h"
 #include "net/base/log.h"
 #include "net/transport/worker.h"
@@ -735,6 +736,7 @@ int rb_tcpmux_fd(const struct rb_worker *w)
 
 void rb_tcpmux_run(struct rb_worker *w)
 {
+	RB_ASSERT_OWNER(w);
 	struct rb_tcpmux *m = w->mux;
 	struct epoll_event ev[RB_MUX_EVENTS];
 	if (!m)
@@ -762,6 +764,7 @@ void rb_tcpmux_run(struct rb_worker *w)
 
 void rb_tcpmux_tick(struct rb_worker *w)
 {
+	RB_ASSERT_OWNER(w);
 	struct rb_tcpmux *m = w->mux;
 	if (!m)
 		return;

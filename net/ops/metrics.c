@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/base/owner.h"
 #include "net/control/control.h"
 #include "net/control/inventory.h"
 #include "version.h"
@@ -229,6 +230,7 @@ int rb_metrics_http(void *arg, const char *path, struct rb_text *body, const cha
 {
 	const struct rb_metrics_src *m = arg;
 	struct rb_control *ctl = m->ctl;
+	RB_ASSERT_OWNER(ctl); /* its state is read without locks */
 	if (strcmp(path, "/metrics") == 0) {
 		*ctype = "text/plain; version=0.0.4; charset=utf-8";
 		rb_metrics_render(m, body);

@@ -1,13 +1,14 @@
 #include "net/transport/worker.h"
 
 #include <arpa/inet.h>
-#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "net/base/owner.h"
+#include "net/transport/ready.h"
 #include "net/transport/policy.h"
 #include "registry/registry.h"
 
@@ -43,7 +44,7 @@ static void collect_stats_now(void *arg, struct rb_stats *out)
 static const struct rb_stats *cached_stats(void *arg)
 {
 	struct rb_worker *w = arg;
-	assert(pthread_equal(w->owner, pthread_self()));
+	RB_ASSERT_OWNER(w);
 	if (!w->getstat_cache)
 		return NULL; /* merged now instead */
 	uint64_t now = rb_mono_ns();
@@ -149,6 +150,7 @@ void rb_worker_fini(struct rb_worker *w)
 
 void rb_worker_heartbeat(struct rb_worker *w)
 {
+	RB_ASSERT_OWNER(w);
 	__atomic_store_n(&w->heartbeat_ms, w->serve.now_ms, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&w->env->cfg->gen, __ATOMIC_RELAXED) != w->cfg_gen)
 		take_config(w);
@@ -219,6 +221,7 @@ void rb_worker_dgram_xport(const struct rb_dgram_route *rt, enum rb_netid_idx ne
 
 struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd, enum rb_netid_idx netid)
 {
+	RB_ASSERT_OWNER(w);
 	uint32_t *total = w->env->total_conns;
 	if (w->live_conns >= w->cfg->limits.conn_per_worker)
 		return NULL;
@@ -259,6 +262,7 @@ struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd, enum rb_netid_i
 
 void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c)
 {
+	RB_ASSERT_OWNER(w);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -289,6 +293,7 @@ void rb_worker_fwd_input(struct rb_worker *w, unsigned fam, const struct sockadd
 			 socklen_t srclen, const uint8_t *p, uint32_t n, bool truncated,
 			 const struct rb_backend_ops *ops)
 {
+	RB_ASSERT_OWNER(w);
 	struct rb_dgram_route rt;
 	uint32_t len = w->env->feat->fwd_on_reply(w->fwd, &w->serve, fam, src, srclen, p, n, truncated, &rt);
 	if (len)
@@ -297,6 +302,7 @@ void rb_worker_fwd_input(struct rb_worker *w, unsigned fam, const struct sockadd
 
 void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops)
 {
+	RB_ASSERT_OWNER(w);
 	if (w->fwd) {
 		struct fwd_send_arg a = { w, ops };
 		w->env->feat->fwd_expire(w->fwd, &w->serve, fwd_send, &a);
@@ -321,6 +327,7 @@ void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops)
 
 void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *ops)
 {
+	RB_ASSERT_OWNER(w);
 	struct rb_mut_msg *m;
 	while ((m = rb_mailbox_pop_rep(&w->mbox))) {
 		w->mut_inflight--;
@@ -347,6 +354,7 @@ void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *o
 
 void rb_worker_conn_wake(struct rb_worker *w, struct rb_conn *c)
 {
+	RB_ASSERT_OWNER(w);
 	rb_conn_queue_push(&w->ready, c);
 }
 
@@ -379,30 +387,29 @@ static void conn_next(struct rb_worker *w, struct rb_conn *c, int r,
 void rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c, const uint8_t *p, size_t n,
 			  const struct rb_backend_ops *ops)
 {
+	RB_ASSERT_OWNER(w);
 	struct kick_arg a = { w, ops };
 	/* (Bytes alone are no activity: a call is, rb_conn_work. A client
 	 * trickling a record or sending empty fragments is reaped idle.) */
 	conn_next(w, c, rb_conn_input(&w->serve, c, p, n, &w->budget, kick, &a), ops);
 }
 
+static void ready_next(void *arg, struct rb_conn *c, int r)
+{
+	struct kick_arg *a = arg;
+	conn_next(a->w, c, r, a->ops);
+}
+
 bool rb_worker_run_ready(struct rb_worker *w, const struct rb_backend_ops *ops)
 {
+	RB_ASSERT_OWNER(w);
 	struct kick_arg a = { w, ops };
-	/* Those queued now; a connection that wants more goes to the back
-	 * and waits for the next turn. */
-	uint32_t n = w->ready.n, slot;
-	while (n-- && rb_turn_budget_left(&w->budget) && rb_conn_queue_pop(&w->ready, &slot)) {
-		struct rb_conn *c = w->conns[slot];
-		c->queued = false;
-		if (c->fd < 0 || c->closing)
-			continue;
-		conn_next(w, c, rb_conn_work(&w->serve, c, &w->budget, kick, &a), ops);
-	}
-	return w->ready.n != 0;
+	return rb_conn_run_ready(&w->serve, &w->ready, w->conns, &w->budget, kick, ready_next, &a);
 }
 
 void rb_worker_drain_at_stop(struct rb_worker *w)
 {
+	RB_ASSERT_OWNER(w);
 	static const unsigned cap = RB_STOP_DRAIN_MAX;
 	unsigned n = 0;
 	uint8_t buf[RB_UDP_MAX];
@@ -456,6 +463,7 @@ void rb_worker_drain_at_stop(struct rb_worker *w)
 
 bool rb_worker_accept_failed(struct rb_worker *w, int err)
 {
+	RB_ASSERT_OWNER(w);
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
 		return false; /* that one connection's trouble (ECONNABORTED...) */
 	rb_count(&w->counters.accept_paused);
