@@ -74,8 +74,10 @@ struct rb_fwd {
 	struct rb_fwd_entry e[RB_FWD_MAX];
 	/* The per-source forward rate: one table for every worker (lock-free,
 	 * as the response-rate limiter's), so a source spread over the
-	 * workers by SO_REUSEPORT still has one allowance. Owned (allocated
-	 * and freed) by the first worker's table. */
+	 * workers by SO_REUSEPORT still has one allowance. The assembly's
+	 * (net/daemon: d->fwd_rrl, made before and freed after the workers),
+	 * given to every worker's table; only a table made without one
+	 * (rb_fwd_init's shared_rate NULL) allocates and frees its own. */
 	struct rb_rrl *rate;
 	bool rate_owned;
 	uint32_t xid_pool[RB_FWD_XID_POOL];

@@ -1,6 +1,7 @@
-# The attack suite (ringbind only; rpcbind is known to fail several of
-# these): tests/e2e/t_attack_*.sh with rb_e2e_attack (attack_tool.c) and the
-# shared shell functions of attack_lib.sh. Included by tests/CMakeLists.txt
+# Attack-surface and hardening end-to-end tests (ringbind only). The attack
+# suite (rpcbind is known to fail several of these): tests/e2e/t_attack_*.sh
+# with rb_e2e_attack (attack_tool.c) and the shared shell functions of
+# attack_lib.sh. Included by tests/CMakeLists.txt
 # after e2e.cmake (rb_e2e_helper, rb_e2e_test). Label "attack":
 #   ctest -L attack
 #
@@ -18,6 +19,18 @@
 #   fdlimit RLIMIT_NOFILE 1024 and 3,000 clients: no spin, the pause
 #           counted and logged, serving again once descriptors free up
 
+# -- hardening: owner-port check and privilege drop (net/control/sockdiag.c,
+# net/base/privs.c); no "attack" label (they were tests/e2e/attack.cmake) --
+set(_rb_h9 "$<TARGET_FILE:ringbind> -f -w")
+foreach(_be uring epoll)
+  # A non-root AF_LOCAL registrant must hold the port (sock_diag).
+  rb_e2e_test(e2e_ownerport_${_be} ownerport "${_rb_h9} --backend ${_be}" 60)
+  # -s: bind, then run as _rpc with CAP_DAC_OVERRIDE (+ CAP_IPC_LOCK on
+  # io_uring) only; serving, persisting and a clean exit go on.
+  rb_e2e_test(e2e_privs_${_be}     privs     "${_rb_h9} --backend ${_be}" 90)
+endforeach()
+
+# -- the attack suite --
 rb_e2e_helper(rb_e2e_attack e2e/attack_tool.c)
 target_link_libraries(rb_e2e_attack PRIVATE rb_e2e_rpcwire rb_e2e_verdict Threads::Threads)
 

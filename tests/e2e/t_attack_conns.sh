@@ -25,11 +25,11 @@ t_main() {
 		fi
 	fi
 
-	# The default caps: --max-conn 16384 in all, --max-conn-per-worker 4096
-	# (also its maximum), one worker per CPU. The kernel spreads connections
-	# over the workers' listeners (SO_REUSEPORT), so on a 2-CPU host only
-	# 8,192 fit, whatever --max-conn says: four workers (whatever this
-	# host's CPU count) make room for 16,384.
+	# The default caps: --max-conn 16384 in all, --max-conn-per-worker
+	# 16384 (RB_CONFIG_CONN_PER_WORKER, core/config.h; also its maximum),
+	# one worker per CPU. The kernel spreads connections over the workers'
+	# listeners (SO_REUSEPORT); four workers, whatever this host's CPU
+	# count, so the spread is the same on every host.
 	srv_start --workers 4 || return
 	note "server RLIMIT_NOFILE: $(awk '/^Max open files/ { print $4 }' "/proc/$E2E_SRV_PID/limits")"
 	attack_begin "$ATK_IDLE idle TCP connections"
