@@ -11,3 +11,12 @@ add_test(NAME arch_layers
 add_test(NAME arch_layers_refuses
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arch/check_layers_refuses.sh ${PROJECT_SOURCE_DIR})
 set_tests_properties(arch_layers arch_layers_refuses PROPERTIES LABELS arch TIMEOUT 60)
+
+# ARCHITECTURE.md's map: every file:function it names exists and is
+# defined there (tests/arch/check_map.py). < 1 s.
+add_test(NAME arch_map
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/arch/check_map.py ${PROJECT_SOURCE_DIR})
+# The map check can fail: dangling names planted in a copy are refused. < 1 s.
+add_test(NAME arch_map_refuses
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/arch/check_map_refuses.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(arch_map arch_map_refuses PROPERTIES LABELS arch TIMEOUT 60)
