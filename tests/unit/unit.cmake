@@ -50,6 +50,12 @@ rb_test(test_registry unit/test_registry.c)
 rb_test(test_prefetch unit/test_prefetch.c)
 target_link_libraries(test_prefetch PRIVATE rb_golden)
 
+# Thread ownership (net/base/owner.h): another thread entering an owned
+# object aborts; a worker's entry point does so where the build checks
+# ownership (Debug, sanitizers). < 1 s.
+rb_test(test_owner unit/test_owner.c)
+target_link_libraries(test_owner PRIVATE rb_net_transport)
+
 # The sentence that says why io_uring is not used (issue 18).
 rb_test(test_uring_refusal unit/test_uring_refusal.c)
 target_link_libraries(test_uring_refusal PRIVATE rb_net)
