@@ -123,7 +123,7 @@ def check_links(src, rooms):
 
 def main(argv):
     if len(argv) > 2:
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        print("usage: scripts/check_layers.py [SOURCE_DIR]", file=sys.stderr)
         return 2
     src = argv[1] if len(argv) == 2 else os.path.join(os.path.dirname(__file__), "..")
     rooms = parse_rooms()

@@ -34,7 +34,7 @@ def defines(text, func):
 
 def main(argv):
     if len(argv) not in (2, 3):
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        print("usage: tests/arch/check_map.py SOURCE_DIR [DOC]", file=sys.stderr)
         return 2
     src = argv[1]
     doc = argv[2] if len(argv) == 3 else os.path.join(src, "ARCHITECTURE.md")
