@@ -10,7 +10,7 @@ set_tests_properties(test_registry_churn PROPERTIES
 # The stale scan's housekeeping thread reading the registry while its
 # writer churns (net/control/stale.h).
 rb_test(test_stale_churn concurrency/test_stale_churn.c)
-target_link_libraries(test_stale_churn PRIVATE rb_net)
+target_link_libraries(test_stale_churn PRIVATE rb_net_control)
 set_tests_properties(test_stale_churn PROPERTIES
   TIMEOUT 60
   LABELS concurrency

@@ -20,13 +20,13 @@ rb_test(test_journal unit/test_journal.c)
 target_compile_definitions(test_journal PRIVATE
   RB_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
 rb_test(test_persist unit/test_persist.c)
-target_link_libraries(test_persist PRIVATE rb_net)
+target_link_libraries(test_persist PRIVATE rb_net_control)
 target_compile_definitions(test_persist PRIVATE
   RB_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
 # SET/UNSET through net/control/durable.c: visibility only after the commit, PMAP
 # v2 UNSET all or nothing, compaction of a small journal (about 1 s).
 rb_test(test_durable unit/test_durable.c)
-target_link_libraries(test_durable PRIVATE rb_net)
+target_link_libraries(test_durable PRIVATE rb_net_control)
 # The ENOSPC variant needs a 64 KiB tmpfs in a private mount namespace
 # (root or CAP_SYS_ADMIN); elsewhere it reports a skip.
 add_test(NAME test_persist_enospc COMMAND test_persist enospc)
@@ -35,12 +35,12 @@ set_tests_properties(test_persist_enospc PROPERTIES SKIP_RETURN_CODE 77)
 # Owner-port check: sock_diag against real sockets of root and of uid 65534
 # (that part needs root). 77: sock_diag unavailable here.
 rb_test(test_sockdiag unit/test_sockdiag.c)
-target_link_libraries(test_sockdiag PRIVATE rb_net)
+target_link_libraries(test_sockdiag PRIVATE rb_net_control)
 set_tests_properties(test_sockdiag PROPERTIES SKIP_RETURN_CODE 77)
 
 # UDP reply batches (net/transport/udp_batch.c) over loopback sockets.
 rb_test(test_udp_batch unit/test_udp_batch.c)
-target_link_libraries(test_udp_batch PRIVATE rb_net)
+target_link_libraries(test_udp_batch PRIVATE rb_net_transport)
 
 # The registry's keyed table at 200,000 keys: lookups, misses, netid case,
 # removal with a rebuild (registry.c keeps hash tags in its pointers).
@@ -58,4 +58,4 @@ target_link_libraries(test_owner PRIVATE rb_net_transport)
 
 # The sentence that says why io_uring is not used (issue 18).
 rb_test(test_uring_refusal unit/test_uring_refusal.c)
-target_link_libraries(test_uring_refusal PRIVATE rb_net)
+target_link_libraries(test_uring_refusal PRIVATE rb_net_transport)
