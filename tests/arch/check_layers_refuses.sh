@@ -6,6 +6,7 @@
 # including the registry's, a file in no room, and a CMake library linking
 # a room above it. Each plant goes into a fresh copy. No root; about 1 s.
 set -eu
+command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
 src=${1:?usage: check_layers_refuses.sh SOURCE_DIR}
 script="$src/scripts/check_layers.py"
 tmp=$(mktemp -d)

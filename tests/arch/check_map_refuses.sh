@@ -5,6 +5,7 @@
 # that only calls it, one that is only declared (a header's prototype), a
 # file that does not exist. No root; well under 1 s.
 set -eu
+command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
 src=${1:?usage: check_map_refuses.sh SOURCE_DIR}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
