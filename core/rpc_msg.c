@@ -61,11 +61,14 @@ enum rb_call_verdict rb_rpc_decode_call(const uint8_t *msg, uint32_t len,
 	uint32_t rpcvers = rb_xdr_get_u32(&d);
 	if (d.err)
 		return RB_CALL_DROP;
-	if (rpcvers != RB_RPC_VERSION)
-		return RB_CALL_RPC_MISMATCH;
+	/* Read before rpcvers is judged, so that an RPC_MISMATCH call names
+	 * them too (the metrics label it by them); 0 where the message ends
+	 * first, and d.err says so. */
 	call->prog = rb_xdr_get_u32(&d);
 	call->vers = rb_xdr_get_u32(&d);
 	call->proc = rb_xdr_get_u32(&d);
+	if (rpcvers != RB_RPC_VERSION)
+		return RB_CALL_RPC_MISMATCH;
 	if (d.err)
 		return RB_CALL_DROP;
 

@@ -45,20 +45,17 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 			       uint32_t len, struct rb_xdr_enc *out,
 			       struct rb_mutation *mut)
 {
-	return rb_handle_call_ex(ctx, x, msg, len, out, mut, NULL);
+	struct rb_call_head head;
+	return rb_handle_call_full(ctx, x, msg, len, out, mut, NULL, NULL, &head);
 }
-
-static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
-			      const uint8_t *msg, uint32_t len, struct rb_xdr_enc *out,
-			      struct rb_mutation *mut, struct rb_fwd_req *fwd,
-			      struct rb_stream *st);
 
 enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
 				  const struct rb_xport *x, const uint8_t *msg,
 				  uint32_t len, struct rb_xdr_enc *out,
 				  struct rb_mutation *mut, struct rb_fwd_req *fwd)
 {
-	return handle(ctx, x, msg, len, out, mut, fwd, NULL);
+	struct rb_call_head head;
+	return rb_handle_call_full(ctx, x, msg, len, out, mut, fwd, NULL, &head);
 }
 
 enum rb_outcome rb_handle_call_stream(const struct rb_handler_ctx *ctx,
@@ -66,14 +63,15 @@ enum rb_outcome rb_handle_call_stream(const struct rb_handler_ctx *ctx,
 				      uint32_t len, struct rb_xdr_enc *out,
 				      struct rb_mutation *mut, struct rb_stream *st)
 {
-	return handle(ctx, x, msg, len, out, mut, NULL,
-		      rb_netid_get(x->netid)->stream ? st : NULL);
+	struct rb_call_head head;
+	return rb_handle_call_full(ctx, x, msg, len, out, mut, NULL, st, &head);
 }
 
-static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
-			      const uint8_t *msg, uint32_t len, struct rb_xdr_enc *out,
-			      struct rb_mutation *mut, struct rb_fwd_req *fwd,
-			      struct rb_stream *st)
+enum rb_outcome rb_handle_call_full(const struct rb_handler_ctx *ctx,
+				    const struct rb_xport *x, const uint8_t *msg,
+				    uint32_t len, struct rb_xdr_enc *out,
+				    struct rb_mutation *mut, struct rb_fwd_req *fwd,
+				    struct rb_stream *st, struct rb_call_head *head)
 {
 	struct rb_rpc_call c;
 	enum rb_auth_stat why = RB_AUTH_OK;
@@ -81,7 +79,17 @@ static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_
 
 	if (fwd)
 		fwd->denied = false;
-	switch (rb_rpc_decode_call(msg, len, &c, &why)) {
+	/* Only a stream transport sends a large reply in pieces. */
+	if (!rb_netid_get(x->netid)->stream)
+		st = NULL;
+	enum rb_call_verdict v = rb_rpc_decode_call(msg, len, &c, &why);
+	*head = (struct rb_call_head){
+		.xid = c.xid, .prog = c.prog, .vers = c.vers, .proc = c.proc,
+		/* A CALL whose first six words are all there (they are with
+		 * every verdict but DROP, RPC_MISMATCH only from 24 bytes). */
+		.whole = v != RB_CALL_DROP && len >= 24,
+	};
+	switch (v) {
 	case RB_CALL_DROP:
 		return RB_OUT_DROP;
 	case RB_CALL_RPC_MISMATCH:

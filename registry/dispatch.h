@@ -143,6 +143,25 @@ enum rb_outcome rb_handle_call_stream(const struct rb_handler_ctx *ctx,
 				      uint32_t len, struct rb_xdr_enc *out,
 				      struct rb_mutation *mut, struct rb_stream *st);
 
+/* What dispatch read of a call's header, handed back to the transport so
+ * that its metrics labels (registry/reqstats.h: rb_rq_labels) and its debug
+ * log need not decode the call a second time. */
+struct rb_call_head {
+	uint32_t xid;              /* 0 where the message ends before it */
+	uint32_t prog, vers, proc; /* as far as the message holds them, else 0 */
+	bool whole; /* a CALL message with all six header words (xid .. proc) */
+};
+
+/* The one entry behind the three above: fwd as rb_handle_call_ex's (NULL:
+ * no forwarding), st as rb_handle_call_stream's (NULL, or a datagram
+ * transport: large replies written whole); *head is filled on every
+ * outcome. */
+enum rb_outcome rb_handle_call_full(const struct rb_handler_ctx *ctx,
+				    const struct rb_xport *x, const uint8_t *msg,
+				    uint32_t len, struct rb_xdr_enc *out,
+				    struct rb_mutation *mut, struct rb_fwd_req *fwd,
+				    struct rb_stream *st, struct rb_call_head *head);
+
 /* For a transport that has a batch of calls in hand: prefetches what the
  * lookup of a GETPORT, GETADDR or GETVERSADDR call will read, in
  * registry.h's two steps (rb_key_hint): step one two calls ahead of the
