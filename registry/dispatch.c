@@ -45,9 +45,13 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 			       uint32_t len, struct rb_xdr_enc *out,
 			       struct rb_mutation *mut)
 {
-	struct rb_call_head head;
-	return rb_handle_call_full(ctx, x, msg, len, out, mut, NULL, NULL, &head);
+	return rb_handle_call_ex(ctx, x, msg, len, out, mut, NULL);
 }
+
+static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
+			      const uint8_t *msg, uint32_t len, struct rb_xdr_enc *out,
+			      struct rb_mutation *mut, struct rb_fwd_req *fwd,
+			      struct rb_stream *st, struct rb_call_head *head);
 
 enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
 				  const struct rb_xport *x, const uint8_t *msg,
@@ -55,7 +59,13 @@ enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
 				  struct rb_mutation *mut, struct rb_fwd_req *fwd)
 {
 	struct rb_call_head head;
-	return rb_handle_call_full(ctx, x, msg, len, out, mut, fwd, NULL, &head);
+	return handle(ctx, x, msg, len, out, mut, fwd, NULL, &head);
+}
+
+/* Only a stream transport sends a large reply in pieces. */
+static struct rb_stream *stream_if(const struct rb_xport *x, struct rb_stream *st)
+{
+	return rb_netid_get(x->netid)->stream ? st : NULL;
 }
 
 enum rb_outcome rb_handle_call_stream(const struct rb_handler_ctx *ctx,
@@ -64,7 +74,7 @@ enum rb_outcome rb_handle_call_stream(const struct rb_handler_ctx *ctx,
 				      struct rb_mutation *mut, struct rb_stream *st)
 {
 	struct rb_call_head head;
-	return rb_handle_call_full(ctx, x, msg, len, out, mut, NULL, st, &head);
+	return handle(ctx, x, msg, len, out, mut, NULL, stream_if(x, st), &head);
 }
 
 enum rb_outcome rb_handle_call_full(const struct rb_handler_ctx *ctx,
@@ -73,15 +83,20 @@ enum rb_outcome rb_handle_call_full(const struct rb_handler_ctx *ctx,
 				    struct rb_mutation *mut, struct rb_fwd_req *fwd,
 				    struct rb_stream *st, struct rb_call_head *head)
 {
+	return handle(ctx, x, msg, len, out, mut, fwd, st ? stream_if(x, st) : NULL, head);
+}
+
+static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
+			      const uint8_t *msg, uint32_t len, struct rb_xdr_enc *out,
+			      struct rb_mutation *mut, struct rb_fwd_req *fwd,
+			      struct rb_stream *st, struct rb_call_head *head)
+{
 	struct rb_rpc_call c;
 	enum rb_auth_stat why = RB_AUTH_OK;
 	size_t start = out->pos;
 
 	if (fwd)
 		fwd->denied = false;
-	/* Only a stream transport sends a large reply in pieces. */
-	if (!rb_netid_get(x->netid)->stream)
-		st = NULL;
 	enum rb_call_verdict v = rb_rpc_decode_call(msg, len, &c, &why);
 	*head = (struct rb_call_head){
 		.xid = c.xid, .prog = c.prog, .vers = c.vers, .proc = c.proc,
