@@ -9,13 +9,13 @@
 
 #include "core/config.h"
 #include "core/ratelimit.h"
-#include "core/tcpmux.h"
+#include "core/tcpmux_proto.h"
 #include "net/activation.h"
 #include "net/log.h"
 #include "net/worker.h"
-#include "registry/dispatch.h"
-#include "registry/registry.h"
-#include "registry/reqstats.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/registry.h"
+#include "registry/stats/reqstats.h"
 
 /* The AF_LOCAL socket rpcbind and libtirpc use, and its abstract twin. */
 #define RB_LOCAL_SOCK_PATH "/run/rpcbind.sock"

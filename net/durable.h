@@ -24,7 +24,7 @@
 #include "net/limits.h"
 #include "net/log.h"
 #include "net/persist.h"
-#include "registry/dispatch.h"
+#include "registry/procs/dispatch.h"
 
 /* A reply held until the commit. The caller's routing fields say where it
  * goes; ok is final when it is delivered. */

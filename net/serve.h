@@ -13,9 +13,9 @@
 #include "net/counters.h"
 #include "net/log.h"
 #include "net/mailbox.h"
-#include "registry/dispatch.h"
-#include "registry/reqstats.h"
-#include "registry/stream.h"
+#include "registry/procs/dispatch.h"
+#include "registry/stats/reqstats.h"
+#include "registry/procs/stream.h"
 #include "net/limits.h"
 
 struct rb_registry;

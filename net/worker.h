@@ -13,7 +13,7 @@
 #include "net/limits.h"
 #include "net/mailbox.h"
 #include "net/serve.h"
-#include "registry/stats.h"
+#include "registry/stats/stats.h"
 
 struct rb_daemon;
 struct rb_fwd;

@@ -10,8 +10,8 @@
 
 #include "check.h"
 #include "core/rpc_msg.h"
-#include "registry/dispatch.h"
-#include "registry/reqstats.h"
+#include "registry/procs/dispatch.h"
+#include "registry/stats/reqstats.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "registry/procs.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/procs.h"
+#include "registry/procs/rpcb_xdr.h"
 
 static enum rb_outcome pmap_set(struct rb_call *k)
 {
@@ -68,7 +68,7 @@ static enum rb_outcome pmap_getport(struct rb_call *k)
 
 static enum rb_outcome pmap_dump(struct rb_call *k)
 {
-	/* Written by registry/stream.c, whole or a piece at a time. */
+	/* Written by registry/procs/stream.c, whole or a piece at a time. */
 	return rb_reply_stream(k, RB_STREAM_PMAP_DUMP, 0, 0);
 }
 
@@ -88,7 +88,7 @@ enum rb_outcome rb_proc_pmap(struct rb_call *k)
 	case RB_PROC_CALLIT:
 		/* Remote calls: with -r over UDP, forwarded; otherwise
 		 * silent but for the deny list, and recorded for GETSTAT,
-		 * as rpcbind (registry/forward.c). */
+		 * as rpcbind (registry/procs/remote_call.c). */
 		return rb_proc_remote(k, RB_FWD_CALLIT);
 	default:
 		return RB_OUT_DROP;

@@ -1,12 +1,12 @@
-/* Remote calls, the pure part (registry/forward.h). */
-#include "registry/forward.h"
+/* Remote calls, the pure part (registry/procs/remote_call.h). */
+#include "registry/procs/remote_call.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "core/record.h"
 #include "core/rpc_msg.h"
-#include "registry/procs.h"
+#include "registry/procs/procs.h"
 
 /* Procedures named in rpcbind's check_callit. */
 #define MOUNTPROC_MNT 1u

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "core/record.h"
-#include "registry/procs.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/procs.h"
+#include "registry/procs/rpcb_xdr.h"
 
 static const struct rb_netid *xport_netid(const struct rb_call *k)
 {
@@ -91,7 +91,7 @@ static enum rb_outcome rpcb_getaddr(struct rb_call *k, bool exact)
 
 static enum rb_outcome rpcb_dump(struct rb_call *k)
 {
-	/* Written by registry/stream.c, whole or a piece at a time. */
+	/* Written by registry/procs/stream.c, whole or a piece at a time. */
 	return rb_reply_stream(k, RB_STREAM_RPCB_DUMP, 0, 0);
 }
 
@@ -156,7 +156,7 @@ static enum rb_outcome rpcb_taddr2uaddr(struct rb_call *k)
 
 /* GETADDRLIST: every registration of exactly (prog, vers) whose protocol
  * family is the transport's, in registration order, addresses merged
- * (written by registry/stream.c, whole or a piece at a time). */
+ * (written by registry/procs/stream.c, whole or a piece at a time). */
 static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 {
 	struct rb_rpcb r;
@@ -206,7 +206,7 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_CALLIT:
 		/* CALLIT (v3) / BCAST (v4): with -r over UDP, forwarded;
 		 * otherwise silent but for the deny list, and recorded for
-		 * GETSTAT, as rpcbind (registry/forward.c). */
+		 * GETSTAT, as rpcbind (registry/procs/remote_call.c). */
 		return rb_proc_remote(k, RB_FWD_CALLIT);
 	case RB_PROC_GETTIME:
 		rb_reply_ok(k);

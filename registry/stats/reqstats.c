@@ -1,6 +1,8 @@
-#include "registry/reqstats.h"
+#include "registry/stats/reqstats.h"
 
-#include "registry/dispatch.h"
+#include <stddef.h>
+
+#include "core/rpcb_prot.h"
 
 const uint64_t rb_rq_bucket_ns[RB_RQ_BUCKETS] = {
 	1000,      2500,      5000,      10000,      25000,      50000,     100000,
