@@ -1,5 +1,6 @@
 /* Internal to the handlers: one decoded call on its way through dispatch,
- * and the helpers that the PMAP and RPCBIND procedure files share. */
+ * and the helpers that the procedure files share (answer.c; rb_reply_stream
+ * in stream.c). */
 #ifndef RB_REGISTRY_PROCS_H
 #define RB_REGISTRY_PROCS_H
 
