@@ -28,14 +28,23 @@ static bool pmap_uaddr_ok(struct rb_xdr_bytes netid, struct rb_xdr_bytes addr)
 	       rb_uaddr_port((const char *)addr.ptr, addr.len, &port) == 0;
 }
 
+/* The rpcb argument of SET, UNSET, GETADDR, GETVERSADDR and GETADDRLIST:
+ * true when it decoded whole; else GARBAGE_ARGS is written and false
+ * returned. */
+static bool rpcb_args(struct rb_call *k, struct rb_rpcb *r)
+{
+	rb_get_rpcb(&k->args, r);
+	if (rb_args_ok(k))
+		return true;
+	rb_reply_status(k, RB_GARBAGE_ARGS);
+	return false;
+}
+
 static enum rb_outcome rpcb_set(struct rb_call *k)
 {
 	struct rb_rpcb r;
-	if (!rb_may_modify(k))
+	if (!rb_may_modify(k) || !rpcb_args(k, &r))
 		return RB_OUT_REPLY;
-	rb_get_rpcb(&k->args, &r);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	if (r.netid.len == 0 || r.netid.len > RB_NETID_MAX || r.addr.len == 0 ||
 	    r.addr.len > RB_UADDR_MAX)
 		return rb_reply_bool(k, false);
@@ -50,11 +59,8 @@ static enum rb_outcome rpcb_set(struct rb_call *k)
 static enum rb_outcome rpcb_unset(struct rb_call *k)
 {
 	struct rb_rpcb r;
-	if (!rb_may_modify(k))
+	if (!rb_may_modify(k) || !rpcb_args(k, &r))
 		return RB_OUT_REPLY;
-	rb_get_rpcb(&k->args, &r);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	/* A netid longer than any we store matches nothing: TRUE, as an
 	 * UNSET of anything unregistered. */
 	if (r.netid.len > RB_NETID_MAX) {
@@ -71,9 +77,8 @@ static enum rb_outcome rpcb_unset(struct rb_call *k)
 static enum rb_outcome rpcb_getaddr(struct rb_call *k, bool exact)
 {
 	struct rb_rpcb r;
-	rb_get_rpcb(&k->args, &r);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	if (!rpcb_args(k, &r))
+		return RB_OUT_REPLY;
 	const struct rb_netid *nid = xport_netid(k);
 	size_t nl = strlen(nid->name);
 	const struct rb_entry *e =
@@ -160,9 +165,8 @@ static enum rb_outcome rpcb_taddr2uaddr(struct rb_call *k)
 static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 {
 	struct rb_rpcb r;
-	rb_get_rpcb(&k->args, &r);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	if (!rpcb_args(k, &r))
+		return RB_OUT_REPLY;
 	return rb_reply_stream(k, RB_STREAM_ADDRLIST, r.prog, r.vers);
 }
 
