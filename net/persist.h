@@ -1,5 +1,5 @@
 /* Crash-safe persistence of the registry: the file I/O around the formats
- * of registry/format/journal.h. Used by the control thread only (one struct per
+ * of registry/journal.h. Used by the control thread only (one struct per
  * daemon, not thread-safe); nothing here prints: messages come back in a
  * caller's buffer, a report struct, or rb_persist_last_error().
  *
