@@ -27,10 +27,13 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 	return rb_handle_call_ex(ctx, x, msg, len, out, mut, NULL);
 }
 
-static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
-			      const uint8_t *msg, uint32_t len, struct rb_xdr_enc *out,
-			      struct rb_mutation *mut, struct rb_fwd_req *fwd,
-			      struct rb_stream *st, struct rb_call_head *head);
+/* Inlined into each entry, so that none pays a call with nine arguments
+ * (three on the stack): callgrind counts 1148 instructions per GETPORT
+ * through rb_handle_call so (1147 before rb_call_head), 1164 out of line. */
+static inline __attribute__((always_inline)) enum rb_outcome
+handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x, const uint8_t *msg,
+       uint32_t len, struct rb_xdr_enc *out, struct rb_mutation *mut, struct rb_fwd_req *fwd,
+       struct rb_stream *st, struct rb_call_head *head);
 
 enum rb_outcome rb_handle_call_ex(const struct rb_handler_ctx *ctx,
 				  const struct rb_xport *x, const uint8_t *msg,
@@ -65,10 +68,10 @@ enum rb_outcome rb_handle_call_full(const struct rb_handler_ctx *ctx,
 	return handle(ctx, x, msg, len, out, mut, fwd, st ? stream_if(x, st) : NULL, head);
 }
 
-static enum rb_outcome handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
-			      const uint8_t *msg, uint32_t len, struct rb_xdr_enc *out,
-			      struct rb_mutation *mut, struct rb_fwd_req *fwd,
-			      struct rb_stream *st, struct rb_call_head *head)
+static inline __attribute__((always_inline)) enum rb_outcome
+handle(const struct rb_handler_ctx *ctx, const struct rb_xport *x, const uint8_t *msg,
+       uint32_t len, struct rb_xdr_enc *out, struct rb_mutation *mut, struct rb_fwd_req *fwd,
+       struct rb_stream *st, struct rb_call_head *head)
 {
 	struct rb_rpc_call c;
 	enum rb_auth_stat why = RB_AUTH_OK;
