@@ -9,7 +9,7 @@
 #include "bench/shim.h"
 #include "core/rpc_msg.h"
 #include "core/xdr.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/rpcb_xdr.h"
 
 #define BATCH 64
 

@@ -10,8 +10,8 @@
 #include "bench/common.h"
 #include "bench/shim.h"
 #include "core/xdr.h"
-#include "registry/dispatch.h"
-#include "registry/registry.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/registry.h"
 
 #define BATCH 64
 /* Distinct calls cycled through. A mount storm asks for few keys; 64 also

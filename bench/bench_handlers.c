@@ -22,9 +22,9 @@
 #include "bench/shim.h"
 #include "core/rpc_msg.h"
 #include "core/xdr.h"
-#include "registry/dispatch.h"
-#include "registry/registry.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/registry.h"
+#include "registry/procs/rpcb_xdr.h"
 
 #define BATCH 64
 #define ENTRIES 100u

@@ -16,7 +16,7 @@
 #include "bench/benches.h"
 #include "bench/common.h"
 #include "bench/shim.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 #define BATCH 64
 /* Distinct keys a lookup benchmark cycles through: a hot set (a mount

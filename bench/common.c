@@ -8,8 +8,8 @@
 #include "bench/shim.h"
 #include "core/rpc_msg.h"
 #include "core/xdr.h"
-#include "registry/rpcb_xdr.h"
-#include "registry/stats.h"
+#include "registry/procs/rpcb_xdr.h"
+#include "registry/stats/stats.h"
 
 int rb_bench_fill(struct rb_registry *reg, uint32_t first, uint32_t n)
 {

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "registry/dispatch.h"
-#include "registry/registry.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/registry.h"
 
 /* Registered programs start here; key i of a fixture is
  * (RB_BENCH_PROG0 + i / 2, RB_BENCH_VERS, i odd ? "tcp" : "udp") with

@@ -173,7 +173,16 @@ unsigned rb_config_restart_changes(const struct rb_config *a, const struct rb_co
  * use getopt (which keeps global state). */
 int rb_config_parse(struct rb_config *c, int argc, char *const argv[],
 		    enum rb_config_action *action, char *err, size_t errcap);
-/* The --help text. */
+/* The --help text, generated from the option table: each option's value
+ * name, words and default, the default printed from rb_config_defaults
+ * (what the parser starts from) as a value the option takes. Writes at most
+ * cap bytes, NUL-terminated; returns the length the whole text needs. */
+size_t rb_config_usage_write(char *buf, size_t cap);
+#define RB_CONFIG_USAGE_MAX 8192u
+/* The same in a buffer of its own (for main(): one thread). */
 const char *rb_config_usage(void);
+/* The options of the table, for tests: name (without "--") of option i
+ * (NULL past the last), and whether it takes a value. */
+const char *rb_config_option_name(size_t i, bool *takes_value);
 
 #endif

@@ -4,14 +4,21 @@
  * network cannot crowd out the others. Pure: the caller passes the time.
  * The table has a fixed number of buckets: memory never grows with the
  * number of sources; when two prefixes share a bucket the newer takes it
- * over with a full allowance (failing open, never starving a client).
- * Each worker has a table of its own, a shard with its share of the rate
- * and the burst (rb_rrl_set_share), written by that worker alone: no
- * shared write per request, no line bouncing between workers. The
- * limit is never exceeded in all: a source spread over every worker
- * (a spoofed flood's random ports, or --socket-steering random) gets the
- * configured rate, one whose datagrams all reach one worker (one client
- * socket under the default hash steering) that worker's share. */
+ * over with a full allowance (failing open, never starving a client), so
+ * the rate binds a prefix while its bucket is its own.
+ *
+ * net/ uses it twice. For replies each worker has a table of its own, a
+ * shard with its share of the rate and the burst (rb_rrl_set_share),
+ * written by that worker alone: no shared write per request, no line
+ * bouncing between workers. A source spread over every worker (a spoofed
+ * flood's random ports, or --socket-steering random) then gets the
+ * configured rate (each share rounded up: at most one reply a second more
+ * per worker), one whose datagrams all reach one worker (one client socket
+ * under the default hash steering) that worker's share. For remote calls
+ * (net/forward.c, -r) one table is shared by every worker; that is why a
+ * bucket changes by compare-and-swap and rb_rrl_allow may run in several
+ * threads at once on one table. rb_rrl_set may change rate and burst at
+ * any time (SIGHUP) while others use the table. */
 #ifndef RB_CORE_RATELIMIT_H
 #define RB_CORE_RATELIMIT_H
 

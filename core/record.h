@@ -56,7 +56,7 @@ int rb_rec_feed(struct rb_rec_asm *r, const uint8_t *data, size_t len,
 /* Writes a last-fragment header for a record of len bytes. */
 void rb_rec_put_header(uint8_t out[4], uint32_t len);
 /* Writes the header of a fragment of len bytes; last: the record's last
- * (a large reply goes out as several fragments: registry/stream.h). */
+ * (a large reply goes out as several fragments: registry/procs/stream.h). */
 void rb_rec_put_frag_header(uint8_t out[4], uint32_t len, bool last);
 
 #endif

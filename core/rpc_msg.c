@@ -61,11 +61,14 @@ enum rb_call_verdict rb_rpc_decode_call(const uint8_t *msg, uint32_t len,
 	uint32_t rpcvers = rb_xdr_get_u32(&d);
 	if (d.err)
 		return RB_CALL_DROP;
-	if (rpcvers != RB_RPC_VERSION)
-		return RB_CALL_RPC_MISMATCH;
+	/* Read before rpcvers is judged, so that an RPC_MISMATCH call names
+	 * them too (the metrics label it by them); 0 where the message ends
+	 * first, and d.err says so. */
 	call->prog = rb_xdr_get_u32(&d);
 	call->vers = rb_xdr_get_u32(&d);
 	call->proc = rb_xdr_get_u32(&d);
+	if (rpcvers != RB_RPC_VERSION)
+		return RB_CALL_RPC_MISMATCH;
 	if (d.err)
 		return RB_CALL_DROP;
 
@@ -101,6 +104,13 @@ static void put_reply_head(struct rb_xdr_enc *e, uint32_t xid,
 	rb_xdr_put_u32(e, rs);
 }
 
+/* The lowest and highest version a MISMATCH reply names. */
+static void put_range(struct rb_xdr_enc *e, uint32_t low, uint32_t high)
+{
+	rb_xdr_put_u32(e, low);
+	rb_xdr_put_u32(e, high);
+}
+
 void rb_rpc_put_accepted(struct rb_xdr_enc *e, uint32_t xid,
 			 enum rb_accept_stat stat)
 {
@@ -114,8 +124,7 @@ void rb_rpc_put_prog_mismatch(struct rb_xdr_enc *e, uint32_t xid,
 			      uint32_t low, uint32_t high)
 {
 	rb_rpc_put_accepted(e, xid, RB_PROG_MISMATCH);
-	rb_xdr_put_u32(e, low);
-	rb_xdr_put_u32(e, high);
+	put_range(e, low, high);
 }
 
 void rb_rpc_put_rpc_mismatch(struct rb_xdr_enc *e, uint32_t xid, uint32_t low,
@@ -123,8 +132,7 @@ void rb_rpc_put_rpc_mismatch(struct rb_xdr_enc *e, uint32_t xid, uint32_t low,
 {
 	put_reply_head(e, xid, RB_MSG_DENIED);
 	rb_xdr_put_u32(e, RB_RPC_MISMATCH);
-	rb_xdr_put_u32(e, low);
-	rb_xdr_put_u32(e, high);
+	put_range(e, low, high);
 }
 
 void rb_rpc_put_auth_error(struct rb_xdr_enc *e, uint32_t xid,

@@ -77,7 +77,9 @@ enum rb_call_verdict {
 	RB_CALL_AUTH_ERROR,    /* answer MSG_DENIED/AUTH_ERROR with *why */
 };
 
-/* Decodes a call message. On every verdict but DROP, call->xid is valid.
+/* Decodes a call message. On every verdict but DROP, call->xid is valid;
+ * with RPC_MISMATCH, prog, vers and proc as far as the message holds them
+ * (0 past its end).
  * For RB_CALL_AUTH_ERROR, *why holds the auth_stat to answer with. */
 enum rb_call_verdict rb_rpc_decode_call(const uint8_t *msg, uint32_t len,
 					struct rb_rpc_call *call,

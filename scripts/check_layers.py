@@ -16,8 +16,10 @@ arch_layers_refuses shows it failing on a planted violation.
 
 To split a room, add a line: a sub-room's path is longer than its parent's,
 so its files leave the parent; its layer may be fractional to fit between
-existing ones (e.g. registry/format/ 1.1, registry/store/ 1.2, registry/procs/
-1.3 would order registry's parts while all stay above core and below net).
+existing ones, as registry's rooms do: store and stats (siblings, 1.1) below
+format (1.2) below procs (1.3), all above core and below net. registry/
+itself (1.4) holds no source, only rb_registry, the interface that names the
+four rooms for the links that want the whole registry.
 """
 
 import os
@@ -27,7 +29,11 @@ import sys
 # path prefix          layer  CMake library (or -)
 ROOMS = """
 core/                  0      rb_core
-registry/              1      rb_registry
+registry/store/        1.1    rb_store
+registry/stats/        1.1    rb_stats
+registry/format/       1.2    rb_format
+registry/procs/        1.3    rb_procs
+registry/              1.4    rb_registry
 net/base/              2      rb_net_base
 net/transport/         3      rb_net_transport
 net/features/          4      rb_net_features

@@ -10,7 +10,7 @@
 #include "bench/load/load.h"
 #include "core/rpc_msg.h"
 #include "core/xdr.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/rpcb_xdr.h"
 
 /* The longest DUMP list we walk (a registry of 1,000,000 is listed whole
  * over TCP). */

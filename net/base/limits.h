@@ -12,7 +12,7 @@
 #define RB_UDP_REPLY_MAX 8800u
 /* Largest reply built whole for a stream. Replies that grow with the
  * registry (DUMP, GETADDRLIST) are not built whole but produced a fragment
- * at a time (registry/stream.h); what is left (GETSTAT, about 12 KiB at
+ * at a time (registry/procs/stream.h); what is left (GETSTAT, about 12 KiB at
  * most, 3 versions of 96 lookup records) is below this. */
 #define RB_STREAM_REPLY_MAX (32u << 10)
 /* A fragment of a large reply, with its 4-byte header: one is produced

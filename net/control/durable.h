@@ -24,7 +24,7 @@
 #include "net/base/limits.h"
 #include "net/base/log.h"
 #include "net/control/persist.h"
-#include "registry/dispatch.h"
+#include "registry/procs/dispatch.h"
 
 /* A reply held until the commit. The caller's routing fields say where it
  * goes; ok is final when it is delivered. */

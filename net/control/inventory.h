@@ -16,7 +16,7 @@
 
 #include "net/control/stale.h"
 #include "net/base/text.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 /* Series of ringbind_registration_info per scrape. A Linux NFS server
  * registers about 20 (portmapper, nfs, nfs_acl, mountd, nlockmgr and

@@ -1,5 +1,5 @@
 /* Crash-safe persistence of the registry: the file I/O around the formats
- * of registry/journal.h. Used by the control thread only (one struct per
+ * of registry/format/journal.h. Used by the control thread only (one struct per
  * daemon, not thread-safe); nothing here prints: messages come back in a
  * caller's buffer, a report struct, or rb_persist_last_error().
  *
@@ -30,8 +30,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "registry/journal.h"
-#include "registry/registry.h"
+#include "registry/format/journal.h"
+#include "registry/store/registry.h"
 
 /* A snapshot or journal file larger than this is not mapped (a 1,000,000
  * entry snapshot is about 70 MiB). */

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 /* How often the control thread looks. */
 #define RB_STALE_SCAN_MS 30000u

@@ -14,7 +14,7 @@
 #ifndef RB_NET_BULK_ARENA_H
 #define RB_NET_BULK_ARENA_H
 
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 /* Creates the arena and fills *out: 0, or -ENOTSUP (no jemalloc) or
  * -errno (jemalloc refused), with out->alloc NULL. Once per process. */

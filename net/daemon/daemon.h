@@ -10,13 +10,13 @@
 
 #include "core/config.h"
 #include "core/ratelimit.h"
-#include "core/tcpmux.h"
+#include "core/tcpmux_proto.h"
 #include "net/control/control.h"
 #include "net/ops/metrics.h"
 #include "net/transport/activation.h"
 #include "net/transport/worker.h"
-#include "registry/dispatch.h"
-#include "registry/registry.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/registry.h"
 
 /* The AF_LOCAL socket rpcbind and libtirpc use, and its abstract twin. */
 #define RB_LOCAL_SOCK_PATH "/run/rpcbind.sock"

@@ -2,7 +2,7 @@
  * it has forwarded and not yet answered, owned by that worker's thread
  * alone (no locks, no atomics).
  *
- * A call the engine decided to forward (RB_OUT_FORWARD, registry/forward.h)
+ * A call the engine decided to forward (RB_OUT_FORWARD, registry/procs/remote_call.h)
  * gets a slot, a random 32-bit xid (getrandom(), never rpcbind's
  * predictable sequence) and is sent from the worker's unconnected
  * forwarding socket, bound to the loopback address of its family, to the
@@ -33,7 +33,7 @@
 #include "net/base/limits.h"
 #include "net/transport/hooks.h" /* RB_FWD_FAMILIES */
 #include "net/transport/mailbox.h"
-#include "registry/forward.h"
+#include "registry/procs/remote_call.h"
 
 /* Calls in flight per worker (rpcbind: 64 in all, the oldest evicted). */
 #define RB_FWD_MAX 256u

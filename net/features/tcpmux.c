@@ -15,7 +15,7 @@
 #include "net/transport/listen.h"
 #include "net/base/log.h"
 #include "net/transport/worker.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 /* Connections accepted per listener readiness event: bounded, as the
  * worker's own listeners, so one flood cannot hold the loop. */

@@ -27,7 +27,7 @@
 #ifndef RB_NET_TCPMUX_H
 #define RB_NET_TCPMUX_H
 
-#include "core/tcpmux.h"
+#include "core/tcpmux_proto.h"
 
 struct rb_worker;
 

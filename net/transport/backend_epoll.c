@@ -153,7 +153,7 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 			break;
 		/* Datagrams are answered two behind: a large registry's lookup
 		 * of each is prefetched while the two before it are answered
-		 * (registry/dispatch.h, rb_prefetch_pipe). */
+		 * (registry/procs/dispatch.h, rb_prefetch_pipe). */
 		bool pf_on = rb_prefetch_wanted(&w->serve.hctx);
 		struct rb_prefetch_pipe pipe;
 		rb_prefetch_pipe_init(&pipe);

@@ -771,7 +771,7 @@ int rb_worker_run_uring(struct rb_worker *w)
 		rb_reader_begin(w->reader);
 		/* Completions are answered two behind: a large registry's
 		 * lookup of a UDP call is prefetched while the two before it
-		 * are answered (registry/dispatch.h, rb_prefetch_pipe). */
+		 * are answered (registry/procs/dispatch.h, rb_prefetch_pipe). */
 		bool pf_on = rb_prefetch_wanted(&w->serve.hctx);
 		struct rb_prefetch_pipe pipe;
 		rb_prefetch_pipe_init(&pipe);

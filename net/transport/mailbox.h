@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "net/base/limits.h"
-#include "registry/dispatch.h"
+#include "registry/procs/dispatch.h"
 
 enum rb_route_kind { RB_ROUTE_UDP = 0, RB_ROUTE_TCP = 1 };
 

@@ -12,7 +12,7 @@
 
 #include "core/rpc_msg.h"
 #include "net/base/limits.h"
-#include "registry/forward.h"
+#include "registry/procs/remote_call.h"
 
 int rb_serve_init(struct rb_serve *s)
 {
@@ -73,14 +73,14 @@ static void refusal_log(struct rb_serve *s, const struct rb_xport *x, unsigned p
  * previous call of this batch (or the batch's start): one clock read per
  * call, not two. A SET/UNSET is counted by the control thread once its
  * answer is final (after the commit). */
-static void count_call(struct rb_serve *s, const struct rb_xport *x, const uint8_t *msg,
-		       uint32_t len, enum rb_outcome o, uint32_t reply_len)
+static void count_call(struct rb_serve *s, const struct rb_xport *x,
+		       const struct rb_call_head *h, enum rb_outcome o, uint32_t reply_len)
 {
 	if (!s->rq || (o == RB_OUT_MUTATE && reply_len == 0))
 		return;
 	unsigned vi, pi;
 	enum rb_rq_result r;
-	rb_rq_classify_call(msg, len, &vi, &pi);
+	rb_rq_labels(h->whole, h->prog, h->vers, h->proc, &vi, &pi);
 	if (o == RB_OUT_FORWARD)
 		r = RB_RQ_FORWARDED;
 	else if (o == RB_OUT_DROP)
@@ -106,7 +106,7 @@ static const char *outcome_name(enum rb_outcome o)
 /* -d: one line per call, at most RB_DEBUG_LOG_RATE a second per thread so
  * that a flood cannot turn into a flood of log lines. */
 static void debug_call(struct rb_serve *s, const struct rb_xport *x,
-		       const uint8_t *msg, uint32_t len, enum rb_outcome o)
+		       const struct rb_call_head *h, enum rb_outcome o)
 {
 	uint64_t dropped;
 	bool ok = rb_log_budget_take(&s->debug_log, s->now_ms / 1000u, RB_DEBUG_LOG_RATE, &dropped);
@@ -114,14 +114,11 @@ static void debug_call(struct rb_serve *s, const struct rb_xport *x,
 		rb_log("debug: %llu call lines suppressed", (unsigned long long)dropped);
 	if (!ok)
 		return;
-	struct rb_rpc_call c;
-	enum rb_auth_stat why;
 	char peer[RB_UADDR_MAX + 1] = "local";
 	if (x->peer.family != RB_AF_LOCAL && rb_uaddr_print(&x->peer, peer, sizeof(peer)) < 0)
 		peer[0] = '\0';
-	rb_rpc_decode_call(msg, len, &c, &why);
 	rb_log("debug: %s %s xid %08x prog %u vers %u proc %u: %s",
-	       rb_netid_get(x->netid)->name, peer, c.xid, c.prog, c.vers, c.proc,
+	       rb_netid_get(x->netid)->name, peer, h->xid, h->prog, h->vers, h->proc,
 	       outcome_name(o));
 }
 
@@ -174,6 +171,7 @@ uint32_t rb_serve_datagram(struct rb_serve *s, struct rb_xport *x,
 {
 	struct rb_mutation m;
 	struct rb_fwd_req fwd;
+	struct rb_call_head h;
 	struct rb_xdr_enc *e = &s->enc;
 
 	x->now = s->now;
@@ -189,11 +187,11 @@ uint32_t rb_serve_datagram(struct rb_serve *s, struct rb_xport *x,
 	 * engine answers SYSTEM_ERR. */
 	size_t limit = e->limit;
 	e->limit = RB_UDP_REPLY_MAX;
-	enum rb_outcome o = rb_handle_call_ex(&s->hctx, x, msg, len, e, &m,
-					      s->fwd ? &fwd : NULL);
+	enum rb_outcome o = rb_handle_call_full(&s->hctx, x, msg, len, e, &m,
+						s->fwd ? &fwd : NULL, NULL, &h);
 	e->limit = limit;
 	if (s->debug)
-		debug_call(s, x, msg, len, o);
+		debug_call(s, x, &h, o);
 	if (s->fwd && fwd.denied)
 		rb_count(&s->counters->fwd_denied);
 	uint32_t n = 0;
@@ -216,7 +214,7 @@ uint32_t rb_serve_datagram(struct rb_serve *s, struct rb_xport *x,
 		o = RB_OUT_DROP;
 		break;
 	}
-	count_call(s, x, msg, len, o, n);
+	count_call(s, x, &h, o, n);
 	return n;
 }
 
@@ -397,6 +395,7 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 		       const uint8_t *rec, uint32_t len)
 {
 	struct rb_mutation m;
+	struct rb_call_head h;
 	struct rb_xdr_enc *e = &s->enc;
 	uint32_t n;
 
@@ -404,9 +403,10 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	c->xport.now = s->now;
 	e->pos = 0;
 	e->err = 0;
-	enum rb_outcome o = rb_handle_call_stream(&s->hctx, &c->xport, rec, len, e, &m, &c->stream);
+	enum rb_outcome o = rb_handle_call_full(&s->hctx, &c->xport, rec, len, e, &m, NULL,
+						&c->stream, &h);
 	if (s->debug)
-		debug_call(s, &c->xport, rec, len, o);
+		debug_call(s, &c->xport, &h, o);
 	switch (o) {
 	case RB_OUT_REPLY:
 		n = (uint32_t)e->pos;
@@ -428,7 +428,7 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 		if (s->rq) {
 			uint64_t t = rb_mono_ns();
 			unsigned vi, pi;
-			rb_rq_classify_call(rec, len, &vi, &pi);
+			rb_rq_labels(h.whole, h.prog, h.vers, h.proc, &vi, &pi);
 			rb_reqstats_count(s->rq, vi, pi, rb_rq_transport_of(c->xport.netid),
 					  RB_RQ_SUCCESS, t > s->t_ns ? t - s->t_ns : 0);
 			s->t_ns = t;
@@ -437,7 +437,7 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 	case RB_OUT_DROP:
 	default:
 		rb_count(&s->counters->no_reply);
-		count_call(s, &c->xport, rec, len, RB_OUT_DROP, 0);
+		count_call(s, &c->xport, &h, RB_OUT_DROP, 0);
 		/* A record that is no CALL (msg_type other than 0) ends the
 		 * connection, TCP or AF_LOCAL, as rpcbind's (libtirpc's
 		 * svc_vc_recv marks the transport dead): a peer that sends
@@ -446,7 +446,7 @@ static int conn_record(struct rb_serve *s, struct rb_conn *c,
 			return -EPROTO;
 		return 0;
 	}
-	count_call(s, &c->xport, rec, len, o, n);
+	count_call(s, &c->xport, &h, o, n);
 	return n ? rb_conn_append(c, e->buf, n) : 0;
 }
 

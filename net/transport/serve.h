@@ -14,9 +14,9 @@
 #include "net/base/log.h"
 #include "net/transport/hooks.h"
 #include "net/transport/mailbox.h"
-#include "registry/dispatch.h"
-#include "registry/reqstats.h"
-#include "registry/stream.h"
+#include "registry/procs/dispatch.h"
+#include "registry/stats/reqstats.h"
+#include "registry/procs/stream.h"
 #include "net/base/limits.h"
 
 struct rb_registry;

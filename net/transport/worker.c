@@ -10,7 +10,7 @@
 #include "net/base/owner.h"
 #include "net/transport/ready.h"
 #include "net/transport/policy.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 /* Copies the published configuration and applies it to this worker. */
 static void take_config(struct rb_worker *w)

@@ -15,7 +15,7 @@
 #include "net/transport/hooks.h"
 #include "net/transport/route.h"
 #include "net/transport/serve.h"
-#include "registry/stats.h"
+#include "registry/stats/stats.h"
 
 struct rb_fwd;
 struct rb_registry;

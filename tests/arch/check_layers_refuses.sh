@@ -43,7 +43,7 @@ refuses() {
 
 refuses net/transport/serve.c '#include "net/daemon/daemon.h"' "an include of a room above"
 refuses net/features/forward.c '#include "net/control/control.h"' "an include of a sibling room"
-refuses core/xdr.c '#include "registry/registry.h"' "core including registry"
+refuses core/xdr.c '#include "registry/store/registry.h"' "core including registry"
 refuses net/ops/metrics.c '#include "net/daemon/daemon.h"' "ops including the assembly"
 
 fresh

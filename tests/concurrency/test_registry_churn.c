@@ -34,10 +34,10 @@
 #include "check.h"
 #include "core/rpc_msg.h"
 #include "core/xdr.h"
-#include "registry/dispatch.h"
-#include "registry/registry.h"
-#include "registry/rpcb_xdr.h"
-#include "registry/stats.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/registry.h"
+#include "registry/procs/rpcb_xdr.h"
+#include "registry/stats/stats.h"
 
 #define READERS 3
 /* Churned keys: a power of two; key k is (PROG0 + k / 4, 1 + (k / 2) % 2,
@@ -657,7 +657,7 @@ static int call(struct result *r, const struct rb_handler_ctx *ctx,
 }
 
 /* As call, but with the reply produced a piece at a time as a stream
- * transport produces it (registry/stream.h), each piece of at most 512
+ * transport produces it (registry/procs/stream.h), each piece of at most 512
  * bytes in a reader section of its own: the writer's changes, and the
  * freeing of what it removed, land between the pieces. */
 static int call_streamed(struct result *r, const struct rb_handler_ctx *ctx,

@@ -12,7 +12,7 @@
 
 #include "check.h"
 #include "net/control/stale.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 #define STABLE 16u
 #define CHURN_KEYS 256u

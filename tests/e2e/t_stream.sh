@@ -1,4 +1,4 @@
-# Large replies over TCP as a client sees them (registry/stream.h): a DUMP
+# Large replies over TCP as a client sees them (registry/procs/stream.h): a DUMP
 # of 20,000 registrations comes in record fragments of at most
 # RB_STREAM_CHUNK bytes, one after the other without waiting for the
 # client's delayed ACKs (TCP_NODELAY), pipelined DUMPs are all answered in

@@ -8,7 +8,7 @@
 # With -DRB_FUZZ=ON and clang, fuzz_<target> is also built as a libFuzzer
 # binary. It links its own copy of core/ and registry/ compiled with
 # -fsanitize=fuzzer-no-link,address,undefined (coverage and ASan inside the
-# code under test), so rb_core/rb_registry themselves, and every other
+# code under test), so rb_core and the registry rooms themselves, and every other
 # executable of that build, stay uninstrumented and link normally.
 #   cmake -B build-fuzz -DCMAKE_C_COMPILER=clang -DRB_FUZZ=ON
 #   build-fuzz/tests/fuzz_handle -max_total_time=60 tests/corpus/fuzz_handle
@@ -18,7 +18,7 @@
 set(RB_FUZZ_TARGETS fuzz_handle fuzz_record fuzz_uaddr)
 # The persistence formats (journal, snapshot, rpcbind warm-start files).
 list(APPEND RB_FUZZ_TARGETS fuzz_state)
-# TCPMUX: the name line, names, /etc/rpc text, replies (core/tcpmux.h).
+# TCPMUX: the name line, names, /etc/rpc text, replies (core/tcpmux_proto.h).
 list(APPEND RB_FUZZ_TARGETS fuzz_tcpmux)
 
 foreach(t IN LISTS RB_FUZZ_TARGETS)
@@ -46,7 +46,7 @@ if(RB_FUZZ)
     set(_rb_fuzz_flags -fsanitize=fuzzer-no-link,address,undefined
         -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     set(_rb_fuzz_srcs)
-    foreach(lib rb_core rb_registry)
+    foreach(lib rb_core rb_store rb_stats rb_format rb_procs)
       get_target_property(_srcs ${lib} SOURCES)
       get_target_property(_dir ${lib} SOURCE_DIR)
       foreach(s IN LISTS _srcs)

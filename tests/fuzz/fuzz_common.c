@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "registry/stream.h"
-#include "registry/dispatch.h"
-#include "registry/registry.h"
-#include "registry/stats.h"
+#include "registry/procs/stream.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/registry.h"
+#include "registry/stats/stats.h"
 
 static const struct {
 	uint32_t prog, vers;
@@ -193,7 +193,7 @@ static void fuzz_answer(const uint8_t *msg, size_t len, uint32_t cap)
 	}
 }
 
-/* A stream transport's way (registry/stream.h): a large reply in pieces of
+/* A stream transport's way (registry/procs/stream.h): a large reply in pieces of
  * FZ_STREAM_PIECE bytes (each its own reader section, in an exact-size
  * buffer) must join to the reply written whole. */
 #define FZ_STREAM_PIECE 256u

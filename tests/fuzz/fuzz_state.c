@@ -1,4 +1,4 @@
-/* Fuzz target: the persistence formats (registry/journal.c). Byte 0 picks
+/* Fuzz target: the persistence formats (registry/format/journal.c). Byte 0 picks
  * what the rest is:
  *   0 a journal             1 a journal, CRCs fixed up first
  *   2 a snapshot            3 a snapshot, lengths and CRCs fixed up first
@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "registry/crc32c.h"
-#include "registry/journal.h"
-#include "registry/registry.h"
+#include "registry/format/crc32c.h"
+#include "registry/format/journal.h"
+#include "registry/store/registry.h"
 
 #define FZ_INPUT_MAX (64u * 1024u)
 

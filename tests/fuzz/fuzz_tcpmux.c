@@ -1,4 +1,4 @@
-/* Fuzz target: TCPMUX (core/tcpmux.h). byte 0 is a chunk size for feeding
+/* Fuzz target: TCPMUX (core/tcpmux_proto.h). byte 0 is a chunk size for feeding
  * the rest to the name-line parser; the rest is also parsed as /etc/rpc
  * text and used as a reply message. Invariants: the line parser never
  * consumes past the LF nor more than RB_MUX_LINE_MAX bytes, gives the same
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/tcpmux.h"
+#include "core/tcpmux_proto.h"
 #include "fuzz.h"
 
 static int feed_all(struct rb_mux_line *l, const uint8_t *p, size_t n, size_t chunk,

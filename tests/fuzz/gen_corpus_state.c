@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "registry/journal.h"
+#include "registry/format/journal.h"
 
 static const char *outdir;
 

@@ -1,4 +1,4 @@
-# Golden-byte tests of the procedure handlers (registry/dispatch.h) and the
+# Golden-byte tests of the procedure handlers (registry/procs/dispatch.h) and the
 # XDR of the port mapper's structures, with libtirpc as an oracle.
 #
 # Their shared code is built once into rb_golden: golden_util.c (the byte

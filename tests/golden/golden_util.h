@@ -15,9 +15,9 @@
 
 #include "check.h"
 #include "core/rpc_msg.h"
-#include "registry/dispatch.h"
-#include "registry/registry.h"
-#include "registry/stats.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/registry.h"
+#include "registry/stats/stats.h"
 
 /* The clock every transport context reports (GETTIME answers it). */
 #define GT_NOW 0x65a1b2c3u

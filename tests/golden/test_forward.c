@@ -1,4 +1,4 @@
-/* Golden bytes of remote calls (registry/forward.h): the deny list, the
+/* Golden bytes of remote calls (registry/procs/remote_call.h): the deny list, the
  * decision rb_handle_call_ex takes for PMAP v2 CALLIT, RPCBIND v3 CALLIT,
  * v4 BCAST and INDIRECT, the forwarded call's bytes, and the caller's
  * answer built from the service's reply (well-formed, errors, truncated,

@@ -1,4 +1,4 @@
-/* Large replies produced a piece at a time (registry/stream.h): the pieces
+/* Large replies produced a piece at a time (registry/procs/stream.h): the pieces
  * of a DUMP or GETADDRLIST, joined, are byte for byte the reply written
  * whole; a piece never splits an entry; and a DUMP that spans registry
  * changes lists every entry present throughout exactly once, never one
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "golden/golden_util.h"
-#include "registry/stream.h"
+#include "registry/procs/stream.h"
 
 #define NETIDS 5
 static const char *const netids[NETIDS] = { "udp", "tcp", "udp6", "tcp6", "local" };

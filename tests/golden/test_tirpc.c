@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "golden_util.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/rpcb_xdr.h"
 
 /* libtirpc declares xdr_void(void); void (*)(void) is the cast GCC's
  * -Wcast-function-type lets through. */

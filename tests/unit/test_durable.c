@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "net/control/durable.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 struct rb_check_state rb_check;
 

@@ -1,4 +1,4 @@
-/* Persistence formats (registry/journal.c, registry/crc32c.c): CRC32C
+/* Persistence formats (registry/format/journal.c, registry/format/crc32c.c): CRC32C
  * vectors and tables, golden bytes of records and headers (derived by hand
  * with an independent bit-by-bit CRC), recovery from a cut at every byte and
  * from a flipped bit at every bit, snapshots refused whole, and Linux
@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "registry/crc32c.h"
-#include "registry/crc32c_table.h"
-#include "registry/journal.h"
-#include "registry/registry.h"
+#include "registry/format/crc32c.h"
+#include "registry/format/crc32c_table.h"
+#include "registry/format/journal.h"
+#include "registry/store/registry.h"
 
 #ifndef RB_TEST_DATA_DIR
 #error "RB_TEST_DATA_DIR must name tests/data"

@@ -20,7 +20,7 @@
 
 #include "check.h"
 #include "net/control/persist.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 #ifndef RB_TEST_DATA_DIR
 #error "RB_TEST_DATA_DIR must name tests/data"

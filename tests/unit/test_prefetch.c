@@ -1,4 +1,4 @@
-/* The lookup prefetch (registry/hs_view.c, registry/prefetch.c and the
+/* The lookup prefetch (registry/store/hs_view.c, registry/procs/prefetch.c and the
  * prefetch half of registry.c). It may only ever speed a lookup up, so
  * what is checked is that it finds the right places and changes nothing:
  *  - the slot view of a ck_hs table: every key sits in the cache line the
@@ -18,9 +18,9 @@
 
 #include "check.h"
 #include "golden/golden_util.h"
-#include "registry/dispatch.h"
-#include "registry/hs_view.h"
-#include "registry/registry.h"
+#include "registry/procs/dispatch.h"
+#include "registry/store/hs_view.h"
+#include "registry/store/registry.h"
 
 /* ---- the slot view of a plain ck_hs ---- */
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 #define N 200000u
 #define PROG0 0x20000000u

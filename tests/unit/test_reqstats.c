@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "registry/reqstats.h"
+#include "registry/stats/reqstats.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/tcpmux.h"
+#include "core/tcpmux_proto.h"
 
 static int feed_str(struct rb_mux_line *l, const char *s, size_t *used)
 {

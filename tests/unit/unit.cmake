@@ -59,3 +59,9 @@ target_link_libraries(test_owner PRIVATE rb_net_transport)
 # The sentence that says why io_uring is not used (issue 18).
 rb_test(test_uring_refusal unit/test_uring_refusal.c)
 target_link_libraries(test_uring_refusal PRIVATE rb_net_transport)
+
+# The call header dispatch hands back to the transport (issue 19: a
+# datagram decoded once) gives the labels and fields the call's bytes give.
+rb_test(test_call_head unit/test_call_head.c)
+# --help generated from the option table: every option, its real default.
+rb_test(test_config_usage unit/test_config_usage.c)

@@ -8,8 +8,8 @@
  * the service's, after "-" it is closed. "HELP" is answered with the names
  * of the services, one per line, and the connection closed. Names are not
  * case sensitive. */
-#ifndef RB_CORE_TCPMUX_H
-#define RB_CORE_TCPMUX_H
+#ifndef RB_CORE_TCPMUX_PROTO_H
+#define RB_CORE_TCPMUX_PROTO_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -6,8 +6,8 @@
 
 #include <ck_hs.h>
 
-#include "registry/hs_view.h"
-#include "registry/tsan.h"
+#include "registry/store/hs_view.h"
+#include "registry/store/tsan.h"
 
 #define HS_MODE (CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT | CK_HS_MODE_DELETE)
 #define HS_INITIAL 64u
@@ -42,7 +42,7 @@ struct rb_registry {
 	struct rb_registry_observer obs; /* writer only */
 	size_t count;
 	/* Where the entries table's slots and probe bounds are
-	 * (registry/hs_view.h), for rb_lookup_prefetch_slot: written by the
+	 * (registry/store/hs_view.h), for rb_lookup_prefetch_slot: written by the
 	 * writer whenever ck_hs replaces the map, read relaxed by workers
 	 * (each only a prefetch address). slots NULL: no view. */
 	const void *slots;
@@ -702,7 +702,7 @@ int rb_registry_set(struct rb_registry *reg, uint32_t prog, uint32_t vers,
 	tls_writer = reg;
 	/* Its registration number too (order_append makes it the registry's):
 	 * a reader that finds e through the hash or the program's set may
-	 * compare it (registry/stream.c resumes a DUMP by it). */
+	 * compare it (registry/procs/stream.c resumes a DUMP by it). */
 	e->seq = reg->seq + 1;
 	/* The entry is fully written before any reader can reach it: ck_hs
 	 * publishes with a store fence (and so does CK_LIST). */

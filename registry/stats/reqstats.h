@@ -44,6 +44,11 @@ const char *rb_rq_result_name(unsigned r);
 /* The labels of a call from its first bytes (program, version, procedure
  * at fixed offsets of a CALL message). */
 void rb_rq_classify_call(const uint8_t *call, uint32_t len, unsigned *vi, unsigned *pi);
+/* The same labels from a header already decoded (registry/procs/dispatch.h's
+ * struct rb_call_head): whole says that the message is a CALL holding
+ * prog, vers and proc; without it, "other" and "other". */
+void rb_rq_labels(bool whole, uint32_t prog, uint32_t vers, uint32_t proc, unsigned *vi,
+		  unsigned *pi);
 /* The result from the reply's bytes (len 0: no reply). */
 enum rb_rq_result rb_rq_classify_reply(const uint8_t *reply, uint32_t len, unsigned pi,
 				       unsigned vi);

@@ -1,4 +1,4 @@
-#include "registry/hs_view.h"
+#include "registry/store/hs_view.h"
 
 #include <errno.h>
 #include <stdint.h>

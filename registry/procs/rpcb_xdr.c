@@ -1,7 +1,7 @@
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/rpcb_xdr.h"
 
 #include "core/record.h"
-#include "registry/dispatch.h"
+#include "registry/procs/dispatch.h"
 
 void rb_get_pmap(struct rb_xdr_dec *d, struct rb_pmap *m)
 {

@@ -1,8 +1,8 @@
-#include "registry/crc32c.h"
+#include "registry/format/crc32c.h"
 
 #include <string.h>
 
-#include "registry/crc32c_table.h"
+#include "registry/format/crc32c_table.h"
 
 static inline uint32_t le32(const uint8_t *p)
 {

@@ -46,7 +46,7 @@
 
 #include "core/uaddr.h"
 #include "core/xdr.h"
-#include "registry/registry.h"
+#include "registry/store/registry.h"
 
 #define RB_JOURNAL_VERSION 1u
 #define RB_JHDR_SIZE 24u

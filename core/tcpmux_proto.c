@@ -1,4 +1,4 @@
-#include "core/tcpmux.h"
+#include "core/tcpmux_proto.h"
 
 #include <errno.h>
 #include <stdlib.h>

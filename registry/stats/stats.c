@@ -1,4 +1,4 @@
-#include "registry/stats.h"
+#include "registry/stats/stats.h"
 
 #include <string.h>
 #include <time.h>

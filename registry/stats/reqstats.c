@@ -1,6 +1,8 @@
-#include "registry/reqstats.h"
+#include "registry/stats/reqstats.h"
 
-#include "registry/dispatch.h"
+#include <stddef.h>
+
+#include "core/rpcb_prot.h"
 
 const uint64_t rb_rq_bucket_ns[RB_RQ_BUCKETS] = {
 	1000,      2500,      5000,      10000,      25000,      50000,     100000,
@@ -55,13 +57,18 @@ static uint32_t be32(const uint8_t *p)
 
 void rb_rq_classify_call(const uint8_t *call, uint32_t len, unsigned *vi, unsigned *pi)
 {
+	/* xid, CALL, rpcvers 2, prog, vers, proc */
+	bool whole = len >= 24 && be32(call + 4) == 0;
+	rb_rq_labels(whole, whole ? be32(call + 12) : 0, whole ? be32(call + 16) : 0,
+		     whole ? be32(call + 20) : 0, vi, pi);
+}
+
+void rb_rq_labels(bool whole, uint32_t prog, uint32_t vers, uint32_t proc, unsigned *vi,
+		  unsigned *pi)
+{
 	*vi = RB_RQ_VERS - 1;
 	*pi = RB_RQ_PROCS - 1;
-	/* xid, CALL, rpcvers 2, prog, vers, proc */
-	if (len < 24 || be32(call + 4) != 0 || be32(call + 12) != RB_PROG_RPCBIND)
-		return;
-	uint32_t vers = be32(call + 16), proc = be32(call + 20);
-	if (vers < RB_VERS_PMAP || vers > RB_VERS_RPCB4)
+	if (!whole || prog != RB_PROG_RPCBIND || vers < RB_VERS_PMAP || vers > RB_VERS_RPCB4)
 		return;
 	*vi = vers - RB_VERS_PMAP;
 	/* A procedure the version lacks is "other": the label set of each

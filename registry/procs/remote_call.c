@@ -1,12 +1,12 @@
-/* Remote calls, the pure part (registry/forward.h). */
-#include "registry/forward.h"
+/* Remote calls, the pure part (registry/procs/remote_call.h). */
+#include "registry/procs/remote_call.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "core/record.h"
 #include "core/rpc_msg.h"
-#include "registry/procs.h"
+#include "registry/procs/procs.h"
 
 /* Procedures named in rpcbind's check_callit. */
 #define MOUNTPROC_MNT 1u
@@ -196,6 +196,15 @@ static void fail_at(struct rb_xdr_enc *e, size_t start, const struct rb_fwd_shap
 	}
 }
 
+/* The version range of the service's PROG_MISMATCH or RPC_MISMATCH;
+ * false when its reply ends before it. */
+static bool get_range(struct rb_xdr_dec *d, uint32_t *lo, uint32_t *hi)
+{
+	*lo = rb_xdr_get_u32(d);
+	*hi = rb_xdr_get_u32(d);
+	return d->err == 0;
+}
+
 /* INDIRECT: the service's error, as it gave it. */
 static enum rb_fwd_status put_error(struct rb_xdr_enc *e, const struct rb_fwd_shape *s,
 				    struct rb_xdr_dec *d, uint32_t rstat, uint32_t stat)
@@ -203,8 +212,8 @@ static enum rb_fwd_status put_error(struct rb_xdr_enc *e, const struct rb_fwd_sh
 	size_t start = e->pos;
 	if (rstat == RB_MSG_ACCEPTED) {
 		if (stat == RB_PROG_MISMATCH) {
-			uint32_t lo = rb_xdr_get_u32(d), hi = rb_xdr_get_u32(d);
-			if (d->err)
+			uint32_t lo, hi;
+			if (!get_range(d, &lo, &hi))
 				return RB_FWD_GARBLED;
 			if (s->kind == RB_FWD_INDIRECT)
 				rb_rpc_put_prog_mismatch(e, s->xid, lo, hi);
@@ -217,8 +226,8 @@ static enum rb_fwd_status put_error(struct rb_xdr_enc *e, const struct rb_fwd_sh
 		}
 	} else {
 		if (stat == RB_RPC_MISMATCH) {
-			uint32_t lo = rb_xdr_get_u32(d), hi = rb_xdr_get_u32(d);
-			if (d->err)
+			uint32_t lo, hi;
+			if (!get_range(d, &lo, &hi))
 				return RB_FWD_GARBLED;
 			if (s->kind == RB_FWD_INDIRECT)
 				rb_rpc_put_rpc_mismatch(e, s->xid, lo, hi);

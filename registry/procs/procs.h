@@ -1,10 +1,11 @@
 /* Internal to the handlers: one decoded call on its way through dispatch,
- * and the helpers that the PMAP and RPCBIND procedure files share. */
+ * and the helpers that the procedure files share (answer.c; rb_reply_stream
+ * in stream.c). */
 #ifndef RB_REGISTRY_PROCS_H
 #define RB_REGISTRY_PROCS_H
 
 #include "core/rpc_msg.h"
-#include "registry/dispatch.h"
+#include "registry/procs/dispatch.h"
 
 struct rb_call {
 	const struct rb_handler_ctx *ctx;
@@ -21,7 +22,7 @@ struct rb_call {
 enum rb_outcome rb_proc_pmap(struct rb_call *k);
 enum rb_outcome rb_proc_rpcb(struct rb_call *k);
 /* CALLIT (v2, v3), BCAST and INDIRECT (v4), forwarded (k->fwd set) or not:
- * registry/forward.c. */
+ * registry/procs/remote_call.c. */
 enum rb_outcome rb_proc_remote(struct rb_call *k, enum rb_fwd_kind kind);
 
 /* A reply whose size grows with the registry: handed to the transport as

@@ -13,37 +13,15 @@
 #include <stdint.h>
 
 #include "core/cidr.h"
+#include "core/rpcb_prot.h"
 #include "core/uaddr.h"
 #include "core/xdr.h"
-#include "registry/forward.h"
-#include "registry/registry.h"
-#include "registry/stats.h"
-#include "registry/stream.h"
+#include "registry/procs/remote_call.h"
+#include "registry/store/registry.h"
+#include "registry/stats/stats.h"
+#include "registry/procs/stream.h"
 
 struct rb_jrec;
-
-#define RB_PROG_RPCBIND 100000u
-#define RB_VERS_PMAP 2u
-#define RB_VERS_RPCB3 3u
-#define RB_VERS_RPCB4 4u
-#define RB_IPPROTO_TCP 6u
-#define RB_IPPROTO_UDP 17u
-
-enum rb_proc {
-	RB_PROC_NULL = 0,
-	RB_PROC_SET = 1,
-	RB_PROC_UNSET = 2,
-	RB_PROC_GETADDR = 3, /* PMAP GETPORT in v2 */
-	RB_PROC_DUMP = 4,
-	RB_PROC_CALLIT = 5, /* BCAST in v4 */
-	RB_PROC_GETTIME = 6,
-	RB_PROC_UADDR2TADDR = 7,
-	RB_PROC_TADDR2UADDR = 8,
-	RB_PROC_GETVERSADDR = 9,
-	RB_PROC_INDIRECT = 10,
-	RB_PROC_GETADDRLIST = 11,
-	RB_PROC_GETSTAT = 12,
-};
 
 /* What the transport knows about one call. */
 struct rb_xport {
@@ -99,7 +77,7 @@ enum rb_outcome {
 	RB_OUT_MUTATE,    /* apply *mut on the writer, then reply */
 	RB_OUT_FORWARD,   /* forward *fwd (rb_handle_call_ex only) */
 	RB_OUT_STREAM,    /* a large reply to produce with rb_stream_step
-			   * (rb_handle_call_stream only: registry/stream.h) */
+			   * (rb_handle_call_stream only: registry/procs/stream.h) */
 };
 
 enum rb_mut_op { RB_MUT_SET = 0, RB_MUT_UNSET = 1 };
@@ -123,7 +101,7 @@ enum rb_outcome rb_handle_call(const struct rb_handler_ctx *ctx,
 			       uint32_t len, struct rb_xdr_enc *out,
 			       struct rb_mutation *mut);
 /* As rb_handle_call, for a transport that can forward remote calls (UDP,
- * with -r: registry/forward.h). With fwd NULL, or policy->remote_calls
+ * with -r: registry/procs/remote_call.h). With fwd NULL, or policy->remote_calls
  * off, it is rb_handle_call: CALLIT/BCAST silent but for the deny list
  * (TOOWEAK), INDIRECT answered PROG_UNAVAIL, PROG_MISMATCH or SYSTEM_ERR,
  * as rpcbind without forwarding. Otherwise a remote call may come back as
@@ -142,6 +120,25 @@ enum rb_outcome rb_handle_call_stream(const struct rb_handler_ctx *ctx,
 				      const struct rb_xport *x, const uint8_t *msg,
 				      uint32_t len, struct rb_xdr_enc *out,
 				      struct rb_mutation *mut, struct rb_stream *st);
+
+/* What dispatch read of a call's header, handed back to the transport so
+ * that its metrics labels (registry/stats/reqstats.h: rb_rq_labels) and its debug
+ * log need not decode the call a second time. */
+struct rb_call_head {
+	uint32_t xid;              /* 0 where the message ends before it */
+	uint32_t prog, vers, proc; /* as far as the message holds them, else 0 */
+	bool whole; /* a CALL message with all six header words (xid .. proc) */
+};
+
+/* The one entry behind the three above: fwd as rb_handle_call_ex's (NULL:
+ * no forwarding), st as rb_handle_call_stream's (NULL, or a datagram
+ * transport: large replies written whole); *head is filled on every
+ * outcome. */
+enum rb_outcome rb_handle_call_full(const struct rb_handler_ctx *ctx,
+				    const struct rb_xport *x, const uint8_t *msg,
+				    uint32_t len, struct rb_xdr_enc *out,
+				    struct rb_mutation *mut, struct rb_fwd_req *fwd,
+				    struct rb_stream *st, struct rb_call_head *head);
 
 /* For a transport that has a batch of calls in hand: prefetches what the
  * lookup of a GETPORT, GETADDR or GETVERSADDR call will read, in

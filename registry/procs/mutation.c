@@ -1,11 +1,11 @@
 /* The writer's half of SET/UNSET: apply, count, answer. */
-#include "registry/dispatch.h"
+#include "registry/procs/dispatch.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "core/rpc_msg.h"
-#include "registry/journal.h"
+#include "registry/format/journal.h"
 
 /* An ADD of what m registers. */
 static void jrec_add(struct rb_jrec *r, const struct rb_mutation *m)

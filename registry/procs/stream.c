@@ -1,11 +1,11 @@
-#include "registry/stream.h"
+#include "registry/procs/stream.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "core/rpc_msg.h"
-#include "registry/procs.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/procs.h"
+#include "registry/procs/rpcb_xdr.h"
 
 void rb_stream_begin(const struct rb_handler_ctx *ctx, struct rb_stream *st,
 		     enum rb_stream_kind k, uint32_t xid, unsigned vi)
@@ -204,4 +204,20 @@ int rb_stream_step(const struct rb_handler_ctx *ctx, const struct rb_xport *x,
 		st->kind = RB_STREAM_NONE;
 	}
 	return done;
+}
+
+enum rb_outcome rb_reply_stream(struct rb_call *k, enum rb_stream_kind kind, uint32_t prog,
+				uint32_t vers)
+{
+	struct rb_stream whole;
+	struct rb_stream *st = k->stream ? k->stream : &whole;
+	rb_stream_begin(k->ctx, st, kind, k->c->xid, k->vi);
+	st->prog = prog;
+	st->vers = vers;
+	if (k->stream)
+		return RB_OUT_STREAM;
+	/* Whole, in one step: what does not fit is an error. */
+	if (rb_stream_step(k->ctx, k->x, st, k->out) != 1)
+		k->out->err = -EMSGSIZE;
+	return RB_OUT_REPLY;
 }

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "core/rpc_msg.h"
-#include "registry/dispatch.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/dispatch.h"
+#include "registry/procs/rpcb_xdr.h"
 
 static void arm(struct rb_call_prefetch *p, uint32_t prog, uint32_t vers,
 		const char *netid)

@@ -1,10 +1,10 @@
-#include "registry/journal.h"
+#include "registry/format/journal.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "registry/crc32c.h"
+#include "registry/format/crc32c.h"
 
 /* The largest payload the encoder can produce must fit under the cap the
  * decoder enforces. */

@@ -21,8 +21,8 @@
  *     verifier;
  *   - the service's SUCCESS becomes {port | uaddr, opaque results}; anything
  *     else leaves CALLIT/BCAST silent and gives INDIRECT the service's error. */
-#ifndef RB_REGISTRY_FORWARD_H
-#define RB_REGISTRY_FORWARD_H
+#ifndef RB_REGISTRY_REMOTE_CALL_H
+#define RB_REGISTRY_REMOTE_CALL_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "core/record.h"
-#include "registry/procs.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/procs.h"
+#include "registry/procs/rpcb_xdr.h"
 
 static const struct rb_netid *xport_netid(const struct rb_call *k)
 {
@@ -28,14 +28,23 @@ static bool pmap_uaddr_ok(struct rb_xdr_bytes netid, struct rb_xdr_bytes addr)
 	       rb_uaddr_port((const char *)addr.ptr, addr.len, &port) == 0;
 }
 
+/* The rpcb argument of SET, UNSET, GETADDR, GETVERSADDR and GETADDRLIST:
+ * true when it decoded whole; else GARBAGE_ARGS is written and false
+ * returned. */
+static bool rpcb_args(struct rb_call *k, struct rb_rpcb *r)
+{
+	rb_get_rpcb(&k->args, r);
+	if (rb_args_ok(k))
+		return true;
+	rb_reply_status(k, RB_GARBAGE_ARGS);
+	return false;
+}
+
 static enum rb_outcome rpcb_set(struct rb_call *k)
 {
 	struct rb_rpcb r;
-	if (!rb_may_modify(k))
+	if (!rb_may_modify(k) || !rpcb_args(k, &r))
 		return RB_OUT_REPLY;
-	rb_get_rpcb(&k->args, &r);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	if (r.netid.len == 0 || r.netid.len > RB_NETID_MAX || r.addr.len == 0 ||
 	    r.addr.len > RB_UADDR_MAX)
 		return rb_reply_bool(k, false);
@@ -50,11 +59,8 @@ static enum rb_outcome rpcb_set(struct rb_call *k)
 static enum rb_outcome rpcb_unset(struct rb_call *k)
 {
 	struct rb_rpcb r;
-	if (!rb_may_modify(k))
+	if (!rb_may_modify(k) || !rpcb_args(k, &r))
 		return RB_OUT_REPLY;
-	rb_get_rpcb(&k->args, &r);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	/* A netid longer than any we store matches nothing: TRUE, as an
 	 * UNSET of anything unregistered. */
 	if (r.netid.len > RB_NETID_MAX) {
@@ -71,9 +77,8 @@ static enum rb_outcome rpcb_unset(struct rb_call *k)
 static enum rb_outcome rpcb_getaddr(struct rb_call *k, bool exact)
 {
 	struct rb_rpcb r;
-	rb_get_rpcb(&k->args, &r);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	if (!rpcb_args(k, &r))
+		return RB_OUT_REPLY;
 	const struct rb_netid *nid = xport_netid(k);
 	size_t nl = strlen(nid->name);
 	const struct rb_entry *e =
@@ -91,7 +96,7 @@ static enum rb_outcome rpcb_getaddr(struct rb_call *k, bool exact)
 
 static enum rb_outcome rpcb_dump(struct rb_call *k)
 {
-	/* Written by registry/stream.c, whole or a piece at a time. */
+	/* Written by registry/procs/stream.c, whole or a piece at a time. */
 	return rb_reply_stream(k, RB_STREAM_RPCB_DUMP, 0, 0);
 }
 
@@ -156,13 +161,12 @@ static enum rb_outcome rpcb_taddr2uaddr(struct rb_call *k)
 
 /* GETADDRLIST: every registration of exactly (prog, vers) whose protocol
  * family is the transport's, in registration order, addresses merged
- * (written by registry/stream.c, whole or a piece at a time). */
+ * (written by registry/procs/stream.c, whole or a piece at a time). */
 static enum rb_outcome rpcb_getaddrlist(struct rb_call *k)
 {
 	struct rb_rpcb r;
-	rb_get_rpcb(&k->args, &r);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	if (!rpcb_args(k, &r))
+		return RB_OUT_REPLY;
 	return rb_reply_stream(k, RB_STREAM_ADDRLIST, r.prog, r.vers);
 }
 
@@ -206,7 +210,7 @@ enum rb_outcome rb_proc_rpcb(struct rb_call *k)
 	case RB_PROC_CALLIT:
 		/* CALLIT (v3) / BCAST (v4): with -r over UDP, forwarded;
 		 * otherwise silent but for the deny list, and recorded for
-		 * GETSTAT, as rpcbind (registry/forward.c). */
+		 * GETSTAT, as rpcbind (registry/procs/remote_call.c). */
 		return rb_proc_remote(k, RB_FWD_CALLIT);
 	case RB_PROC_GETTIME:
 		rb_reply_ok(k);

@@ -3,17 +3,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "registry/procs.h"
-#include "registry/rpcb_xdr.h"
+#include "registry/procs/procs.h"
+#include "registry/procs/rpcb_xdr.h"
+
+/* The mapping argument of every PMAP procedure but NULL and DUMP: true
+ * when it decoded whole; else GARBAGE_ARGS is written and false returned. */
+static bool pmap_args(struct rb_call *k, struct rb_pmap *m)
+{
+	rb_get_pmap(&k->args, m);
+	if (rb_args_ok(k))
+		return true;
+	rb_reply_status(k, RB_GARBAGE_ARGS);
+	return false;
+}
 
 static enum rb_outcome pmap_set(struct rb_call *k)
 {
 	struct rb_pmap m;
-	if (!rb_may_modify(k))
+	if (!rb_may_modify(k) || !pmap_args(k, &m))
 		return RB_OUT_REPLY;
-	rb_get_pmap(&k->args, &m);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	const char *netid = rb_pmap_prot_netid(m.prot);
 	if (!netid || m.port > 0xffff)
 		return rb_reply_bool(k, false);
@@ -27,11 +35,8 @@ static enum rb_outcome pmap_set(struct rb_call *k)
 static enum rb_outcome pmap_unset(struct rb_call *k)
 {
 	struct rb_pmap m;
-	if (!rb_may_modify(k))
+	if (!rb_may_modify(k) || !pmap_args(k, &m))
 		return RB_OUT_REPLY;
-	rb_get_pmap(&k->args, &m);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
 	/* prot and port are ignored: the udp and tcp entries both go. */
 	rb_mutation_begin(k, RB_MUT_UNSET, m.prog, m.vers);
 	k->mut->pmap = true;
@@ -41,9 +46,8 @@ static enum rb_outcome pmap_unset(struct rb_call *k)
 static enum rb_outcome pmap_getport(struct rb_call *k)
 {
 	struct rb_pmap m;
-	rb_get_pmap(&k->args, &m);
-	if (!rb_args_ok(k))
-		return rb_reply_status(k, RB_GARBAGE_ARGS);
+	if (!pmap_args(k, &m))
+		return RB_OUT_REPLY;
 	/* The mapping's protocol picks the netid, not the transport: mount
 	 * asks over UDP for the TCP port. */
 	const char *netid = rb_pmap_prot_netid(m.prot);
@@ -68,7 +72,7 @@ static enum rb_outcome pmap_getport(struct rb_call *k)
 
 static enum rb_outcome pmap_dump(struct rb_call *k)
 {
-	/* Written by registry/stream.c, whole or a piece at a time. */
+	/* Written by registry/procs/stream.c, whole or a piece at a time. */
 	return rb_reply_stream(k, RB_STREAM_PMAP_DUMP, 0, 0);
 }
 
@@ -88,7 +92,7 @@ enum rb_outcome rb_proc_pmap(struct rb_call *k)
 	case RB_PROC_CALLIT:
 		/* Remote calls: with -r over UDP, forwarded; otherwise
 		 * silent but for the deny list, and recorded for GETSTAT,
-		 * as rpcbind (registry/forward.c). */
+		 * as rpcbind (registry/procs/remote_call.c). */
 		return rb_proc_remote(k, RB_FWD_CALLIT);
 	default:
 		return RB_OUT_DROP;
