@@ -1,4 +1,5 @@
-# Unit tests of core/: golden bytes, limits, and libtirpc as an oracle.
+# Unit tests: core/ (golden bytes, limits, libtirpc as an oracle), the
+# registry, and the net/ pieces that can be driven without a daemon.
 # Paths are relative to tests/.
 rb_test(test_xdr unit/test_xdr.c)
 rb_test(test_record unit/test_record.c)
@@ -52,3 +53,15 @@ target_link_libraries(test_prefetch PRIVATE rb_golden)
 # The sentence that says why io_uring is not used (issue 18).
 rb_test(test_uring_refusal unit/test_uring_refusal.c)
 target_link_libraries(test_uring_refusal PRIVATE rb_net)
+
+# Unit tests of net/ pieces that only e2e tests reached before (issue 19):
+# the mailbox's rings (one thread pair too, hence the label: run it under
+# TSan), and serve's stream framing (records, fragments, the record limit,
+# headers split across reads). Under a second each.
+rb_test(test_mailbox unit/test_mailbox.c)
+target_link_libraries(test_mailbox PRIVATE rb_net)
+set_tests_properties(test_mailbox PROPERTIES
+  LABELS concurrency
+  ENVIRONMENT "TSAN_OPTIONS=second_deadlock_stack=1 exitcode=66")
+rb_test(test_serve_stream unit/test_serve_stream.c)
+target_link_libraries(test_serve_stream PRIVATE rb_net)
