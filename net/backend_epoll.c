@@ -10,6 +10,7 @@
 
 #include "net/daemon.h"
 #include "net/forward.h"
+#include "net/tag.h"
 #include "net/tcpmux.h"
 #include "net/udp_batch.h"
 #include "net/worker.h"
@@ -21,11 +22,6 @@
 
 /* T_MUX: the TCPMUX front's own epoll set (net/tcpmux.h), nested in ours. */
 enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE, T_FWD, T_MUX };
-
-static inline uint64_t tag(enum tag t, uint32_t idx, uint32_t gen)
-{
-	return (uint64_t)t << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
-}
 
 struct epoll_be {
 	int ep;
@@ -67,28 +63,17 @@ static void update_interest(struct rb_worker *w, struct rb_conn *c)
 	struct epoll_be *be = w->be;
 	if (c->closing)
 		return;
-	if (rb_conn_epoll_interest(be->ep, c, tag(T_CONN, c->slot, c->gen)) < 0)
+	if (rb_conn_epoll_interest(be->ep, c, rb_tag(T_CONN, c->slot, c->gen)) < 0)
 		e_conn_close(w, c);
 }
 
 static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
 {
-	const uint8_t *p;
-	uint32_t n;
 	if (c->closing)
 		return;
-	while ((n = rb_conn_next_send(c, &p)) != 0) {
-		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			e_conn_close(w, c);
-			return;
-		}
-		rb_conn_sent(c, (uint32_t)r);
-		c->last_active_ms = w->serve.now_ms;
+	if (rb_conn_send_now(c, w->serve.now_ms) < 0) {
+		e_conn_close(w, c);
+		return;
 	}
 	update_interest(w, c);
 	if (!c->closing && rb_conn_done(c))
@@ -218,7 +203,7 @@ static void on_fwd(struct rb_worker *w, struct epoll_be *be, unsigned i)
 static void listen_pause(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	/* (EPOLLEXCLUSIVE cannot be modified: a shared one leaves the set.) */
-	struct epoll_event ev = { .events = 0, .data.u64 = tag(T_LISTEN, i, 0) };
+	struct epoll_event ev = { .events = 0, .data.u64 = rb_tag(T_LISTEN, i, 0) };
 	if (epoll_ctl(be->ep, w->tcp[i].shared ? EPOLL_CTL_DEL : EPOLL_CTL_MOD, w->tcp[i].fd,
 		      &ev) == 0)
 		be->listen_paused |= 1ull << i;
@@ -231,7 +216,7 @@ static void listen_resume(struct rb_worker *w, struct epoll_be *be)
 			continue;
 		bool sh = w->tcp[i].shared;
 		struct epoll_event ev = { .events = EPOLLIN | (sh ? EPOLLEXCLUSIVE : 0u),
-					  .data.u64 = tag(T_LISTEN, i, 0) };
+					  .data.u64 = rb_tag(T_LISTEN, i, 0) };
 		if (epoll_ctl(be->ep, sh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, w->tcp[i].fd, &ev) == 0)
 			be->listen_paused &= ~(1ull << i);
 	}
@@ -255,7 +240,7 @@ static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		}
 		struct epoll_event ev = {
 			.events = EPOLLIN | EPOLLRDHUP,
-			.data.u64 = tag(T_CONN, c->slot, c->gen),
+			.data.u64 = rb_tag(T_CONN, c->slot, c->gen),
 		};
 		if (epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			c->closing = true;
@@ -269,7 +254,7 @@ static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32_t events)
 {
 	(void)be;
-	uint32_t slot = (uint32_t)(t >> 32) & 0xffffffu;
+	uint32_t slot = rb_tag_idx(t);
 	if (slot >= w->n_slots)
 		return;
 	struct rb_conn *c = w->conns[slot];
@@ -343,18 +328,18 @@ int rb_worker_run_epoll(struct rb_worker *w)
 	 * one fails the worker's start. */
 	int err = 0;
 	for (unsigned i = 0; !err && i < w->n_udp; i++)
-		err = watch_ex(be, w->udp[i].fd, tag(T_UDP, i, 0), w->udp[i].shared);
+		err = watch_ex(be, w->udp[i].fd, rb_tag(T_UDP, i, 0), w->udp[i].shared);
 	for (unsigned i = 0; !err && i < w->n_tcp; i++)
-		err = watch_ex(be, w->tcp[i].fd, tag(T_LISTEN, i, 0), w->tcp[i].shared);
+		err = watch_ex(be, w->tcp[i].fd, rb_tag(T_LISTEN, i, 0), w->tcp[i].shared);
 	if (!err)
-		err = watch(be, w->wake_fd, tag(T_WAKE, 0, 0));
+		err = watch(be, w->wake_fd, rb_tag(T_WAKE, 0, 0));
 	/* Level-triggered: events left after one bounded run keep the nested
 	 * set readable, so the next iteration takes them. */
 	if (!err && rb_tcpmux_fd(w) >= 0)
-		err = watch(be, rb_tcpmux_fd(w), tag(T_MUX, 0, 0));
+		err = watch(be, rb_tcpmux_fd(w), rb_tag(T_MUX, 0, 0));
 	for (unsigned i = 0; !err && w->fwd && i < RB_FWD_FAMILIES; i++)
 		if (w->fwd->fd[i] >= 0)
-			err = watch(be, w->fwd->fd[i], tag(T_FWD, i, 0));
+			err = watch(be, w->fwd->fd[i], rb_tag(T_FWD, i, 0));
 	if (err) {
 		close(be->ep);
 		free(be);
@@ -377,8 +362,8 @@ int rb_worker_run_epoll(struct rb_worker *w)
 		rb_reader_begin(w->reader);
 		for (int k = 0; k < n; k++) {
 			uint64_t t = evs[k].data.u64;
-			unsigned idx = (unsigned)(t >> 32) & 0xffffffu;
-			switch ((enum tag)(t >> 56)) {
+			unsigned idx = rb_tag_idx(t);
+			switch ((enum tag)rb_tag_kind(t)) {
 			case T_UDP:
 				on_udp(w, be, idx);
 				break;

@@ -19,6 +19,7 @@
 
 #include "net/daemon.h"
 #include "net/forward.h"
+#include "net/tag.h"
 #include "net/tcpmux.h"
 #include "net/udp_batch.h"
 #include "net/uring_refusal.h"
@@ -46,24 +47,6 @@ enum op {
 	OP_FWD_RECV, /* a service's reply on a forwarding socket (-r) */
 	OP_MUX,      /* the TCPMUX front's epoll set is readable */
 };
-
-/* user_data: op (8 bits) | index (24 bits) | generation (32 bits). */
-static inline uint64_t ud(enum op op, uint32_t idx, uint32_t gen)
-{
-	return (uint64_t)op << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
-}
-static inline enum op ud_op(uint64_t u)
-{
-	return (enum op)(u >> 56);
-}
-static inline uint32_t ud_idx(uint64_t u)
-{
-	return (uint32_t)(u >> 32) & 0xffffffu;
-}
-static inline uint32_t ud_gen(uint64_t u)
-{
-	return (uint32_t)u;
-}
 
 /* Re-arm masks hold one bit per listening socket. */
 _Static_assert(RB_LISTEN_MAX <= 64, "re-arm masks are 64 bits");
@@ -104,7 +87,7 @@ static void arm_udp_recv(struct rb_worker *w, struct uring_be *be, unsigned i)
 	io_uring_prep_recvmsg_multishot(sqe, w->udp[i].fd, &be->udp_tmpl, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID_UDP;
-	io_uring_sqe_set_data64(sqe, ud(OP_UDP_RECV, i, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_UDP_RECV, i, 0));
 }
 
 /* The forwarding socket of family i: the same multishot recvmsg into the
@@ -118,7 +101,7 @@ static void arm_fwd_recv(struct rb_worker *w, struct uring_be *be, unsigned i)
 	io_uring_prep_recvmsg_multishot(sqe, w->fwd->fd[i], &be->udp_tmpl, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID_UDP;
-	io_uring_sqe_set_data64(sqe, ud(OP_FWD_RECV, i, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_FWD_RECV, i, 0));
 }
 
 static void arm_accept(struct rb_worker *w, struct uring_be *be, unsigned i)
@@ -128,7 +111,7 @@ static void arm_accept(struct rb_worker *w, struct uring_be *be, unsigned i)
 		return;
 	io_uring_prep_multishot_accept(sqe, w->tcp[i].fd, NULL, NULL,
 				       SOCK_NONBLOCK | SOCK_CLOEXEC);
-	io_uring_sqe_set_data64(sqe, ud(OP_ACCEPT, i, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_ACCEPT, i, 0));
 }
 
 static void arm_tcp_recv(struct uring_be *be, struct rb_conn *c)
@@ -139,7 +122,7 @@ static void arm_tcp_recv(struct uring_be *be, struct rb_conn *c)
 	io_uring_prep_recv(sqe, c->fd, NULL, RB_URING_TCP_BUF_SIZE, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID_TCP;
-	io_uring_sqe_set_data64(sqe, ud(OP_TCP_RECV, c->slot, c->gen));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_TCP_RECV, c->slot, c->gen));
 	c->recv_armed = true;
 	c->recv_nobufs = false;
 }
@@ -150,7 +133,7 @@ static void arm_wake(struct rb_worker *w, struct uring_be *be)
 	if (!sqe)
 		return;
 	io_uring_prep_read(sqe, w->wake_fd, &be->wake_val, sizeof(be->wake_val), 0);
-	io_uring_sqe_set_data64(sqe, ud(OP_WAKE, 0, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_WAKE, 0, 0));
 	be->wake_armed = true;
 }
 
@@ -166,7 +149,7 @@ static void arm_mux(struct rb_worker *w, struct uring_be *be)
 	if (!sqe)
 		return;
 	io_uring_prep_poll_add(sqe, rb_tcpmux_fd(w), POLLIN);
-	io_uring_sqe_set_data64(sqe, ud(OP_MUX, 0, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_MUX, 0, 0));
 }
 
 static void arm_tick(struct uring_be *be)
@@ -175,7 +158,7 @@ static void arm_tick(struct uring_be *be)
 	if (!sqe)
 		return;
 	io_uring_prep_timeout(sqe, &be->tick, 0, 0);
-	io_uring_sqe_set_data64(sqe, ud(OP_TICK, 0, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_TICK, 0, 0));
 	be->tick_armed = true;
 }
 
@@ -207,7 +190,7 @@ static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
 		return;
 	}
 	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL | rb_conn_send_flags(c));
-	io_uring_sqe_set_data64(sqe, ud(OP_TCP_SEND, c->slot, c->gen));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_TCP_SEND, c->slot, c->gen));
 	c->send_inflight = true;
 }
 
@@ -271,7 +254,7 @@ static struct io_uring_recvmsg_out *udp_recvmsg_out(struct uring_be *be,
 static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 			struct io_uring_cqe *cqe)
 {
-	unsigned i = ud_idx(cqe->user_data);
+	unsigned i = rb_tag_idx(cqe->user_data);
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		/* The multishot ended (e.g. -ENOBUFS when every buffer was in
 		 * use): re-arm now, or at the next tick if buffers ran out. */
@@ -317,21 +300,21 @@ static void prefetch_push(struct rb_worker *w, struct uring_be *be,
 			  const struct io_uring_cqe *cqe, struct rb_prefetch_pipe *pipe)
 {
 	struct io_uring_recvmsg_out *o = NULL;
-	if (ud_op(cqe->user_data) == OP_UDP_RECV && cqe->res >= 0 &&
+	if ((enum op)rb_tag_kind(cqe->user_data) == OP_UDP_RECV && cqe->res >= 0 &&
 	    (cqe->flags & IORING_CQE_F_BUFFER))
 		o = udp_recvmsg_out(be, cqe);
 	if (!o || (o->flags & MSG_TRUNC)) {
 		rb_prefetch_pipe_push(&w->serve.hctx, pipe, RB_NETID_UDP, NULL, 0);
 		return;
 	}
-	rb_prefetch_pipe_push(&w->serve.hctx, pipe, w->udp[ud_idx(cqe->user_data)].netid,
+	rb_prefetch_pipe_push(&w->serve.hctx, pipe, w->udp[rb_tag_idx(cqe->user_data)].netid,
 			      io_uring_recvmsg_payload(o, &be->udp_tmpl),
 			      io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl));
 }
 
 static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
-	unsigned i = ud_idx(cqe->user_data);
+	unsigned i = rb_tag_idx(cqe->user_data);
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		if (cqe->res < 0) /* e.g. ENOBUFS: at the tick, never spinning */
 			be->fwd_rearm |= 1u << i;
@@ -354,7 +337,7 @@ static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 
 static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
-	unsigned i = ud_idx(cqe->user_data);
+	unsigned i = rb_tag_idx(cqe->user_data);
 	bool paused = cqe->res < 0 && rb_worker_accept_failed(w, -cqe->res);
 	if (!(cqe->flags & IORING_CQE_F_MORE) && !rb_worker_stopping(w)) {
 		if (cqe->res >= 0 || cqe->res == -EINTR)
@@ -367,7 +350,7 @@ static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_
 		 * tick arms it again. */
 		struct io_uring_sqe *sqe = get_sqe(be);
 		if (sqe) {
-			io_uring_prep_cancel64(sqe, ud(OP_ACCEPT, i, 0), 0);
+			io_uring_prep_cancel64(sqe, rb_tag(OP_ACCEPT, i, 0), 0);
 			io_uring_sqe_set_data64(sqe, 0);
 		}
 	}
@@ -386,11 +369,11 @@ static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_
 
 static struct rb_conn *conn_of(struct rb_worker *w, uint64_t u)
 {
-	uint32_t slot = ud_idx(u);
+	uint32_t slot = rb_tag_idx(u);
 	if (slot >= w->n_slots)
 		return NULL;
 	struct rb_conn *c = w->conns[slot];
-	return c && c->gen == ud_gen(u) ? c : NULL;
+	return c && c->gen == rb_tag_gen(u) ? c : NULL;
 }
 
 static void on_tcp_recv(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
@@ -491,7 +474,7 @@ static void on_tick(struct rb_worker *w, struct uring_be *be)
 
 static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
-	switch (ud_op(cqe->user_data)) {
+	switch ((enum op)rb_tag_kind(cqe->user_data)) {
 	case OP_UDP_RECV:
 		on_udp_recv(w, be, cqe);
 		break;

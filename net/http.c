@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/tag.h"
+
 void rb_http_init(struct rb_http *h, rb_http_render_fn render, void *arg)
 {
 	memset(h, 0, sizeof(*h));
@@ -63,6 +65,12 @@ int rb_http_listen(struct rb_http *h, const char *host, uint16_t port, int ep,
 	return 0;
 }
 
+/* A connection's epoll data: the caller's kind, the slot as the index. */
+static uint64_t conn_tag(const struct rb_http *h, uint32_t slot)
+{
+	return h->tag_conn | rb_tag(0, slot, 0);
+}
+
 static void conn_close(struct rb_http *h, struct rb_http_conn *c)
 {
 	if (c->fd < 0)
@@ -95,7 +103,7 @@ void rb_http_on_listen(struct rb_http *h, uint64_t now_ms)
 		c->fd = fd;
 		c->since_ms = now_ms;
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
-					  .data.u64 = h->tag_conn | slot };
+					  .data.u64 = conn_tag(h, slot) };
 		if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 			conn_close(h, c);
 	}
@@ -151,7 +159,7 @@ static void respond(struct rb_http *h, struct rb_http_conn *c)
 		rb_text_printf(&c->out, "%.*s", (int)body.len, body.p);
 	rb_text_free(&body);
 	c->responding = true;
-	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = h->tag_conn | (uint64_t)(c - h->conn) };
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = conn_tag(h, (uint32_t)(c - h->conn)) };
 	epoll_ctl(h->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 

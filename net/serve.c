@@ -392,6 +392,25 @@ void rb_conn_sent(struct rb_conn *c, uint32_t n)
 	}
 }
 
+int rb_conn_send_now(struct rb_conn *c, uint64_t now_ms)
+{
+	const uint8_t *p;
+	uint32_t n;
+	while ((n = rb_conn_next_send(c, &p)) != 0) {
+		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		rb_conn_sent(c, (uint32_t)r);
+		c->last_active_ms = now_ms;
+	}
+	return 0;
+}
+
 /* ---- answering ---- */
 
 static int conn_record(struct rb_serve *s, struct rb_conn *c,
