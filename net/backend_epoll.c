@@ -10,6 +10,7 @@
 
 #include "net/daemon.h"
 #include "net/forward.h"
+#include "net/loop_common.h"
 #include "net/tag.h"
 #include "net/tcpmux.h"
 #include "net/udp_batch.h"
@@ -35,6 +36,8 @@ struct epoll_be {
 	struct rb_udp_batch send;
 	uint64_t listen_paused; /* listeners out of descriptors (bits) */
 	uint8_t rd[RB_CONN_IN_MAX]; /* a connection's read, answered from here */
+	struct epoll_event evs[EV_MAX]; /* what the last wait got */
+	int nev;
 };
 _Static_assert(RB_LISTEN_MAX <= 64, "listen_paused holds one bit per listener");
 
@@ -120,6 +123,29 @@ static void answer_dgram(struct rb_worker *w, struct epoll_be *be, unsigned i, i
 		rb_udp_batch_add(&be->send, &w->counters, w->udp[i].fd, &rt, w->serve.enc.buf, r);
 }
 
+/* A recvmmsg batch of listener i, for rb_loop_answer_batch. */
+struct udp_batch {
+	struct rb_worker *w;
+	struct epoll_be *be;
+	unsigned i;
+};
+
+static void udp_peek(void *arg, unsigned k, enum rb_netid_idx *netid, const uint8_t **msg,
+		     uint32_t *len)
+{
+	struct udp_batch *ub = arg;
+	*netid = ub->w->udp[ub->i].netid;
+	if (!(ub->be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC))
+		*msg = ub->be->rbuf[k];
+	*len = ub->be->rmsg[k].msg_len;
+}
+
+static void udp_answer(void *arg, unsigned k)
+{
+	struct udp_batch *ub = arg;
+	answer_dgram(ub->w, ub->be, ub->i, (int)k);
+}
+
 static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	int fd = w->udp[i].fd;
@@ -139,26 +165,8 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		/* Datagrams are answered two behind: a large registry's lookup
-		 * of each is prefetched while the two before it are answered
-		 * (registry/dispatch.h, rb_prefetch_pipe). */
-		bool pf_on = rb_prefetch_wanted(&w->serve.hctx);
-		struct rb_prefetch_pipe pipe;
-		rb_prefetch_pipe_init(&pipe);
-		for (int k = 0; k < n; k++) {
-			if (pf_on) {
-				bool whole = !(be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC);
-				rb_prefetch_pipe_push(&w->serve.hctx, &pipe, w->udp[i].netid,
-						      whole ? be->rbuf[k] : NULL,
-						      be->rmsg[k].msg_len);
-			}
-			if (k >= 2)
-				answer_dgram(w, be, i, k - 2);
-		}
-		if (pf_on)
-			rb_prefetch_pipe_drain(&w->serve.hctx, &pipe);
-		for (int k = n > 2 ? n - 2 : 0; k < n; k++)
-			answer_dgram(w, be, i, k);
+		struct udp_batch ub = {w, be, i};
+		rb_loop_answer_batch(&w->serve.hctx, (unsigned)n, udp_peek, udp_answer, &ub);
 		rb_udp_batch_flush(&be->send, &w->counters);
 		if ((unsigned)n < RB_EPOLL_BATCH)
 			break;
@@ -254,11 +262,8 @@ static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32_t events)
 {
 	(void)be;
-	uint32_t slot = rb_tag_idx(t);
-	if (slot >= w->n_slots)
-		return;
-	struct rb_conn *c = w->conns[slot];
-	if (!c || c->gen != (uint32_t)t || c->closing || c->fd < 0)
+	struct rb_conn *c = rb_loop_conn_of(w, t);
+	if (!c || c->closing || c->fd < 0)
 		return;
 	if (events & EPOLLOUT) {
 		e_conn_kick(w, c);
@@ -312,20 +317,64 @@ static int watch(struct epoll_be *be, int fd, uint64_t t)
 	return epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-int rb_worker_run_epoll(struct rb_worker *w)
+static int e_wait(struct rb_worker *w, bool more)
 {
-	struct epoll_be *be = calloc(1, sizeof(*be));
-	if (!be)
-		return -ENOMEM;
-	be->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (be->ep < 0) {
-		int r = -errno;
-		free(be);
-		return r;
+	struct epoll_be *be = w->be;
+	int n = epoll_wait(be->ep, be->evs, EV_MAX, more ? 0 : (int)RB_TICK_MS);
+	be->nev = n > 0 ? n : 0;
+	return n < 0 && errno != EINTR ? -errno : 0;
+}
+
+static void e_events(struct rb_worker *w)
+{
+	struct epoll_be *be = w->be;
+	for (int k = 0; k < be->nev; k++) {
+		uint64_t t = be->evs[k].data.u64;
+		unsigned idx = rb_tag_idx(t);
+		switch ((enum tag)rb_tag_kind(t)) {
+		case T_UDP:
+			on_udp(w, be, idx);
+			break;
+		case T_LISTEN:
+			on_listen(w, be, idx);
+			break;
+		case T_CONN:
+			on_conn(w, be, t, be->evs[k].events);
+			break;
+		case T_WAKE: {
+			uint64_t v;
+			if (read(w->wake_fd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: nothing pending; drain anyway */
+			}
+			rb_worker_drain_replies(w, &epoll_ops);
+			break;
+		}
+		case T_FWD:
+			on_fwd(w, be, idx);
+			break;
+		case T_MUX:
+			rb_tcpmux_run(w);
+			break;
+		}
 	}
-	w->be = be;
-	/* A socket left out of the set would never be served: failing to add
-	 * one fails the worker's start. */
+}
+
+/* Timers (reaping, blocked connections) and listeners paused for want of
+ * descriptors, every RB_TICK_MS. */
+static void e_after(struct rb_worker *w)
+{
+	struct epoll_be *be = w->be;
+	if (w->serve.now_ms - be->last_tick_ms >= RB_TICK_MS) {
+		be->last_tick_ms = w->serve.now_ms;
+		rb_worker_tick(w, &epoll_ops);
+		listen_resume(w, be);
+	}
+}
+
+/* Adds every socket of the worker to the set. A socket left out would
+ * never be served: failing to add one fails the worker's start. */
+static int watch_all(struct rb_worker *w, struct epoll_be *be)
+{
 	int err = 0;
 	for (unsigned i = 0; !err && i < w->n_udp; i++)
 		err = watch_ex(be, w->udp[i].fd, rb_tag(T_UDP, i, 0), w->udp[i].shared);
@@ -340,73 +389,35 @@ int rb_worker_run_epoll(struct rb_worker *w)
 	for (unsigned i = 0; !err && w->fwd && i < RB_FWD_FAMILIES; i++)
 		if (w->fwd->fd[i] >= 0)
 			err = watch(be, w->fwd->fd[i], rb_tag(T_FWD, i, 0));
+	return err;
+}
+
+static const struct rb_loop_backend epoll_loop = {
+	.ops = &epoll_ops,
+	.wait = e_wait,
+	.events = e_events,
+	.after = e_after,
+};
+
+int rb_worker_run_epoll(struct rb_worker *w)
+{
+	struct epoll_be *be = calloc(1, sizeof(*be));
+	if (!be)
+		return -ENOMEM;
+	be->ep = epoll_create1(EPOLL_CLOEXEC);
+	int err = be->ep < 0 ? -errno : watch_all(w, be);
 	if (err) {
-		close(be->ep);
+		if (be->ep >= 0)
+			close(be->ep);
 		free(be);
-		w->be = NULL;
 		return err;
 	}
+	w->be = be;
 	rb_worker_started(w, 0);
-
-	struct epoll_event evs[EV_MAX];
-	bool more = false; /* connections have work left: do not sleep */
-	while (!rb_worker_stopping(w)) {
-		if (!more)
-			rb_count(&w->counters.loop_waits);
-		int n = epoll_wait(be->ep, evs, EV_MAX, more ? 0 : (int)RB_TICK_MS);
-		if (n < 0 && errno != EINTR)
-			break;
-		rb_serve_tick(&w->serve);
-		rb_worker_heartbeat(w);
-		rb_worker_turn(w);
-		rb_reader_begin(w->reader);
-		for (int k = 0; k < n; k++) {
-			uint64_t t = evs[k].data.u64;
-			unsigned idx = rb_tag_idx(t);
-			switch ((enum tag)rb_tag_kind(t)) {
-			case T_UDP:
-				on_udp(w, be, idx);
-				break;
-			case T_LISTEN:
-				on_listen(w, be, idx);
-				break;
-			case T_CONN:
-				on_conn(w, be, t, evs[k].events);
-				break;
-			case T_WAKE: {
-				uint64_t v;
-				if (read(w->wake_fd, &v, sizeof(v)) < 0) {
-					/* EAGAIN: nothing pending; drain anyway */
-				}
-				rb_worker_drain_replies(w, &epoll_ops);
-				break;
-			}
-			case T_FWD:
-				on_fwd(w, be, idx);
-				break;
-			case T_MUX:
-				rb_tcpmux_run(w);
-				break;
-			}
-		}
-		/* A reply from the control thread whose wake-up was coalesced
-		 * or lost waits no longer than a turn. */
-		rb_worker_drain_replies(w, &epoll_ops);
-		more = rb_worker_run_ready(w, &epoll_ops);
-		if (w->serve.now_ms - be->last_tick_ms >= RB_TICK_MS) {
-			be->last_tick_ms = w->serve.now_ms;
-			rb_worker_tick(w, &epoll_ops);
-			listen_resume(w, be);
-		}
-		rb_reader_end(w->reader);
-	}
+	rb_loop_run(w, &epoll_loop);
 	rb_udp_batch_flush(&be->send, &w->counters);
 	rb_worker_drain_at_stop(w);
-	for (uint32_t i = 0; i < w->n_slots; i++) {
-		struct rb_conn *c = w->conns[i];
-		if (c && c->fd >= 0 && !c->closing)
-			e_conn_close(w, c);
-	}
+	rb_loop_close_all(w, e_conn_close);
 	close(be->ep);
 	free(be);
 	w->be = NULL;
