@@ -19,6 +19,7 @@ void rb_http_init(struct rb_http *h, rb_http_render_fn render, void *arg)
 	h->arg = arg;
 	for (unsigned i = 0; i < RB_HTTP_CONN_MAX; i++)
 		h->conn[i].fd = -1;
+	rb_slots_init(&h->slots, h->free_slots, RB_HTTP_CONN_MAX);
 }
 
 int rb_http_listen(struct rb_http *h, const char *host, uint16_t port, int ep,
@@ -79,6 +80,7 @@ static void conn_close(struct rb_http *h, struct rb_http_conn *c)
 	close(c->fd);
 	c->fd = -1;
 	rb_text_free(&c->out);
+	rb_slots_put(&h->slots, (uint32_t)(c - h->conn));
 }
 
 void rb_http_on_listen(struct rb_http *h, uint64_t now_ms)
@@ -87,18 +89,13 @@ void rb_http_on_listen(struct rb_http *h, uint64_t now_ms)
 		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return; /* EAGAIN, or an error the next event retries */
-		struct rb_http_conn *c = NULL;
-		uint32_t slot = 0;
-		for (; slot < RB_HTTP_CONN_MAX; slot++)
-			if (h->conn[slot].fd < 0) {
-				c = &h->conn[slot];
-				break;
-			}
-		if (!c) {
+		uint32_t slot;
+		if (!rb_slots_take(&h->slots, &slot)) {
 			h->refused++;
 			close(fd);
 			continue;
 		}
+		struct rb_http_conn *c = &h->conn[slot];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		c->since_ms = now_ms;

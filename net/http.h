@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/slots.h"
 #include "net/text.h"
 
 #define RB_HTTP_CONN_MAX 16u      /* more at once are accepted and closed */
@@ -40,6 +41,8 @@ struct rb_http {
 	rb_http_render_fn render;
 	void *arg;
 	struct rb_http_conn conn[RB_HTTP_CONN_MAX];
+	struct rb_slots slots; /* which of conn are in use */
+	uint32_t free_slots[RB_HTTP_CONN_MAX];
 	uint64_t requests, refused;
 };
 

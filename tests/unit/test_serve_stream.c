@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "core/record.h"
+#include "core/xdr.h"
 #include "net/serve.h"
 #include "registry/registry.h"
 #include "registry/stats.h"
@@ -54,25 +55,22 @@ static struct {
 	struct client cl;
 } t;
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
+/* The XDR word at p (core's decoder). */
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	struct rb_xdr_dec d;
+	rb_xdr_dec_init(&d, p, 4);
+	return rb_xdr_get_u32(&d);
 }
 
 /* A PMAP v2 NULL call (40 bytes); msg_type 1 makes it a REPLY instead. */
 static void call_body(uint8_t b[40], uint32_t xid, uint32_t msg_type)
 {
 	uint32_t w[10] = {xid, msg_type, 2, 100000, 2, 0, 0, 0, 0, 0};
+	struct rb_xdr_enc e;
+	rb_xdr_enc_init(&e, b, 40);
 	for (unsigned i = 0; i < 10; i++)
-		put32(b + 4 * i, w[i]);
+		rb_xdr_put_u32(&e, w[i]);
 }
 
 /* The call as one record of one fragment (44 bytes). */

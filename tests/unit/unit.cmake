@@ -65,3 +65,6 @@ set_tests_properties(test_mailbox PROPERTIES
   ENVIRONMENT "TSAN_OPTIONS=second_deadlock_stack=1 exitcode=66")
 rb_test(test_serve_stream unit/test_serve_stream.c)
 target_link_libraries(test_serve_stream PRIVATE rb_net)
+# The slot numbers of a connection table (net/slots.c).
+rb_test(test_slots unit/test_slots.c)
+target_link_libraries(test_slots PRIVATE rb_net)
