@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/base/tag.h"
+
 void rb_http_init(struct rb_http *h, rb_http_render_fn render, void *arg)
 {
 	memset(h, 0, sizeof(*h));
@@ -17,6 +19,7 @@ void rb_http_init(struct rb_http *h, rb_http_render_fn render, void *arg)
 	h->arg = arg;
 	for (unsigned i = 0; i < RB_HTTP_CONN_MAX; i++)
 		h->conn[i].fd = -1;
+	rb_slots_init(&h->slots, h->free_slots, RB_HTTP_CONN_MAX);
 }
 
 int rb_http_listen(struct rb_http *h, const char *host, uint16_t port, int ep,
@@ -63,6 +66,12 @@ int rb_http_listen(struct rb_http *h, const char *host, uint16_t port, int ep,
 	return 0;
 }
 
+/* A connection's epoll data: the caller's kind, the slot as the index. */
+static uint64_t conn_tag(const struct rb_http *h, uint32_t slot)
+{
+	return h->tag_conn | rb_tag(0, slot, 0);
+}
+
 static void conn_close(struct rb_http *h, struct rb_http_conn *c)
 {
 	if (c->fd < 0)
@@ -71,6 +80,7 @@ static void conn_close(struct rb_http *h, struct rb_http_conn *c)
 	close(c->fd);
 	c->fd = -1;
 	rb_text_free(&c->out);
+	rb_slots_put(&h->slots, (uint32_t)(c - h->conn));
 }
 
 void rb_http_on_listen(struct rb_http *h, uint64_t now_ms)
@@ -79,23 +89,18 @@ void rb_http_on_listen(struct rb_http *h, uint64_t now_ms)
 		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return; /* EAGAIN, or an error the next event retries */
-		struct rb_http_conn *c = NULL;
-		uint32_t slot = 0;
-		for (; slot < RB_HTTP_CONN_MAX; slot++)
-			if (h->conn[slot].fd < 0) {
-				c = &h->conn[slot];
-				break;
-			}
-		if (!c) {
+		uint32_t slot;
+		if (!rb_slots_take(&h->slots, &slot)) {
 			h->refused++;
 			close(fd);
 			continue;
 		}
+		struct rb_http_conn *c = &h->conn[slot];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		c->since_ms = now_ms;
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
-					  .data.u64 = h->tag_conn | slot };
+					  .data.u64 = conn_tag(h, slot) };
 		if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 			conn_close(h, c);
 	}
@@ -151,7 +156,7 @@ static void respond(struct rb_http *h, struct rb_http_conn *c)
 		rb_text_printf(&c->out, "%.*s", (int)body.len, body.p);
 	rb_text_free(&body);
 	c->responding = true;
-	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = h->tag_conn | (uint64_t)(c - h->conn) };
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = conn_tag(h, (uint32_t)(c - h->conn)) };
 	epoll_ctl(h->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "net/base/text.h"
+#include "net/base/slots.h"
 
 #define RB_HTTP_CONN_MAX 16u      /* more at once are accepted and closed */
 #define RB_HTTP_REQ_MAX 4096u     /* request line and headers */
@@ -36,10 +37,12 @@ struct rb_http_conn {
 struct rb_http {
 	int listen_fd;
 	int ep;
-	uint64_t tag_listen, tag_conn; /* epoll data: tag_conn | slot */
+	uint64_t tag_listen, tag_conn; /* epoll data (net/tag.h): slot as the index */
 	rb_http_render_fn render;
 	void *arg;
 	struct rb_http_conn conn[RB_HTTP_CONN_MAX];
+	struct rb_slots slots; /* which of conn are in use */
+	uint32_t free_slots[RB_HTTP_CONN_MAX];
 	uint64_t requests, refused;
 };
 

@@ -27,6 +27,7 @@
 #include "net/transport/listen.h"
 #include "net/base/notify.h"
 #include "net/control/sockdiag.h"
+#include "net/base/tag.h"
 
 enum ctag { C_SIGNAL = 1, C_TIMER, C_WAKE, C_LISTEN, C_CONN, C_HTTP, C_HTTPC };
 enum route { ROUTE_NONE = 0, ROUTE_LOCAL, ROUTE_WORKER };
@@ -55,7 +56,7 @@ static void apply_local(void *arg, const struct rb_mutation *m, struct rb_conn *
 
 static inline uint64_t ctag(enum ctag t, uint32_t idx, uint32_t gen)
 {
-	return (uint64_t)t << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
+	return rb_tag(t, idx, gen);
 }
 
 static int watch(struct rb_control *ctl, int fd, uint64_t t)
@@ -227,21 +228,7 @@ static bool conn_interest(struct rb_control *ctl, struct rb_conn *c)
  * connection failed. */
 static bool conn_flush(struct rb_control *ctl, struct rb_conn *c)
 {
-	const uint8_t *p;
-	uint32_t n;
-	while ((n = rb_conn_next_send(c, &p)) != 0) {
-		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			return false;
-		}
-		rb_conn_sent(c, (uint32_t)r);
-		c->last_active_ms = ctl->serve.now_ms;
-	}
-	return true;
+	return rb_conn_send_now(c, ctl->serve.now_ms) == 0;
 }
 
 /* rb_conn_work's kick: a failure marks c, and the caller closes it. */
@@ -352,9 +339,9 @@ static void on_accept(struct rb_control *ctl, int i)
 
 static void on_conn(struct rb_control *ctl, uint64_t t, uint32_t events)
 {
-	uint32_t slot = (uint32_t)(t >> 32) & 0xffffffu;
+	uint32_t slot = rb_tag_idx(t);
 	struct rb_conn *c = slot < ctl->n_slots ? ctl->conns[slot] : NULL;
-	if (!c || c->fd < 0 || c->gen != (uint32_t)t)
+	if (!c || c->fd < 0 || c->gen != rb_tag_gen(t))
 		return;
 	if (events & EPOLLOUT) {
 		if (!conn_flush(ctl, c)) {
@@ -632,8 +619,8 @@ static void on_timer(struct rb_control *ctl)
 
 int rb_control_metrics(struct rb_control *ctl, const char *host, uint16_t port)
 {
-	return rb_http_listen(&ctl->http, host, port, ctl->ep, (uint64_t)C_HTTP << 56,
-			      (uint64_t)C_HTTPC << 56);
+	return rb_http_listen(&ctl->http, host, port, ctl->ep, ctag(C_HTTP, 0, 0),
+			      ctag(C_HTTPC, 0, 0));
 }
 
 void rb_control_status(struct rb_control *ctl)
@@ -732,7 +719,7 @@ int rb_control_run(struct rb_control *ctl)
 		rb_turn_budget_reset(&ctl->budget);
 		for (int k = 0; k < n; k++) {
 			uint64_t t = evs[k].data.u64;
-			switch ((enum ctag)(t >> 56)) {
+			switch ((enum ctag)rb_tag_kind(t)) {
 			case C_SIGNAL:
 				if (on_signal(ctl)) {
 					commit_batch(ctl); /* answer what was applied */
@@ -746,7 +733,7 @@ int rb_control_run(struct rb_control *ctl)
 				on_wake(ctl);
 				break;
 			case C_LISTEN:
-				on_accept(ctl, (int)((t >> 32) & 1u));
+				on_accept(ctl, (int)(rb_tag_idx(t) & 1u));
 				break;
 			case C_CONN:
 				on_conn(ctl, t, evs[k].events);
@@ -755,7 +742,7 @@ int rb_control_run(struct rb_control *ctl)
 				rb_http_on_listen(&ctl->http, ctl->serve.now_ms);
 				break;
 			case C_HTTPC:
-				rb_http_on_conn(&ctl->http, (uint32_t)t, evs[k].events,
+				rb_http_on_conn(&ctl->http, rb_tag_idx(t), evs[k].events,
 						ctl->serve.now_ms);
 				break;
 			}

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/uaddr.h"
+#include "net/control/rpcbind_import.h"
 
 static bool persisted(uint32_t prog)
 {
@@ -530,7 +531,7 @@ static void import_rpcbind(struct rb_durable *du, const char *dir)
 		       "written (imported at a start that can save it)", dir);
 		return;
 	}
-	int r = rb_persist_import_rpcbind(dir, trusted, import_one, du, &rep);
+	int r = rb_rpcbind_import(dir, trusted, import_one, du, &rep);
 	if (r == -ENOENT)
 		goto out; /* no rpcbind ran here: nothing to take over */
 	if (r < 0) {
@@ -547,7 +548,7 @@ static void import_rpcbind(struct rb_durable *du, const char *dir)
 		       du->batch_failed ? "out of memory" : rb_persist_last_error(du->p));
 		goto undo;
 	}
-	rb_persist_import_done(dir);
+	rb_rpcbind_import_done(dir);
 	rb_log("imported %u registrations from rpcbind's warm-start files in %s "
 	       "(%u of its own skipped, %u refused)",
 	       n, dir, rep.rpcbind.skipped + rep.portmap.skipped,

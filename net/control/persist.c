@@ -32,6 +32,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net/control/clause.h"
+
 #define FN_LOCK "lock"
 #define FN_SNAP "snapshot"
 #define FN_SNAP_PREV "snapshot.prev"
@@ -42,8 +44,6 @@
 #define FN_JOURNAL_BAD "journal.corrupt"
 #define FN_JOURNAL_ORPHAN "journal.orphan"
 #define FN_JOURNAL_DROPPED "journal.dropped"
-#define FN_RPCBIND_XDR "rpcbind.xdr"
-#define FN_PORTMAP_XDR "portmap.xdr"
 
 struct rb_persist {
 	int dirfd;
@@ -91,23 +91,6 @@ msgf(char *buf, size_t cap, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
-}
-
-/* Appends a clause to a "; "-separated message. */
-__attribute__((format(printf, 3, 4))) static void
-msg_add(char *buf, size_t cap, const char *fmt, ...)
-{
-	size_t n = strnlen(buf, cap);
-	if (n + 3 >= cap)
-		return;
-	if (n) {
-		memcpy(buf + n, "; ", 3);
-		n += 2;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, cap - n, fmt, ap);
 	va_end(ap);
 }
 
@@ -225,21 +208,19 @@ static void write_pid(int fd)
 		(void)write_all(fd, pid, (size_t)pl, 0);
 }
 
-int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
-		    size_t msgcap)
+/* Phase 1 of open: creates dir if missing, opens it, and checks that it
+ * is ours alone (whoever can write here can make us register anything at
+ * the next start). */
+static int open_state_dir(struct rb_persist *p, const char *dir, char *msg,
+			  size_t msgcap)
 {
-	struct rb_persist *p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	p->dirfd = p->lockfd = p->jfd = p->pend_jfd = -1;
 	int r;
-
 	if (mkdir(dir, 0700) == 0) {
 		r = sync_parent(dir);
 		if (r) {
 			msgf(msg, msgcap, "cannot sync the parent of %s: %s",
 			     dir, strerror(-r));
-			goto fail;
+			return r;
 		}
 	} else if (errno != EEXIST) {
 		r = -errno;
@@ -249,7 +230,7 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		if (stat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
 			msgf(msg, msgcap, "cannot create state directory %s: %s", dir,
 			     strerror(-r));
-			goto fail;
+			return r;
 		}
 	}
 	p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -257,31 +238,35 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		r = -errno;
 		msgf(msg, msgcap, "cannot open state directory %s: %s", dir,
 		     strerror(-r));
-		goto fail;
+		return r;
 	}
 	struct stat st;
 	if (fstat(p->dirfd, &st) != 0) {
 		r = -errno;
 		msgf(msg, msgcap, "cannot stat %s: %s", dir, strerror(-r));
-		goto fail;
+		return r;
 	}
-	/* Whoever can write here can make us register anything at the next
-	 * start: the directory must be ours alone. */
 	if (st.st_uid != geteuid()) {
-		r = -EPERM;
 		msgf(msg, msgcap,
 		     "state directory %s is owned by uid %u, not by uid %u",
 		     dir, (unsigned)st.st_uid, (unsigned)geteuid());
-		goto fail;
+		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		r = -EPERM;
 		msgf(msg, msgcap,
 		     "state directory %s is writable by group or others (mode %04o)",
 		     dir, (unsigned)(st.st_mode & 07777));
-		goto fail;
+		return -EPERM;
 	}
+	return 0;
+}
 
+/* Phase 2 of open: the lock file, read-only when it cannot be written.
+ * 0 locked, 1 no lock file and none can be made (nobody can write here,
+ * us included: read without a lock), or -errno. */
+static int open_lock(struct rb_persist *p, const char *dir, char *msg,
+		     size_t msgcap)
+{
 	p->lockfd = openat(p->dirfd, FN_LOCK,
 			   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (p->lockfd < 0 && cannot_write(-errno)) {
@@ -292,23 +277,19 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		     strerror(errno));
 		p->readonly = true;
 		p->lockfd = openat(p->dirfd, FN_LOCK, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (p->lockfd < 0 && errno == ENOENT) {
-			/* No lock file and none can be made: nobody can
-			 * write here, us included; read without a lock. */
-			*out = p;
-			return 0;
-		}
+		if (p->lockfd < 0 && errno == ENOENT)
+			return 1;
 	}
 	if (p->lockfd < 0) {
-		r = -errno;
+		int r = -errno;
 		msgf(msg, msgcap, "cannot open %s/" FN_LOCK ": %s", dir,
 		     strerror(-r));
-		goto fail;
+		return r;
 	}
 	/* flock belongs to the open file description: released by close or
 	 * by the process's death, never left stale. */
 	if (flock(p->lockfd, LOCK_EX | LOCK_NB) != 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		char pid[24] = "";
 		ssize_t n = pread(p->lockfd, pid, sizeof(pid) - 1, 0);
 		if (n > 0) {
@@ -318,20 +299,34 @@ int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
 		msgf(msg, msgcap,
 		     "state directory %s is in use by another process (pid %s)",
 		     dir, n > 0 ? pid : "unknown");
-		goto fail;
+		return r;
 	}
-	if (!p->readonly)
-		write_pid(p->lockfd);
-	/* Leftovers of a compaction that a crash interrupted. */
-	if (!p->readonly)
-		unlinkat(p->dirfd, FN_SNAP_TMP, 0); /* journal.tmp: see adopt_journal_tmp */
+	return 0;
+}
 
+int rb_persist_open(const char *dir, struct rb_persist **out, char *msg,
+		    size_t msgcap)
+{
+	struct rb_persist *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->dirfd = p->lockfd = p->jfd = p->pend_jfd = -1;
+	int r = open_state_dir(p, dir, msg, msgcap);
+	if (!r)
+		r = open_lock(p, dir, msg, msgcap);
+	if (r < 0) {
+		rb_persist_close(p);
+		return r;
+	}
+	if (r == 0 && !p->readonly) {
+		write_pid(p->lockfd);
+		/* Leftovers of a compaction that a crash interrupted
+		 * (journal.tmp: see adopt_journal_tmp). */
+		unlinkat(p->dirfd, FN_SNAP_TMP, 0);
+	}
 	rb_xdr_enc_init_growable(&p->batch, NULL, 0, RB_PERSIST_BATCH_MAX);
 	*out = p;
 	return 0;
-fail:
-	rb_persist_close(p);
-	return r;
 }
 
 void rb_persist_close(struct rb_persist *p)
@@ -856,7 +851,7 @@ static void adopt_journal_tmp(struct rb_persist *p, struct rb_load_report *rep)
 	if (tg && tg == p->gen && jg != p->gen &&
 	    renameat(p->dirfd, FN_JOURNAL_TMP, p->dirfd, FN_JOURNAL) == 0) {
 		dir_sync(p);
-		msg_add(rep->msg, sizeof(rep->msg),
+		rb_clause_add(rep->msg, sizeof(rep->msg),
 			FN_JOURNAL_TMP " of generation %llu completed an interrupted compaction",
 			(unsigned long long)tg);
 		return;
@@ -1003,59 +998,121 @@ static void keep_dropped(struct rb_persist *p, const uint8_t *b, size_t n)
 	close(fd);
 }
 
+/* Phase 1 of the journal's load: opens it (read-only when it cannot be
+ * written). 0 with *fd, 1 when there is none (then a fresh one is made, or
+ * not when read-only), or -errno. */
+static int open_journal(struct rb_persist *p, struct rb_load_report *rep,
+			bool had_snapshot, int *fd)
+{
+	*fd = openat(p->dirfd, FN_JOURNAL,
+		     (p->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW);
+	if (*fd < 0 && !p->readonly && cannot_write(-errno)) {
+		degrade(p, -errno, "opening " FN_JOURNAL " for writing");
+		*fd = openat(p->dirfd, FN_JOURNAL, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (*fd >= 0)
+		return 0;
+	if (errno != ENOENT)
+		return fail(p, -errno, "opening " FN_JOURNAL);
+	if (had_snapshot)
+		rb_clause_add(rep->msg, sizeof(rep->msg),
+			      "no journal after snapshot %llu: starting one",
+			      (unsigned long long)p->gen);
+	if (p->readonly)
+		return 1;
+	int r = fresh_journal(p);
+	if (r)
+		r = degrade(p, r, "creating " FN_JOURNAL);
+	return r ? r : 1;
+}
+
+/* Phase 2: does the mapped journal follow the snapshot loaded? True when
+ * it does; otherwise *aside names where an unusable one is kept (NULL: it
+ * is older than the snapshot, which holds all of it). */
+static bool journal_follows(struct rb_persist *p, const struct map *m,
+			    struct rb_load_report *rep, const char **aside)
+{
+	uint64_t jgen = 0;
+	*aside = NULL;
+	if (rb_journal_read_header(m->buf, m->len, &jgen) != 0) {
+		*aside = FN_JOURNAL_BAD;
+		rb_clause_add(rep->msg, sizeof(rep->msg),
+			      "journal header unreadable: journal set aside as " FN_JOURNAL_BAD);
+		return false;
+	}
+	if (jgen == p->gen)
+		return true;
+	seen_generation(p, jgen);
+	/* Lower: a crash between installing a snapshot and its journal; the
+	 * snapshot holds all of it. Higher: the snapshot it follows was
+	 * refused or lost. */
+	if (jgen > p->gen) {
+		*aside = FN_JOURNAL_ORPHAN;
+		rb_clause_add(rep->msg, sizeof(rep->msg),
+			      "journal of generation %llu does not follow snapshot %llu: "
+			      "its changes are lost, file kept as " FN_JOURNAL_ORPHAN,
+			      (unsigned long long)jgen, (unsigned long long)p->gen);
+	} else {
+		rb_clause_add(rep->msg, sizeof(rep->msg),
+			      "journal of generation %llu already in snapshot %llu",
+			      (unsigned long long)jgen, (unsigned long long)p->gen);
+	}
+	return false;
+}
+
+/* Phase 3: replays the journal's good records, keeps what the scan refused
+ * in journal.dropped and cuts it off. Unmaps m; fd is the caller's. */
+static int replay_journal(struct rb_persist *p, struct load_ctx *c,
+			  struct rb_load_report *rep, int fd, struct map *m)
+{
+	struct rb_scan_report sr;
+	int r = rb_journal_scan(m->buf, m->len, c->apply, c->arg, &sr);
+	rep->journal_records = sr.records;
+	rep->not_applied += sr.not_applied;
+	rep->journal_stop = sr.stop;
+	if (r) {
+		unmap(m);
+		return fail(p, r, "replaying the journal");
+	}
+	if (sr.dropped) {
+		if (!p->readonly)
+			keep_dropped(p, m->buf + sr.good_len, sr.dropped);
+		rb_clause_add(rep->msg, sizeof(rep->msg),
+			      "journal: %s at offset %zu, %zu bytes dropped (copied to "
+			      FN_JOURNAL_DROPPED ")",
+			      rb_scan_stop_str(sr.stop), sr.good_len, sr.dropped);
+	}
+	unmap(m);
+	/* Cut before anything is appended: new records must follow the last
+	 * good one directly, or the scan would stop at the garbage before
+	 * them next time. */
+	if (sr.dropped && !p->readonly &&
+	    (ftruncate(fd, (off_t)sr.good_len) != 0 || fdatasync(fd) != 0)) {
+		r = degrade(p, -errno, "cutting the journal's tail");
+		if (r)
+			return r;
+	}
+	if (sr.dropped)
+		rep->journal_dropped = sr.dropped;
+	p->jlen = sr.good_len;
+	return 0;
+}
+
 static int load_journal(struct rb_persist *p, struct load_ctx *c,
 			struct rb_load_report *rep, bool had_snapshot)
 {
-	int fd = openat(p->dirfd, FN_JOURNAL,
-			(p->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && !p->readonly && cannot_write(-errno)) {
-		degrade(p, -errno, "opening " FN_JOURNAL " for writing");
-		fd = openat(p->dirfd, FN_JOURNAL, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	}
-	if (fd < 0) {
-		if (errno != ENOENT)
-			return fail(p, -errno, "opening " FN_JOURNAL);
-		if (had_snapshot)
-			msg_add(rep->msg, sizeof(rep->msg),
-				"no journal after snapshot %llu: starting one",
-				(unsigned long long)p->gen);
-		if (p->readonly)
-			return 0;
-		int r = fresh_journal(p);
-		return r ? degrade(p, r, "creating " FN_JOURNAL) : 0;
-	}
+	int fd;
+	int r = open_journal(p, rep, had_snapshot, &fd);
+	if (r)
+		return r < 0 ? r : 0;
 	struct map m;
-	int r = map_fd(fd, &m);
+	r = map_fd(fd, &m);
 	if (r) {
 		close(fd);
 		return fail(p, r, "mapping " FN_JOURNAL);
 	}
-	uint64_t jgen = 0;
-	const char *aside = NULL;
-	if (rb_journal_read_header(m.buf, m.len, &jgen) != 0) {
-		aside = FN_JOURNAL_BAD;
-		msg_add(rep->msg, sizeof(rep->msg),
-			"journal header unreadable: journal set aside as " FN_JOURNAL_BAD);
-	} else if (jgen != p->gen) {
-		seen_generation(p, jgen);
-		/* Lower: a crash between installing a snapshot and its
-		 * journal; the snapshot holds all of it. Higher: the
-		 * snapshot it follows was refused or lost. */
-		if (jgen > p->gen) {
-			aside = FN_JOURNAL_ORPHAN;
-			msg_add(rep->msg, sizeof(rep->msg),
-				"journal of generation %llu does not follow snapshot %llu: "
-				"its changes are lost, file kept as " FN_JOURNAL_ORPHAN,
-				(unsigned long long)jgen,
-				(unsigned long long)p->gen);
-		} else {
-			msg_add(rep->msg, sizeof(rep->msg),
-				"journal of generation %llu already in snapshot %llu",
-				(unsigned long long)jgen,
-				(unsigned long long)p->gen);
-		}
-	}
-	if (aside || jgen != p->gen) {
+	const char *aside;
+	if (!journal_follows(p, &m, rep, &aside)) {
 		rep->journal_discarded = aside != NULL;
 		unmap(&m);
 		close(fd);
@@ -1066,42 +1123,12 @@ static int load_journal(struct rb_persist *p, struct load_ctx *c,
 		r = fresh_journal(p);
 		return r ? degrade(p, r, "creating " FN_JOURNAL) : 0;
 	}
-
-	struct rb_scan_report sr;
-	r = rb_journal_scan(m.buf, m.len, c->apply, c->arg, &sr);
-	rep->journal_records = sr.records;
-	rep->not_applied += sr.not_applied;
-	rep->journal_stop = sr.stop;
+	r = replay_journal(p, c, rep, fd, &m);
 	if (r) {
-		unmap(&m);
 		close(fd);
-		return fail(p, r, "replaying the journal");
+		return r;
 	}
-	if (sr.dropped) {
-		if (!p->readonly)
-			keep_dropped(p, m.buf + sr.good_len, sr.dropped);
-		msg_add(rep->msg, sizeof(rep->msg),
-			"journal: %s at offset %zu, %zu bytes dropped (copied to "
-			FN_JOURNAL_DROPPED ")",
-			rb_scan_stop_str(sr.stop), sr.good_len, sr.dropped);
-	}
-	unmap(&m);
-	if (sr.dropped && !p->readonly) {
-		/* Cut before anything is appended: new records must follow
-		 * the last good one directly, or the scan would stop at the
-		 * garbage before them next time. */
-		if (ftruncate(fd, (off_t)sr.good_len) != 0 || fdatasync(fd) != 0) {
-			r = degrade(p, -errno, "cutting the journal's tail");
-			if (r) {
-				close(fd);
-				return r;
-			}
-		}
-	}
-	if (sr.dropped)
-		rep->journal_dropped = sr.dropped;
 	p->jfd = fd;
-	p->jlen = sr.good_len;
 	return 0;
 }
 
@@ -1131,12 +1158,111 @@ static void salvage_msg(struct rb_load_report *rep, const char *name,
 		else
 			snprintf(what + n, sizeof(what) - n, "%s@%zu", n ? ", " : "", h->offset);
 	}
-	msg_add(rep->msg, sizeof(rep->msg),
+	rb_clause_add(rep->msg, sizeof(rep->msg),
 		"%s damaged (%s): salvaged %llu records that verify, %llu lost, %zu bytes "
 		"in %llu damaged stretch%s skipped [%s]",
 		name, info->reason ? info->reason : "?", (unsigned long long)info->count,
 		(unsigned long long)sr->lost, sr->skipped_bytes,
 		(unsigned long long)sr->stretches, sr->stretches == 1 ? "" : "es", what);
+}
+
+/* The snapshot a load chose, and how it got there. */
+struct snap_pick {
+	struct rb_snapshot_info info;
+	struct rb_salvage_report sr;
+	uint64_t size;
+	bool have;    /* a snapshot was delivered */
+	bool refused; /* "snapshot" was refused (reason says why) */
+	const char *reason;
+};
+
+/* Salvages what verifies in the damaged snapshot name: delivers it, says
+ * what was lost, keeps a copy, and owes a compaction. last_resort: no
+ * whole snapshot was found, and the header itself may be lost. */
+static int salvage(struct rb_persist *p, struct load_ctx *c,
+		   struct rb_load_report *rep, struct snap_pick *s,
+		   const char *name, bool last_resort)
+{
+	int r = load_snapshot(p, name, c, &s->info, &s->size, &s->sr);
+	if (r)
+		return fail(p, r, last_resort ? "salvaging a snapshot"
+					      : "salvaging " FN_SNAP);
+	if (!last_resort)
+		s->info.reason = s->reason;
+	else if (!s->sr.header_ok) {
+		/* Which generation it was is lost with its header: the
+		 * journal is the best guess of what followed it, and
+		 * replayed. */
+		s->info.generation = peek_generation(p, FN_JOURNAL, false);
+	}
+	salvage_msg(rep, name, &s->info, &s->sr);
+	rep->salvaged = true;
+	rep->salvage_lost = s->sr.lost;
+	s->have = true;
+	p->snap_damaged = true;
+	keep_damaged(p, name);
+	return 0;
+}
+
+/* Load phase 1: "snapshot". rb_snapshot_scan verifies the whole file
+ * before apply sees any of it. A header that holds over a damaged body
+ * is salvaged: its journal follows it, and a clean snapshot replaces it at
+ * the next compaction (which does not make it snapshot.prev). */
+static int load_current(struct rb_persist *p, struct load_ctx *c,
+			struct rb_load_report *rep, struct snap_pick *s)
+{
+	int r = load_snapshot(p, FN_SNAP, c, &s->info, &s->size, NULL);
+	if (r == 0) {
+		s->have = true;
+		return 0;
+	}
+	if (r == -ENOENT)
+		return 0;
+	if (r != -EBADMSG)
+		return fail(p, r, "loading " FN_SNAP);
+	s->refused = true;
+	s->reason = s->info.reason;
+	if (s->info.generation) {
+		seen_generation(p, s->info.generation);
+		return salvage(p, c, rep, s, FN_SNAP, false);
+	}
+	rb_clause_add(rep->msg, sizeof(rep->msg), "snapshot refused: %s", s->reason);
+	return 0;
+}
+
+/* Load phase 2, when phase 1 delivered nothing: snapshot.prev, or with
+ * nothing whole to fall back on, what verifies in either file. */
+static int load_previous(struct rb_persist *p, struct load_ctx *c,
+			 struct rb_load_report *rep, struct snap_pick *s)
+{
+	int r = load_snapshot(p, FN_SNAP_PREV, c, &s->info, &s->size, NULL);
+	if (r == 0 && s->refused && !p->readonly &&
+	    renameat(p->dirfd, FN_SNAP, p->dirfd, FN_SNAP_BAD) != 0) {
+		/* Set aside only now that a good state replaces it (so that
+		 * the next compaction does not make the refused file
+		 * snapshot.prev). */
+		r = degrade(p, -errno, "setting the refused snapshot aside");
+		if (r)
+			return r;
+	}
+	if (r == 0) {
+		s->have = true;
+		rep->used_prev = true;
+		rb_clause_add(rep->msg, sizeof(rep->msg),
+			      "loaded " FN_SNAP_PREV " (generation %llu)",
+			      (unsigned long long)s->info.generation);
+		return 0;
+	}
+	if (r == -EBADMSG || (r == -ENOENT && s->refused)) {
+		if (r == -EBADMSG)
+			rb_clause_add(rep->msg, sizeof(rep->msg),
+				      FN_SNAP_PREV " refused too: %s", s->info.reason);
+		else
+			rb_clause_add(rep->msg, sizeof(rep->msg),
+				      "no " FN_SNAP_PREV " to fall back on");
+		return salvage(p, c, rep, s, s->refused ? FN_SNAP : FN_SNAP_PREV, true);
+	}
+	return r == -ENOENT ? 0 : fail(p, r, "loading " FN_SNAP_PREV);
 }
 
 int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
@@ -1146,110 +1272,26 @@ int rb_persist_load(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 	if (ready(p))
 		return -EINVAL;
 	struct load_ctx c = {apply, arg};
-	struct rb_snapshot_info info;
-	struct rb_salvage_report sr;
-	uint64_t size = 0;
-	bool have = false, refused = false;
-	const char *reason = NULL;
-
-	/* rb_snapshot_scan verifies the whole file before apply sees any
-	 * of it. */
-	int r = load_snapshot(p, FN_SNAP, &c, &info, &size, NULL);
-	if (r == 0) {
-		have = true;
-	} else if (r == -EBADMSG) {
-		refused = true;
-		reason = info.reason;
-		if (info.generation)
-			seen_generation(p, info.generation);
-	} else if (r != -ENOENT) {
-		fail(p, r, "loading " FN_SNAP);
-		goto out;
-	}
-	if (refused && info.generation) {
-		/* The header holds, the body is damaged: its journal follows
-		 * it. Keep every record that verifies, then replay the
-		 * journal; a clean snapshot replaces it at the next
-		 * compaction (which does not make it snapshot.prev). */
-		r = load_snapshot(p, FN_SNAP, &c, &info, &size, &sr);
-		if (r) {
-			fail(p, r, "salvaging " FN_SNAP);
-			goto out;
-		}
-		info.reason = reason;
-		salvage_msg(rep, FN_SNAP, &info, &sr);
-		rep->salvaged = true;
-		rep->salvage_lost = sr.lost;
-		have = true;
-		p->snap_damaged = true;
-		keep_damaged(p, FN_SNAP);
-	} else if (refused) {
-		msg_add(rep->msg, sizeof(rep->msg), "snapshot refused: %s", reason);
-	}
-	if (!have) {
-		r = load_snapshot(p, FN_SNAP_PREV, &c, &info, &size, NULL);
-		if (r == 0 && refused && !p->readonly &&
-		    renameat(p->dirfd, FN_SNAP, p->dirfd, FN_SNAP_BAD) != 0) {
-			/* Set aside only now that a good state replaces it (so
-			 * that the next compaction does not make the refused
-			 * file snapshot.prev). */
-			r = degrade(p, -errno, "setting the refused snapshot aside");
-			if (r)
-				goto out;
-		}
-		if (r == 0) {
-			have = true;
-			rep->used_prev = true;
-			msg_add(rep->msg, sizeof(rep->msg),
-				"loaded " FN_SNAP_PREV " (generation %llu)",
-				(unsigned long long)info.generation);
-		} else if (r == -EBADMSG || (r == -ENOENT && refused)) {
-			/* Nothing whole to fall back on: salvage what
-			 * verifies in either file, and start. */
-			if (r == -EBADMSG)
-				msg_add(rep->msg, sizeof(rep->msg), FN_SNAP_PREV " refused too: %s",
-					info.reason);
-			else
-				msg_add(rep->msg, sizeof(rep->msg), "no " FN_SNAP_PREV " to fall back on");
-			const char *name = refused ? FN_SNAP : FN_SNAP_PREV;
-			r = load_snapshot(p, name, &c, &info, &size, &sr);
-			if (r) {
-				fail(p, r, "salvaging a snapshot");
-				goto out;
-			}
-			if (!sr.header_ok) {
-				/* Which generation it was is lost with its
-				 * header: the journal is the best guess of
-				 * what followed it, and replayed. */
-				info.generation = peek_generation(p, FN_JOURNAL, false);
-			}
-			salvage_msg(rep, name, &info, &sr);
-			rep->salvaged = true;
-			rep->salvage_lost = sr.lost;
-			have = true;
-			p->snap_damaged = true;
-			keep_damaged(p, name);
-		} else if (r != -ENOENT) {
-			fail(p, r, "loading " FN_SNAP_PREV);
-			goto out;
-		}
-	}
-	if (have) {
-		p->gen = info.generation;
-		p->snap_bytes = size;
-		rep->snapshot_entries = info.count;
-		rep->not_applied += info.not_applied;
+	struct snap_pick s = {0};
+	int r = load_current(p, &c, rep, &s);
+	if (!r && !s.have)
+		r = load_previous(p, &c, rep, &s);
+	if (r)
+		return r;
+	if (s.have) {
+		p->gen = s.info.generation;
+		p->snap_bytes = s.size;
+		rep->snapshot_entries = s.info.count;
+		rep->not_applied += s.info.not_applied;
 	} else {
 		p->gen = 0; /* no snapshot: the empty one of generation 0 */
 	}
 	seen_generation(p, p->gen);
 	rep->generation = p->gen;
 	adopt_journal_tmp(p, rep);
-	if (!have && faccessat(p->dirfd, FN_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+	if (!s.have && faccessat(p->dirfd, FN_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
 		rep->fresh = true;
-	r = load_journal(p, &c, rep, have);
-out:
-	return r;
+	return load_journal(p, &c, rep, s.have);
 }
 
 int rb_persist_upgrade(struct rb_persist *p, rb_jrec_fn apply, void *arg,
@@ -1291,236 +1333,5 @@ int rb_persist_upgrade(struct rb_persist *p, rb_jrec_fn apply, void *arg,
 		r = -EROFS; /* still cannot write what the load needs */
 	if (r == 0)
 		write_pid(p->lockfd);
-	return r;
-}
-
-/* ---- rpcbind warm-start import ---- */
-
-struct warm_file {
-	const char *name;
-	uint8_t *buf;
-	size_t len;
-	bool found;
-};
-
-/* Opens, checks and reads one warm-start file. */
-static int warm_read(int dirfd, struct warm_file *f, uid_t trusted,
-		     struct rb_import_report *rep)
-{
-	/* O_NONBLOCK: a FIFO planted under the name must not hang us
-	 * before fstat can refuse it. */
-	int fd = openat(dirfd, f->name,
-			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		int r = -errno;
-		if (r == -ENOENT)
-			return 0;
-		msg_add(rep->msg, sizeof(rep->msg), "%s: %s", f->name,
-			r == -ELOOP ? "is a symbolic link" : strerror(-r));
-		return r;
-	}
-	f->found = true;
-	struct stat st;
-	int r = 0;
-	if (fstat(fd, &st) != 0) {
-		r = -errno;
-		msg_add(rep->msg, sizeof(rep->msg), "%s: %s", f->name,
-			strerror(-r));
-	} else if (!S_ISREG(st.st_mode)) {
-		r = -EPERM;
-		msg_add(rep->msg, sizeof(rep->msg), "%s: not a regular file",
-			f->name);
-	} else if (st.st_uid != 0 && st.st_uid != geteuid() &&
-		   (trusted == (uid_t)-1 || st.st_uid != trusted)) {
-		r = -EPERM;
-		msg_add(rep->msg, sizeof(rep->msg),
-			"%s: owned by uid %u, which is not trusted", f->name,
-			(unsigned)st.st_uid);
-	} else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		r = -EPERM;
-		msg_add(rep->msg, sizeof(rep->msg),
-			"%s: writable by group or others (mode %04o)", f->name,
-			(unsigned)(st.st_mode & 07777));
-	} else if ((uint64_t)st.st_size > RB_WARM_FILE_MAX) {
-		r = -EFBIG;
-		msg_add(rep->msg, sizeof(rep->msg),
-			"%s: %lld bytes, over RB_WARM_FILE_MAX", f->name,
-			(long long)st.st_size);
-	}
-	if (r) {
-		close(fd);
-		return r;
-	}
-	/* One byte more than fstat said, to notice a file still growing. */
-	size_t want = (size_t)st.st_size + 1;
-	f->buf = malloc(want);
-	if (!f->buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	size_t got = 0;
-	while (got < want) {
-		ssize_t n = read(fd, f->buf + got, want - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			msg_add(rep->msg, sizeof(rep->msg), "%s: %s", f->name,
-				strerror(-r));
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!r && got != (size_t)st.st_size) {
-		r = -EBADMSG;
-		msg_add(rep->msg, sizeof(rep->msg),
-			"%s: changed while being read", f->name);
-	}
-	f->len = got;
-	return r;
-}
-
-/* (prog, vers) keys of rpcbind.xdr's tcp and udp entries, to leave out
- * portmap.xdr's copies of them. */
-struct warm_keys {
-	uint64_t *v[2]; /* [0] udp, [1] tcp; sorted after the first file */
-	uint32_t n[2];
-	uint32_t cap;
-	rb_jrec_fn apply;
-	void *arg;
-	uint32_t duplicates;
-};
-
-static int key_proto(const char *netid)
-{
-	/* Exact, as rpcbind's pmap_netid2ipprot: only "udp" and "tcp"
-	 * entries have copies in portmap.xdr. */
-	if (strcmp(netid, "udp") == 0)
-		return 0;
-	if (strcmp(netid, "tcp") == 0)
-		return 1;
-	return -1;
-}
-
-static int warm_collect(void *arg, const struct rb_jrec *r)
-{
-	struct warm_keys *k = arg;
-	int t = key_proto(r->netid);
-	if (t >= 0 && k->n[t] < k->cap)
-		k->v[t][k->n[t]++] = (uint64_t)r->prog << 32 | r->vers;
-	return k->apply(k->arg, r);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int warm_dedup(void *arg, const struct rb_jrec *r)
-{
-	struct warm_keys *k = arg;
-	int t = key_proto(r->netid);
-	uint64_t key = (uint64_t)r->prog << 32 | r->vers;
-	if (t >= 0 && k->n[t] &&
-	    bsearch(&key, k->v[t], k->n[t], sizeof(key), cmp_u64)) {
-		k->duplicates++;
-		return 1;
-	}
-	return k->apply(k->arg, r);
-}
-
-int rb_persist_import_rpcbind(const char *dir, uid_t trusted_uid,
-			      rb_jrec_fn apply, void *arg,
-			      struct rb_import_report *rep)
-{
-	memset(rep, 0, sizeof(*rep));
-	struct warm_file rf = {.name = FN_RPCBIND_XDR},
-			 pf = {.name = FN_PORTMAP_XDR};
-	struct warm_keys k = {.apply = apply, .arg = arg};
-	int r;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		r = -errno;
-		msg_add(rep->msg, sizeof(rep->msg), "%s: %s", dir, strerror(-r));
-		return r;
-	}
-	r = warm_read(dfd, &rf, trusted_uid, rep);
-	if (!r)
-		r = warm_read(dfd, &pf, trusted_uid, rep);
-	close(dfd);
-	rep->found_rpcbind = rf.found;
-	rep->found_portmap = pf.found;
-	if (r)
-		goto out;
-	if (!rf.found && !pf.found) {
-		r = -ENOENT;
-		goto out;
-	}
-	/* Both files are parsed before anything is applied. */
-	if (rf.found) {
-		r = rb_rpcbind_xdr_scan(rf.buf, rf.len, NULL, NULL, &rep->rpcbind);
-		if (r) {
-			msg_add(rep->msg, sizeof(rep->msg), FN_RPCBIND_XDR ": %s",
-				rep->rpcbind.reason);
-			goto out;
-		}
-	}
-	if (pf.found) {
-		r = rb_portmap_xdr_scan(pf.buf, pf.len, NULL, NULL, &rep->portmap);
-		if (r) {
-			msg_add(rep->msg, sizeof(rep->msg), FN_PORTMAP_XDR ": %s",
-				rep->portmap.reason);
-			goto out;
-		}
-	}
-	k.cap = rep->rpcbind.entries;
-	for (int t = 0; t < 2 && k.cap; t++) {
-		k.v[t] = malloc(k.cap * sizeof(uint64_t));
-		if (!k.v[t]) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	if (rf.found) {
-		r = rb_rpcbind_xdr_scan(rf.buf, rf.len, warm_collect, &k,
-					&rep->rpcbind);
-		if (r)
-			goto out;
-	}
-	for (int t = 0; t < 2; t++)
-		if (k.n[t])
-			qsort(k.v[t], k.n[t], sizeof(uint64_t), cmp_u64);
-	if (pf.found) {
-		r = rb_portmap_xdr_scan(pf.buf, pf.len, warm_dedup, &k,
-					&rep->portmap);
-		/* The scan counted duplicates among not_applied. */
-		rep->portmap.not_applied -= k.duplicates;
-		rep->duplicates = k.duplicates;
-	}
-out:
-	free(k.v[0]);
-	free(k.v[1]);
-	free(rf.buf);
-	free(pf.buf);
-	return r;
-}
-
-int rb_persist_import_done(const char *dir)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	int r = 0;
-	if (unlinkat(dfd, FN_RPCBIND_XDR, 0) != 0 && errno != ENOENT)
-		r = -errno;
-	if (unlinkat(dfd, FN_PORTMAP_XDR, 0) != 0 && errno != ENOENT && !r)
-		r = -errno;
-	if (!r && fsync(dfd) != 0)
-		r = -errno;
-	close(dfd);
 	return r;
 }

@@ -90,10 +90,10 @@ static int judge(const struct nlmsghdr *h, uint8_t family, const struct want *w)
 	return 1;
 }
 
-/* One dump of family/proto sockets in states, on fd. 1 found, 0 not,
- * -errno cannot tell. *msgs counts the messages read across dumps. */
-static int dump(int fd, uint8_t family, uint8_t proto, uint32_t states,
-		const struct want *w, uint32_t seq, unsigned *msgs)
+/* Asks the kernel for a dump of family/proto sockets in states bound to
+ * w->port. 0 or -errno. */
+static int dump_request(int fd, uint8_t family, uint8_t proto, uint32_t states,
+			const struct want *w, uint32_t seq)
 {
 	struct diag_req q;
 	memset(&q, 0, sizeof(q));
@@ -116,9 +116,71 @@ static int dump(int fd, uint8_t family, uint8_t proto, uint32_t states,
 	while (s < 0 && errno == EINTR);
 	if (s < 0)
 		return -errno;
-	if ((size_t)s != sizeof(q))
-		return -EIO;
+	return (size_t)s == sizeof(q) ? 0 : -EIO;
+}
 
+/* Judges the messages of one dump datagram (len bytes at b). True when the
+ * dump is over, with *ret its answer (1 found, 0 not, -errno); false: read
+ * on. *found says whether a socket matched so far. */
+static bool dump_datagram(const char *b, size_t len, uint8_t family,
+			  const struct want *w, uint32_t seq, unsigned *msgs,
+			  int *found, int *ret)
+{
+	/* The walk of NLMSG_OK/NLMSG_NEXT, without their casts that drop
+	 * const: every header and its length inside what came. */
+	for (size_t off = 0; off + NLMSG_HDRLEN <= len;) {
+		const struct nlmsghdr *h = (const void *)(b + off);
+		if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > len - off)
+			break;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+		if (h->nlmsg_seq != seq)
+			continue; /* a late answer to an earlier dump */
+		if (h->nlmsg_type == NLMSG_DONE) {
+			*ret = *found;
+			/* A dump that failed half-way says so here. */
+			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+				int e;
+				memcpy(&e, payload(h), sizeof(e));
+				if (e < 0 && !*found)
+					*ret = e;
+			}
+			return true;
+		}
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = payload(h);
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				*ret = -EBADMSG;
+			else
+				*ret = e->error < 0 ? e->error : -EPROTO;
+			return true;
+		}
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+			continue;
+		if (++*msgs > RB_SOCKDIAG_MSGS_MAX) {
+			*ret = *found ? *found : -E2BIG;
+			return true;
+		}
+		int r = judge(h, family, w);
+		if (r < 0) {
+			*ret = r;
+			return true;
+		}
+		/* Read on to NLMSG_DONE: the socket is reused for the next
+		 * family, which must not meet this dump's tail. */
+		if (r)
+			*found = 1;
+	}
+	return false;
+}
+
+/* One dump of family/proto sockets in states, on fd. 1 found, 0 not,
+ * -errno cannot tell. *msgs counts the messages read across dumps. */
+static int dump(int fd, uint8_t family, uint8_t proto, uint32_t states,
+		const struct want *w, uint32_t seq, unsigned *msgs)
+{
+	int r = dump_request(fd, family, proto, states, w, seq);
+	if (r)
+		return r;
 	/* Aligned for struct nlmsghdr; 32 KiB holds the largest message the
 	 * kernel puts in one dump datagram. */
 	union {
@@ -141,44 +203,8 @@ static int dump(int fd, uint8_t family, uint8_t proto, uint32_t states,
 			return -EMSGSIZE;
 		if (from.nl_pid != 0)
 			continue; /* not from the kernel */
-		/* The walk of NLMSG_OK/NLMSG_NEXT, without their casts that
-		 * drop const: every header and its length inside what came. */
-		size_t len = (size_t)n;
-		for (size_t off = 0; off + NLMSG_HDRLEN <= len;) {
-			const struct nlmsghdr *h = (const void *)(buf.b + off);
-			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > len - off)
-				break;
-			off += NLMSG_ALIGN(h->nlmsg_len);
-			if (h->nlmsg_seq != seq)
-				continue; /* a late answer to an earlier dump */
-			if (h->nlmsg_type == NLMSG_DONE) {
-				/* A dump that failed half-way says so here. */
-				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
-					int e;
-					memcpy(&e, payload(h), sizeof(e));
-					if (e < 0 && !found)
-						return e;
-				}
-				return found;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = payload(h);
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return -EBADMSG;
-				return e->error < 0 ? e->error : -EPROTO;
-			}
-			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-				continue;
-			if (++*msgs > RB_SOCKDIAG_MSGS_MAX)
-				return found ? found : -E2BIG;
-			int r = judge(h, family, w);
-			if (r < 0)
-				return r;
-			/* Read on to NLMSG_DONE: the socket is reused for the
-			 * next family, which must not meet this dump's tail. */
-			if (r)
-				found = 1;
-		}
+		if (dump_datagram(buf.b, (size_t)n, family, w, seq, msgs, &found, &r))
+			return r;
 	}
 }
 

@@ -16,12 +16,13 @@
 #include "net/base/log.h"
 #include "net/transport/worker.h"
 #include "registry/store/registry.h"
+#include "net/base/tag.h"
 
 /* Connections accepted per listener readiness event: bounded, as the
  * worker's own listeners, so one flood cannot hold the loop. */
 #define ACCEPT_BATCH 64
-/* A slot number must fit the 24 bits of an epoll tag. */
-#define SLOTS_MAX (1u << 24)
+/* A slot number must fit the index of an epoll tag. */
+#define SLOTS_MAX (RB_TAG_IDX_MAX + 1u)
 #define NO_SLOT UINT32_MAX
 
 enum mux_state {
@@ -74,11 +75,10 @@ struct rb_tcpmux {
 
 enum { K_LISTEN = 1, K_CONN = 2 };
 
-/* epoll data: kind (4 bits) | side (4) | index (24) | generation (32). */
+/* epoll data (net/tag.h): the kind byte holds kind (4 bits) | side (4). */
 static uint64_t tag(unsigned kind, unsigned side, uint32_t idx, uint32_t gen)
 {
-	return (uint64_t)(kind & 0xfu) << 60 | (uint64_t)(side & 0xfu) << 56 |
-	       (uint64_t)(idx & 0xffffffu) << 32 | gen;
+	return rb_tag((kind & 0xfu) << 4 | (side & 0xfu), idx, gen);
 }
 
 /* ---- /etc/rpc ---- */
@@ -744,8 +744,8 @@ void rb_tcpmux_run(struct rb_worker *w)
 	int n = epoll_wait(m->ep, ev, (int)RB_MUX_EVENTS, 0);
 	for (int k = 0; k < n; k++) {
 		uint64_t t = ev[k].data.u64;
-		unsigned kind = (unsigned)(t >> 60), side = (unsigned)(t >> 56) & 0xfu;
-		uint32_t idx = (uint32_t)(t >> 32) & 0xffffffu;
+		unsigned kind = rb_tag_kind(t) >> 4, side = rb_tag_kind(t) & 0xfu;
+		uint32_t idx = rb_tag_idx(t);
 		if (kind == K_LISTEN) {
 			if (idx < m->nl && !m->listen_paused)
 				on_accept(w, m, idx);
@@ -756,7 +756,7 @@ void rb_tcpmux_run(struct rb_worker *w)
 		struct mux_conn *c = m->v[idx];
 		/* A connection closed earlier in this batch (and perhaps its
 		 * slot reused) has another generation. */
-		if (!c->live || c->gen != (uint32_t)t)
+		if (!c->live || c->gen != rb_tag_gen(t))
 			continue;
 		conn_event(w, c, side);
 	}

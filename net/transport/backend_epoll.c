@@ -10,6 +10,8 @@
 
 #include "net/transport/udp_batch.h"
 #include "net/transport/worker.h"
+#include "net/transport/loop_common.h"
+#include "net/base/tag.h"
 
 #define EV_MAX 256
 /* Batches of datagrams taken from one socket per readiness event, so that
@@ -18,11 +20,6 @@
 
 /* T_MUX: the TCPMUX front's own epoll set (net/tcpmux.h), nested in ours. */
 enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE, T_FWD, T_MUX };
-
-static inline uint64_t tag(enum tag t, uint32_t idx, uint32_t gen)
-{
-	return (uint64_t)t << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
-}
 
 struct epoll_be {
 	int ep;
@@ -36,6 +33,8 @@ struct epoll_be {
 	struct rb_udp_batch send;
 	uint64_t listen_paused; /* listeners out of descriptors (bits) */
 	uint8_t rd[RB_CONN_IN_MAX]; /* a connection's read, answered from here */
+	struct epoll_event evs[EV_MAX]; /* what the last wait got */
+	int nev;
 };
 _Static_assert(RB_LISTEN_MAX <= 64, "listen_paused holds one bit per listener");
 
@@ -64,28 +63,17 @@ static void update_interest(struct rb_worker *w, struct rb_conn *c)
 	struct epoll_be *be = w->be;
 	if (c->closing)
 		return;
-	if (rb_conn_epoll_interest(be->ep, c, tag(T_CONN, c->slot, c->gen)) < 0)
+	if (rb_conn_epoll_interest(be->ep, c, rb_tag(T_CONN, c->slot, c->gen)) < 0)
 		e_conn_close(w, c);
 }
 
 static void e_conn_kick(struct rb_worker *w, struct rb_conn *c)
 {
-	const uint8_t *p;
-	uint32_t n;
 	if (c->closing)
 		return;
-	while ((n = rb_conn_next_send(c, &p)) != 0) {
-		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			e_conn_close(w, c);
-			return;
-		}
-		rb_conn_sent(c, (uint32_t)r);
-		c->last_active_ms = w->serve.now_ms;
+	if (rb_conn_send_now(c, w->serve.now_ms) < 0) {
+		e_conn_close(w, c);
+		return;
 	}
 	update_interest(w, c);
 	if (!c->closing && rb_conn_done(c))
@@ -132,6 +120,29 @@ static void answer_dgram(struct rb_worker *w, struct epoll_be *be, unsigned i, i
 		rb_udp_batch_add(&be->send, &w->counters, w->udp[i].fd, &rt, w->serve.enc.buf, r);
 }
 
+/* A recvmmsg batch of listener i, for rb_loop_answer_batch. */
+struct udp_batch {
+	struct rb_worker *w;
+	struct epoll_be *be;
+	unsigned i;
+};
+
+static void udp_peek(void *arg, unsigned k, enum rb_netid_idx *netid, const uint8_t **msg,
+		     uint32_t *len)
+{
+	struct udp_batch *ub = arg;
+	*netid = ub->w->udp[ub->i].netid;
+	if (!(ub->be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC))
+		*msg = ub->be->rbuf[k];
+	*len = ub->be->rmsg[k].msg_len;
+}
+
+static void udp_answer(void *arg, unsigned k)
+{
+	struct udp_batch *ub = arg;
+	answer_dgram(ub->w, ub->be, ub->i, (int)k);
+}
+
 static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	int fd = w->udp[i].fd;
@@ -151,26 +162,8 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		/* Datagrams are answered two behind: a large registry's lookup
-		 * of each is prefetched while the two before it are answered
-		 * (registry/procs/dispatch.h, rb_prefetch_pipe). */
-		bool pf_on = rb_prefetch_wanted(&w->serve.hctx);
-		struct rb_prefetch_pipe pipe;
-		rb_prefetch_pipe_init(&pipe);
-		for (int k = 0; k < n; k++) {
-			if (pf_on) {
-				bool whole = !(be->rmsg[k].msg_hdr.msg_flags & MSG_TRUNC);
-				rb_prefetch_pipe_push(&w->serve.hctx, &pipe, w->udp[i].netid,
-						      whole ? be->rbuf[k] : NULL,
-						      be->rmsg[k].msg_len);
-			}
-			if (k >= 2)
-				answer_dgram(w, be, i, k - 2);
-		}
-		if (pf_on)
-			rb_prefetch_pipe_drain(&w->serve.hctx, &pipe);
-		for (int k = n > 2 ? n - 2 : 0; k < n; k++)
-			answer_dgram(w, be, i, k);
+		struct udp_batch ub = {w, be, i};
+		rb_loop_answer_batch(&w->serve.hctx, (unsigned)n, udp_peek, udp_answer, &ub);
 		rb_udp_batch_flush(&be->send, &w->counters);
 		if ((unsigned)n < RB_EPOLL_BATCH)
 			break;
@@ -215,7 +208,7 @@ static void on_fwd(struct rb_worker *w, struct epoll_be *be, unsigned i)
 static void listen_pause(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	/* (EPOLLEXCLUSIVE cannot be modified: a shared one leaves the set.) */
-	struct epoll_event ev = { .events = 0, .data.u64 = tag(T_LISTEN, i, 0) };
+	struct epoll_event ev = { .events = 0, .data.u64 = rb_tag(T_LISTEN, i, 0) };
 	if (epoll_ctl(be->ep, w->tcp[i].shared ? EPOLL_CTL_DEL : EPOLL_CTL_MOD, w->tcp[i].fd,
 		      &ev) == 0)
 		be->listen_paused |= 1ull << i;
@@ -228,7 +221,7 @@ static void listen_resume(struct rb_worker *w, struct epoll_be *be)
 			continue;
 		bool sh = w->tcp[i].shared;
 		struct epoll_event ev = { .events = EPOLLIN | (sh ? EPOLLEXCLUSIVE : 0u),
-					  .data.u64 = tag(T_LISTEN, i, 0) };
+					  .data.u64 = rb_tag(T_LISTEN, i, 0) };
 		if (epoll_ctl(be->ep, sh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, w->tcp[i].fd, &ev) == 0)
 			be->listen_paused &= ~(1ull << i);
 	}
@@ -252,7 +245,7 @@ static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		}
 		struct epoll_event ev = {
 			.events = EPOLLIN | EPOLLRDHUP,
-			.data.u64 = tag(T_CONN, c->slot, c->gen),
+			.data.u64 = rb_tag(T_CONN, c->slot, c->gen),
 		};
 		if (epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			c->closing = true;
@@ -266,11 +259,8 @@ static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32_t events)
 {
 	(void)be;
-	uint32_t slot = (uint32_t)(t >> 32) & 0xffffffu;
-	if (slot >= w->n_slots)
-		return;
-	struct rb_conn *c = w->conns[slot];
-	if (!c || c->gen != (uint32_t)t || c->closing || c->fd < 0)
+	struct rb_conn *c = rb_loop_conn_of(w, t);
+	if (!c || c->closing || c->fd < 0)
 		return;
 	if (events & EPOLLOUT) {
 		e_conn_kick(w, c);
@@ -324,101 +314,107 @@ static int watch(struct epoll_be *be, int fd, uint64_t t)
 	return epoll_ctl(be->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+static int e_wait(struct rb_worker *w, bool more)
+{
+	struct epoll_be *be = w->be;
+	int n = epoll_wait(be->ep, be->evs, EV_MAX, more ? 0 : (int)RB_TICK_MS);
+	be->nev = n > 0 ? n : 0;
+	return n < 0 && errno != EINTR ? -errno : 0;
+}
+
+static void e_events(struct rb_worker *w)
+{
+	struct epoll_be *be = w->be;
+	for (int k = 0; k < be->nev; k++) {
+		uint64_t t = be->evs[k].data.u64;
+		unsigned idx = rb_tag_idx(t);
+		switch ((enum tag)rb_tag_kind(t)) {
+		case T_UDP:
+			on_udp(w, be, idx);
+			break;
+		case T_LISTEN:
+			on_listen(w, be, idx);
+			break;
+		case T_CONN:
+			on_conn(w, be, t, be->evs[k].events);
+			break;
+		case T_WAKE: {
+			uint64_t v;
+			if (read(w->wake_fd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: nothing pending; drain anyway */
+			}
+			rb_worker_drain_replies(w, &epoll_ops);
+			break;
+		}
+		case T_FWD:
+			on_fwd(w, be, idx);
+			break;
+		case T_MUX:
+			rb_worker_mux_run(w);
+			break;
+		}
+	}
+}
+
+/* Timers (reaping, blocked connections) and listeners paused for want of
+ * descriptors, every RB_TICK_MS. */
+static void e_after(struct rb_worker *w)
+{
+	struct epoll_be *be = w->be;
+	if (w->serve.now_ms - be->last_tick_ms >= RB_TICK_MS) {
+		be->last_tick_ms = w->serve.now_ms;
+		rb_worker_tick(w, &epoll_ops);
+		listen_resume(w, be);
+	}
+}
+
+/* Adds every socket of the worker to the set. A socket left out would
+ * never be served: failing to add one fails the worker's start. */
+static int watch_all(struct rb_worker *w, struct epoll_be *be)
+{
+	int err = 0;
+	for (unsigned i = 0; !err && i < w->n_udp; i++)
+		err = watch_ex(be, w->udp[i].fd, rb_tag(T_UDP, i, 0), w->udp[i].shared);
+	for (unsigned i = 0; !err && i < w->n_tcp; i++)
+		err = watch_ex(be, w->tcp[i].fd, rb_tag(T_LISTEN, i, 0), w->tcp[i].shared);
+	if (!err)
+		err = watch(be, w->wake_fd, rb_tag(T_WAKE, 0, 0));
+	/* Level-triggered: events left after one bounded run keep the nested
+	 * set readable, so the next iteration takes them. */
+	if (!err && rb_worker_mux_fd(w) >= 0)
+		err = watch(be, rb_worker_mux_fd(w), rb_tag(T_MUX, 0, 0));
+	for (unsigned i = 0; !err && w->fwd && i < RB_FWD_FAMILIES; i++)
+		if (rb_worker_fwd_fd(w, i) >= 0)
+			err = watch(be, rb_worker_fwd_fd(w, i), rb_tag(T_FWD, i, 0));
+	return err;
+}
+
+static const struct rb_loop_backend epoll_loop = {
+	.ops = &epoll_ops,
+	.wait = e_wait,
+	.events = e_events,
+	.after = e_after,
+};
+
 int rb_worker_run_epoll(struct rb_worker *w)
 {
 	struct epoll_be *be = calloc(1, sizeof(*be));
 	if (!be)
 		return -ENOMEM;
 	be->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (be->ep < 0) {
-		int r = -errno;
-		free(be);
-		return r;
-	}
-	w->be = be;
-	/* A socket left out of the set would never be served: failing to add
-	 * one fails the worker's start. */
-	int err = 0;
-	for (unsigned i = 0; !err && i < w->n_udp; i++)
-		err = watch_ex(be, w->udp[i].fd, tag(T_UDP, i, 0), w->udp[i].shared);
-	for (unsigned i = 0; !err && i < w->n_tcp; i++)
-		err = watch_ex(be, w->tcp[i].fd, tag(T_LISTEN, i, 0), w->tcp[i].shared);
-	if (!err)
-		err = watch(be, w->wake_fd, tag(T_WAKE, 0, 0));
-	/* Level-triggered: events left after one bounded run keep the nested
-	 * set readable, so the next iteration takes them. */
-	if (!err && rb_worker_mux_fd(w) >= 0)
-		err = watch(be, rb_worker_mux_fd(w), tag(T_MUX, 0, 0));
-	for (unsigned i = 0; !err && w->fwd && i < RB_FWD_FAMILIES; i++)
-		if (rb_worker_fwd_fd(w, i) >= 0)
-			err = watch(be, rb_worker_fwd_fd(w, i), tag(T_FWD, i, 0));
+	int err = be->ep < 0 ? -errno : watch_all(w, be);
 	if (err) {
-		close(be->ep);
+		if (be->ep >= 0)
+			close(be->ep);
 		free(be);
-		w->be = NULL;
 		return err;
 	}
+	w->be = be;
 	rb_worker_started(w, 0);
-
-	struct epoll_event evs[EV_MAX];
-	bool more = false; /* connections have work left: do not sleep */
-	while (!rb_worker_stopping(w)) {
-		if (!more)
-			rb_count(&w->counters.loop_waits);
-		int n = epoll_wait(be->ep, evs, EV_MAX, more ? 0 : (int)RB_TICK_MS);
-		if (n < 0 && errno != EINTR)
-			break;
-		rb_serve_tick(&w->serve);
-		rb_worker_heartbeat(w);
-		rb_worker_turn(w);
-		rb_reader_begin(w->reader);
-		for (int k = 0; k < n; k++) {
-			uint64_t t = evs[k].data.u64;
-			unsigned idx = (unsigned)(t >> 32) & 0xffffffu;
-			switch ((enum tag)(t >> 56)) {
-			case T_UDP:
-				on_udp(w, be, idx);
-				break;
-			case T_LISTEN:
-				on_listen(w, be, idx);
-				break;
-			case T_CONN:
-				on_conn(w, be, t, evs[k].events);
-				break;
-			case T_WAKE: {
-				uint64_t v;
-				if (read(w->wake_fd, &v, sizeof(v)) < 0) {
-					/* EAGAIN: nothing pending; drain anyway */
-				}
-				rb_worker_drain_replies(w, &epoll_ops);
-				break;
-			}
-			case T_FWD:
-				on_fwd(w, be, idx);
-				break;
-			case T_MUX:
-				rb_worker_mux_run(w);
-				break;
-			}
-		}
-		/* A reply from the control thread whose wake-up was coalesced
-		 * or lost waits no longer than a turn. */
-		rb_worker_drain_replies(w, &epoll_ops);
-		more = rb_worker_run_ready(w, &epoll_ops);
-		if (w->serve.now_ms - be->last_tick_ms >= RB_TICK_MS) {
-			be->last_tick_ms = w->serve.now_ms;
-			rb_worker_tick(w, &epoll_ops);
-			listen_resume(w, be);
-		}
-		rb_reader_end(w->reader);
-	}
+	rb_loop_run(w, &epoll_loop);
 	rb_udp_batch_flush(&be->send, &w->counters);
 	rb_worker_drain_at_stop(w);
-	for (uint32_t i = 0; i < w->n_slots; i++) {
-		struct rb_conn *c = w->conns[i];
-		if (c && c->fd >= 0 && !c->closing)
-			e_conn_close(w, c);
-	}
+	rb_loop_close_all(w, e_conn_close);
 	close(be->ep);
 	free(be);
 	w->be = NULL;

@@ -20,6 +20,8 @@
 #include "net/transport/udp_batch.h"
 #include "net/transport/uring_refusal.h"
 #include "net/transport/worker.h"
+#include "net/transport/loop_common.h"
+#include "net/base/tag.h"
 
 /* One UDP buffer: the recvmsg_out header, the peer address, the pktinfo
  * control message, and a datagram of up to RB_UDP_MAX bytes. */
@@ -44,24 +46,6 @@ enum op {
 	OP_MUX,      /* the TCPMUX front's epoll set is readable */
 };
 
-/* user_data: op (8 bits) | index (24 bits) | generation (32 bits). */
-static inline uint64_t ud(enum op op, uint32_t idx, uint32_t gen)
-{
-	return (uint64_t)op << 56 | (uint64_t)(idx & 0xffffffu) << 32 | gen;
-}
-static inline enum op ud_op(uint64_t u)
-{
-	return (enum op)(u >> 56);
-}
-static inline uint32_t ud_idx(uint64_t u)
-{
-	return (uint32_t)(u >> 32) & 0xffffffu;
-}
-static inline uint32_t ud_gen(uint64_t u)
-{
-	return (uint32_t)u;
-}
-
 /* Re-arm masks hold one bit per listening socket. */
 _Static_assert(RB_LISTEN_MAX <= 64, "re-arm masks are 64 bits");
 
@@ -80,6 +64,9 @@ struct uring_be {
 	/* The wake-up read and the tick are each in flight exactly once;
 	 * when one could not be armed (no SQE) the loop arms it again. */
 	bool wake_armed, tick_armed;
+	/* The completions of one turn, answered in order (the CQ's size). */
+	struct io_uring_cqe *cqes[RB_URING_ENTRIES * 4];
+	unsigned ncqe;
 };
 
 static struct io_uring_sqe *get_sqe(struct uring_be *be)
@@ -101,7 +88,7 @@ static void arm_udp_recv(struct rb_worker *w, struct uring_be *be, unsigned i)
 	io_uring_prep_recvmsg_multishot(sqe, w->udp[i].fd, &be->udp_tmpl, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID_UDP;
-	io_uring_sqe_set_data64(sqe, ud(OP_UDP_RECV, i, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_UDP_RECV, i, 0));
 }
 
 /* The forwarding socket of family i: the same multishot recvmsg into the
@@ -115,7 +102,7 @@ static void arm_fwd_recv(struct rb_worker *w, struct uring_be *be, unsigned i)
 	io_uring_prep_recvmsg_multishot(sqe, rb_worker_fwd_fd(w, i), &be->udp_tmpl, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID_UDP;
-	io_uring_sqe_set_data64(sqe, ud(OP_FWD_RECV, i, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_FWD_RECV, i, 0));
 }
 
 static void arm_accept(struct rb_worker *w, struct uring_be *be, unsigned i)
@@ -125,7 +112,7 @@ static void arm_accept(struct rb_worker *w, struct uring_be *be, unsigned i)
 		return;
 	io_uring_prep_multishot_accept(sqe, w->tcp[i].fd, NULL, NULL,
 				       SOCK_NONBLOCK | SOCK_CLOEXEC);
-	io_uring_sqe_set_data64(sqe, ud(OP_ACCEPT, i, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_ACCEPT, i, 0));
 }
 
 static void arm_tcp_recv(struct uring_be *be, struct rb_conn *c)
@@ -136,7 +123,7 @@ static void arm_tcp_recv(struct uring_be *be, struct rb_conn *c)
 	io_uring_prep_recv(sqe, c->fd, NULL, RB_URING_TCP_BUF_SIZE, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID_TCP;
-	io_uring_sqe_set_data64(sqe, ud(OP_TCP_RECV, c->slot, c->gen));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_TCP_RECV, c->slot, c->gen));
 	c->recv_armed = true;
 	c->recv_nobufs = false;
 }
@@ -147,7 +134,7 @@ static void arm_wake(struct rb_worker *w, struct uring_be *be)
 	if (!sqe)
 		return;
 	io_uring_prep_read(sqe, w->wake_fd, &be->wake_val, sizeof(be->wake_val), 0);
-	io_uring_sqe_set_data64(sqe, ud(OP_WAKE, 0, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_WAKE, 0, 0));
 	be->wake_armed = true;
 }
 
@@ -163,7 +150,7 @@ static void arm_mux(struct rb_worker *w, struct uring_be *be)
 	if (!sqe)
 		return;
 	io_uring_prep_poll_add(sqe, rb_worker_mux_fd(w), POLLIN);
-	io_uring_sqe_set_data64(sqe, ud(OP_MUX, 0, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_MUX, 0, 0));
 }
 
 static void arm_tick(struct uring_be *be)
@@ -172,7 +159,7 @@ static void arm_tick(struct uring_be *be)
 	if (!sqe)
 		return;
 	io_uring_prep_timeout(sqe, &be->tick, 0, 0);
-	io_uring_sqe_set_data64(sqe, ud(OP_TICK, 0, 0));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_TICK, 0, 0));
 	be->tick_armed = true;
 }
 
@@ -204,7 +191,7 @@ static void u_conn_kick(struct rb_worker *w, struct rb_conn *c)
 		return;
 	}
 	io_uring_prep_send(sqe, c->fd, p, n, MSG_NOSIGNAL | rb_conn_send_flags(c));
-	io_uring_sqe_set_data64(sqe, ud(OP_TCP_SEND, c->slot, c->gen));
+	io_uring_sqe_set_data64(sqe, rb_tag(OP_TCP_SEND, c->slot, c->gen));
 	c->send_inflight = true;
 }
 
@@ -268,7 +255,7 @@ static struct io_uring_recvmsg_out *udp_recvmsg_out(struct uring_be *be,
 static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 			struct io_uring_cqe *cqe)
 {
-	unsigned i = ud_idx(cqe->user_data);
+	unsigned i = rb_tag_idx(cqe->user_data);
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		/* The multishot ended (e.g. -ENOBUFS when every buffer was in
 		 * use): re-arm now, or at the next tick if buffers ran out. */
@@ -308,27 +295,9 @@ static void on_udp_recv(struct rb_worker *w, struct uring_be *be,
 	recycle(be->udp_br, be->udp_bufs, UDP_BUF_SIZE, RB_URING_UDP_BUFS, bid);
 }
 
-/* Hands a completion to the lookup prefetch, ahead of on_udp_recv: its
- * datagram if it carries a whole one, else nothing (it keeps its place). */
-static void prefetch_push(struct rb_worker *w, struct uring_be *be,
-			  const struct io_uring_cqe *cqe, struct rb_prefetch_pipe *pipe)
-{
-	struct io_uring_recvmsg_out *o = NULL;
-	if (ud_op(cqe->user_data) == OP_UDP_RECV && cqe->res >= 0 &&
-	    (cqe->flags & IORING_CQE_F_BUFFER))
-		o = udp_recvmsg_out(be, cqe);
-	if (!o || (o->flags & MSG_TRUNC)) {
-		rb_prefetch_pipe_push(&w->serve.hctx, pipe, RB_NETID_UDP, NULL, 0);
-		return;
-	}
-	rb_prefetch_pipe_push(&w->serve.hctx, pipe, w->udp[ud_idx(cqe->user_data)].netid,
-			      io_uring_recvmsg_payload(o, &be->udp_tmpl),
-			      io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl));
-}
-
 static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
-	unsigned i = ud_idx(cqe->user_data);
+	unsigned i = rb_tag_idx(cqe->user_data);
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		if (cqe->res < 0) /* e.g. ENOBUFS: at the tick, never spinning */
 			be->fwd_rearm |= 1u << i;
@@ -351,7 +320,7 @@ static void on_fwd_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 
 static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
-	unsigned i = ud_idx(cqe->user_data);
+	unsigned i = rb_tag_idx(cqe->user_data);
 	bool paused = cqe->res < 0 && rb_worker_accept_failed(w, -cqe->res);
 	if (!(cqe->flags & IORING_CQE_F_MORE) && !rb_worker_stopping(w)) {
 		if (cqe->res >= 0 || cqe->res == -EINTR)
@@ -364,7 +333,7 @@ static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_
 		 * tick arms it again. */
 		struct io_uring_sqe *sqe = get_sqe(be);
 		if (sqe) {
-			io_uring_prep_cancel64(sqe, ud(OP_ACCEPT, i, 0), 0);
+			io_uring_prep_cancel64(sqe, rb_tag(OP_ACCEPT, i, 0), 0);
 			io_uring_sqe_set_data64(sqe, 0);
 		}
 	}
@@ -381,18 +350,9 @@ static void on_accept(struct rb_worker *w, struct uring_be *be, struct io_uring_
 	arm_tcp_recv(be, c);
 }
 
-static struct rb_conn *conn_of(struct rb_worker *w, uint64_t u)
-{
-	uint32_t slot = ud_idx(u);
-	if (slot >= w->n_slots)
-		return NULL;
-	struct rb_conn *c = w->conns[slot];
-	return c && c->gen == ud_gen(u) ? c : NULL;
-}
-
 static void on_tcp_recv(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
-	struct rb_conn *c = conn_of(w, cqe->user_data);
+	struct rb_conn *c = rb_loop_conn_of(w, cqe->user_data);
 	bool has_buf = cqe->flags & IORING_CQE_F_BUFFER;
 	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 	if (!c) {
@@ -434,7 +394,7 @@ static void on_tcp_recv(struct rb_worker *w, struct uring_be *be, struct io_urin
 
 static void on_tcp_send(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
-	struct rb_conn *c = conn_of(w, cqe->user_data);
+	struct rb_conn *c = rb_loop_conn_of(w, cqe->user_data);
 	(void)be;
 	if (!c)
 		return;
@@ -488,7 +448,7 @@ static void on_tick(struct rb_worker *w, struct uring_be *be)
 
 static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe *cqe)
 {
-	switch (ud_op(cqe->user_data)) {
+	switch ((enum op)rb_tag_kind(cqe->user_data)) {
 	case OP_UDP_RECV:
 		on_udp_recv(w, be, cqe);
 		break;
@@ -706,16 +666,78 @@ static void quiesce(struct rb_worker *w, struct uring_be *be)
 	}
 }
 
-int rb_worker_run_uring(struct rb_worker *w)
+static int u_wait(struct rb_worker *w, bool more)
 {
-	struct uring_be *be = calloc(1, sizeof(*be));
-	if (!be)
-		return -ENOMEM;
+	struct uring_be *be = w->be;
+	/* Never sleep without the wake-up read and the tick armed (one that
+	 * found the SQ full is armed again here). */
+	if (!be->wake_armed)
+		arm_wake(w, be);
+	if (!be->tick_armed)
+		arm_tick(be);
+	/* With work left, do not wait, but still have the kernel post what
+	 * completed: under DEFER_TASKRUN a submit without GETEVENTS leaves
+	 * every completion (UDP lookups included) pending for as long as the
+	 * connections keep us busy. */
+	int r = more ? io_uring_submit_and_get_events(&be->ring)
+		     : io_uring_submit_and_wait(&be->ring, 1);
+	return r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY ? r : 0;
+}
+
+static void cqe_peek(void *arg, unsigned k, enum rb_netid_idx *netid, const uint8_t **msg,
+		     uint32_t *len)
+{
+	struct rb_worker *w = arg;
+	struct uring_be *be = w->be;
+	const struct io_uring_cqe *cqe = be->cqes[k];
+	struct io_uring_recvmsg_out *o = NULL;
+	if ((enum op)rb_tag_kind(cqe->user_data) == OP_UDP_RECV && cqe->res >= 0 &&
+	    (cqe->flags & IORING_CQE_F_BUFFER))
+		o = udp_recvmsg_out(be, cqe);
+	if (!o || (o->flags & MSG_TRUNC))
+		return; /* keeps its place */
+	*netid = w->udp[rb_tag_idx(cqe->user_data)].netid;
+	*msg = io_uring_recvmsg_payload(o, &be->udp_tmpl);
+	*len = io_uring_recvmsg_payload_length(o, cqe->res, &be->udp_tmpl);
+}
+
+static void cqe_answer(void *arg, unsigned k)
+{
+	struct rb_worker *w = arg;
+	struct uring_be *be = w->be;
+	handle(w, be, be->cqes[k]);
+}
+
+/* The turn's completions, in order, two behind the lookup prefetch. */
+static void u_events(struct rb_worker *w)
+{
+	struct uring_be *be = w->be;
+	be->ncqe = io_uring_peek_batch_cqe(&be->ring, be->cqes,
+					   (unsigned)(sizeof(be->cqes) / sizeof(be->cqes[0])));
+	rb_loop_answer_batch(&w->serve.hctx, be->ncqe, cqe_peek, cqe_answer, w);
+	io_uring_cq_advance(&be->ring, be->ncqe);
+}
+
+/* The UDP replies of the turn leave by one sendmmsg per socket. */
+static void u_end(struct rb_worker *w)
+{
+	struct uring_be *be = w->be;
+	rb_udp_batch_flush(&be->send, &w->counters);
+}
+
+static const struct rb_loop_backend uring_loop = {
+	.ops = &uring_ops,
+	.wait = u_wait,
+	.events = u_events,
+	.end = u_end,
+};
+
+/* A ring with its two buffer rings, or -errno. */
+static int be_setup(struct uring_be *be)
+{
 	int r = ring_init(&be->ring);
-	if (r) {
-		free(be);
+	if (r)
 		return r;
-	}
 	r = setup_buf_ring(&be->ring, &be->udp_br, &be->udp_bufs, RB_URING_UDP_BUFS,
 			   UDP_BUF_SIZE, BGID_UDP);
 	if (!r)
@@ -723,15 +745,34 @@ int rb_worker_run_uring(struct rb_worker *w)
 				   RB_URING_TCP_BUF_SIZE, BGID_TCP);
 	if (r) {
 		io_uring_queue_exit(&be->ring);
-		be_free(be);
 		return r;
 	}
 	be->udp_tmpl.msg_namelen = UDP_NAME_LEN;
 	be->udp_tmpl.msg_controllen = UDP_CTRL_LEN;
 	be->tick.tv_sec = RB_TICK_MS / 1000;
 	be->tick.tv_nsec = (long long)(RB_TICK_MS % 1000) * 1000000LL;
-	w->be = be;
+	return 0;
+}
 
+/* At exit, after quiesce: nothing is in flight any more. */
+static void u_conn_drop(struct rb_worker *w, struct rb_conn *c)
+{
+	c->closing = true;
+	c->recv_armed = c->send_inflight = false;
+	rb_worker_conn_release(w, c);
+}
+
+int rb_worker_run_uring(struct rb_worker *w)
+{
+	struct uring_be *be = calloc(1, sizeof(*be));
+	if (!be)
+		return -ENOMEM;
+	int r = be_setup(be);
+	if (r) {
+		be_free(be);
+		return r;
+	}
+	w->be = be;
 	for (unsigned i = 0; i < w->n_udp; i++)
 		arm_udp_recv(w, be, i);
 	for (unsigned i = 0; i < w->n_tcp; i++)
@@ -744,77 +785,13 @@ int rb_worker_run_uring(struct rb_worker *w)
 	if (rb_worker_mux_fd(w) >= 0)
 		arm_mux(w, be);
 	rb_worker_started(w, 0);
-
-	bool more = false; /* connections have work left: do not sleep */
-	while (!rb_worker_stopping(w)) {
-		/* Never sleep without the wake-up read and the tick armed (one
-		 * that found the SQ full is armed again here). */
-		if (!be->wake_armed)
-			arm_wake(w, be);
-		if (!be->tick_armed)
-			arm_tick(be);
-		/* With work left, do not wait, but still have the kernel post
-		 * what completed: under DEFER_TASKRUN a submit without
-		 * GETEVENTS leaves every completion (UDP lookups included)
-		 * pending for as long as the connections keep us busy. */
-		if (!more)
-			rb_count(&w->counters.loop_waits);
-		r = more ? io_uring_submit_and_get_events(&be->ring)
-			 : io_uring_submit_and_wait(&be->ring, 1);
-		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
-			break;
-		rb_serve_tick(&w->serve);
-		rb_worker_heartbeat(w);
-		rb_worker_turn(w);
-		/* One reader section per batch of completions: lookups never
-		 * block inside it, so the writer's grace periods stay short. */
-		rb_reader_begin(w->reader);
-		/* Completions are answered two behind: a large registry's
-		 * lookup of a UDP call is prefetched while the two before it
-		 * are answered (registry/procs/dispatch.h, rb_prefetch_pipe). */
-		bool pf_on = rb_prefetch_wanted(&w->serve.hctx);
-		struct rb_prefetch_pipe pipe;
-		rb_prefetch_pipe_init(&pipe);
-		struct io_uring_cqe *cqe, *p1 = NULL, *p2 = NULL;
-		unsigned head, n = 0;
-		io_uring_for_each_cqe(&be->ring, head, cqe)
-		{
-			if (pf_on)
-				prefetch_push(w, be, cqe, &pipe);
-			if (p2)
-				handle(w, be, p2);
-			p2 = p1;
-			p1 = cqe;
-			n++;
-		}
-		if (pf_on)
-			rb_prefetch_pipe_drain(&w->serve.hctx, &pipe);
-		if (p2)
-			handle(w, be, p2);
-		if (p1)
-			handle(w, be, p1);
-		io_uring_cq_advance(&be->ring, n);
-		/* Replies from the control thread, every turn: one whose
-		 * wake-up was coalesced or lost waits no longer than a turn. */
-		rb_worker_drain_replies(w, &uring_ops);
-		more = rb_worker_run_ready(w, &uring_ops);
-		rb_reader_end(w->reader);
-		rb_udp_batch_flush(&be->send, &w->counters);
-	}
-
+	rb_loop_run(w, &uring_loop);
 	/* Leaving. Sends and receives in flight point into connection and
 	 * ring buffers: have the kernel finish them all (cancelled) before
 	 * any of those buffers is freed. */
 	quiesce(w, be);
 	rb_worker_drain_at_stop(w);
-	for (uint32_t i = 0; i < w->n_slots; i++) {
-		struct rb_conn *c = w->conns[i];
-		if (c && c->fd >= 0) {
-			c->closing = true;
-			c->recv_armed = c->send_inflight = false;
-			rb_worker_conn_release(w, c);
-		}
-	}
+	rb_loop_close_all(w, u_conn_drop);
 	io_uring_queue_exit(&be->ring);
 	be_free(be);
 	w->be = NULL;

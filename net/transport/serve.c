@@ -389,6 +389,25 @@ void rb_conn_sent(struct rb_conn *c, uint32_t n)
 	}
 }
 
+int rb_conn_send_now(struct rb_conn *c, uint64_t now_ms)
+{
+	const uint8_t *p;
+	uint32_t n;
+	while ((n = rb_conn_next_send(c, &p)) != 0) {
+		ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT | rb_conn_send_flags(c));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		rb_conn_sent(c, (uint32_t)r);
+		c->last_active_ms = now_ms;
+	}
+	return 0;
+}
+
 /* ---- answering ---- */
 
 static int conn_record(struct rb_serve *s, struct rb_conn *c,
@@ -549,6 +568,94 @@ int rb_conn_input(struct rb_serve *s, struct rb_conn *c, const uint8_t *p, size_
 	return r;
 }
 
+/* One step of rb_conn_work while a large reply is under way: the answers
+ * owed before it go first, then a burst of fragments each time the socket
+ * has taken everything before it. True when the work stops, with *r. */
+static bool conn_stream_step(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b,
+			     rb_conn_kick_fn *kick, void *arg, uint32_t *bytes, int *r)
+{
+	if (c->mutations_owed) {
+		*r = conn_kick(c, kick, arg) ? conn_wait(s, c) : -EPIPE;
+		return true;
+	}
+	if (rb_conn_unsent(c)) {
+		if (!conn_kick(c, kick, arg)) {
+			*r = -EPIPE;
+			return true;
+		}
+		if (rb_conn_unsent(c)) {
+			*r = conn_wait(s, c);
+			return true;
+		}
+	}
+	if (!*bytes || !b->bytes) {
+		*r = RB_CONN_MORE;
+		return true;
+	}
+	int n = conn_stream_burst(s, c, *bytes < b->bytes ? *bytes : b->bytes);
+	if (n < 0) {
+		*r = n;
+		return true;
+	}
+	*bytes = (uint32_t)n < *bytes ? *bytes - (uint32_t)n : 0;
+	b->bytes = (uint32_t)n < b->bytes ? b->bytes - (uint32_t)n : 0;
+	return false;
+}
+
+/* One step of rb_conn_work otherwise: backpressure, then the next record
+ * of the input answered. True when the work stops, with *r. */
+static bool conn_call_step(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b,
+			   rb_conn_kick_fn *kick, void *arg, uint32_t *calls,
+			   bool paused_before, int *r)
+{
+	/* Backpressure, checked before each call: past --max-unsent
+	 * nothing more is decoded until the client reads. */
+	if (rb_conn_unsent(c) >= s->limits->unsent_max) {
+		if (!conn_kick(c, kick, arg)) {
+			*r = -EPIPE;
+			return true;
+		}
+		if (rb_conn_unsent(c) >= s->limits->unsent_max) {
+			if (!paused_before)
+				rb_count(&s->counters->tcp_paused);
+			*r = conn_wait(s, c);
+			return true;
+		}
+	}
+	if (c->in.off == c->in.len) {
+		*r = RB_CONN_READ;
+		return true;
+	}
+	if (!*calls || !b->calls) {
+		*r = RB_CONN_MORE;
+		return true;
+	}
+	size_t used = 0;
+	const uint8_t *rec;
+	uint32_t rlen;
+	int fr = rb_rec_feed(&c->rec, c->in.p + c->in.off, c->in.len - c->in.off, &used, &rec,
+			     &rlen);
+	c->in.off += (uint32_t)used;
+	if (fr == -ENOBUFS) {
+		c->rec.buf = malloc(RB_RECORD_MAX);
+		*r = -ENOMEM;
+		return !c->rec.buf;
+	}
+	if (fr < 0) {
+		rb_count(&s->counters->tcp_oversize);
+		*r = fr;
+		return true;
+	}
+	if (fr == 0)
+		return false; /* all of in taken, no record complete yet */
+	(*calls)--;
+	b->calls--;
+	c->last_active_ms = s->now_ms;
+	fr = conn_record(s, c, rec, rlen);
+	*r = fr;
+	return fr < 0;
+}
+
 int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b,
 		 rb_conn_kick_fn *kick, void *arg)
 {
@@ -556,88 +663,11 @@ int rb_conn_work(struct rb_serve *s, struct rb_conn *c, struct rb_turn_budget *b
 	bool paused_before = c->paused;
 	int r = RB_CONN_READ;
 	for (;;) {
-		if (c->stream.kind != RB_STREAM_NONE) {
-			/* A large reply under way: the answers owed before it
-			 * go first, then a fragment each time the socket has
-			 * taken everything before it. */
-			if (c->mutations_owed) {
-				r = conn_kick(c, kick, arg) ? conn_wait(s, c) : -EPIPE;
-				break;
-			}
-			if (rb_conn_unsent(c)) {
-				if (!conn_kick(c, kick, arg)) {
-					r = -EPIPE;
-					break;
-				}
-				if (rb_conn_unsent(c)) {
-					r = conn_wait(s, c);
-					break;
-				}
-			}
-			if (!bytes || !b->bytes) {
-				r = RB_CONN_MORE;
-				break;
-			}
-			int n = conn_stream_burst(s, c, bytes < b->bytes ? bytes : b->bytes);
-			if (n < 0) {
-				r = n;
-				break;
-			}
-			bytes = (uint32_t)n < bytes ? bytes - (uint32_t)n : 0;
-			b->bytes = (uint32_t)n < b->bytes ? b->bytes - (uint32_t)n : 0;
-			continue;
-		}
-		/* Backpressure, checked before each call: past --max-unsent
-		 * nothing more is decoded until the client reads. */
-		if (rb_conn_unsent(c) >= s->limits->unsent_max) {
-			if (!conn_kick(c, kick, arg)) {
-				r = -EPIPE;
-				break;
-			}
-			if (rb_conn_unsent(c) >= s->limits->unsent_max) {
-				if (!paused_before)
-					rb_count(&s->counters->tcp_paused);
-				r = conn_wait(s, c);
-				break;
-			}
-		}
-		if (c->in.off == c->in.len) {
-			r = RB_CONN_READ;
+		bool stop = c->stream.kind != RB_STREAM_NONE
+				    ? conn_stream_step(s, c, b, kick, arg, &bytes, &r)
+				    : conn_call_step(s, c, b, kick, arg, &calls, paused_before, &r);
+		if (stop)
 			break;
-		}
-		if (!calls || !b->calls) {
-			r = RB_CONN_MORE;
-			break;
-		}
-		size_t used = 0;
-		const uint8_t *rec;
-		uint32_t rlen;
-		int fr = rb_rec_feed(&c->rec, c->in.p + c->in.off, c->in.len - c->in.off, &used,
-				     &rec, &rlen);
-		c->in.off += (uint32_t)used;
-		if (fr == -ENOBUFS) {
-			c->rec.buf = malloc(RB_RECORD_MAX);
-			if (!c->rec.buf) {
-				r = -ENOMEM;
-				break;
-			}
-			continue;
-		}
-		if (fr < 0) {
-			rb_count(&s->counters->tcp_oversize);
-			r = fr;
-			break;
-		}
-		if (fr == 0)
-			continue; /* all of in taken, no record complete yet */
-		calls--;
-		b->calls--;
-		c->last_active_ms = s->now_ms;
-		fr = conn_record(s, c, rec, rlen);
-		if (fr < 0) {
-			r = fr;
-			break;
-		}
 	}
 	if (r == RB_CONN_READ && c->in.p) {
 		/* Every byte read is answered: the input buffer goes back, so

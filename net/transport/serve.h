@@ -209,6 +209,11 @@ static inline int rb_conn_send_flags(const struct rb_conn *c)
 uint32_t rb_conn_next_send(struct rb_conn *c, const uint8_t **p);
 /* Marks n bytes of snd as sent (progress: clears blocked_since_ms). */
 void rb_conn_sent(struct rb_conn *c, uint32_t n);
+/* The send loop of a readiness-based transport (epoll): sends what c has
+ * queued with non-blocking send(2) as far as the socket takes it now
+ * (progress refreshes last_active_ms to now_ms). 0 when all is sent or the
+ * socket is full (wait for EPOLLOUT), -errno when the connection failed. */
+int rb_conn_send_now(struct rb_conn *c, uint64_t now_ms);
 void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot);
 /* For an epoll loop: registers c for reading unless paused and for writing
  * while replies wait (recv_armed / send_inflight record what is set).

@@ -58,7 +58,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,20 +129,6 @@ static int bool_reply(const unsigned char *r, size_t n, uint32_t xid)
 }
 
 /* ---- sockets ---- */
-
-static int local_connect(void)
-{
-	int fd = socket(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un a;
-	memset(&a, 0, sizeof(a));
-	a.sun_family = AF_LOCAL;
-	memcpy(a.sun_path, sock_path, strlen(sock_path));
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static int tcp_connect(void)
 {
@@ -363,7 +348,7 @@ static int do_dump(int tcp, struct dump *d, long timeout)
 	size_t n = call_hdr(m, xid, 3, 4);
 	struct stream s;
 	d->n = 0;
-	int fd = tcp ? tcp_connect() : local_connect();
+	int fd = tcp ? tcp_connect() : rw_local_connect(sock_path);
 	if (fd < 0)
 		return -1;
 	stream_init(&s, fd);
@@ -511,7 +496,7 @@ static int recover(struct worker *w)
 		size_t n = call_hdr(m, xid, w->local ? 3 : 2, 0);
 		if (w->local) {
 			if (w->s.fd < 0) {
-				int fd = local_connect();
+				int fd = rw_local_connect(sock_path);
 				if (fd < 0) {
 					rw_sleep_ms(2);
 					continue;
@@ -943,7 +928,7 @@ static void *pipe_stream(void *arg)
 {
 	struct pipe_job *j = arg;
 	struct stream s;
-	int fd = local_connect();
+	int fd = rw_local_connect(sock_path);
 	if (fd < 0) {
 		j->error = errno;
 		return NULL;

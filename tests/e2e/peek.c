@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "rpcwire.h"
@@ -45,20 +44,6 @@ static long deadline;
 static uint32_t xid_of(unsigned who, unsigned long n)
 {
 	return (uint32_t)getpid() << 20 ^ (uint32_t)who << 28 ^ (uint32_t)n;
-}
-
-static int local_connect(void)
-{
-	int fd = socket(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un a;
-	memset(&a, 0, sizeof(a));
-	a.sun_family = AF_LOCAL;
-	memcpy(a.sun_path, sock_path, strlen(sock_path));
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* GETPORT of program k over UDP: the port, 0 when not registered, -1 no answer. */
@@ -126,7 +111,7 @@ int main(int argc, char **argv)
 		goto usage;
 	seen = calloc(nsets, sizeof(*seen));
 	answer = calloc(nsets, 1);
-	int lfd = local_connect();
+	int lfd = rw_local_connect(sock_path);
 	if (!seen || !answer || lfd < 0) {
 		fprintf(stderr, "peek: setup failed (connect %s)\n", sock_path);
 		return 2;

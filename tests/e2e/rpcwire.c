@@ -7,7 +7,9 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- XDR words ---- */
 
@@ -114,6 +116,26 @@ struct sockaddr_in rw_lo4(unsigned port)
 	a.sin_port = htons((uint16_t)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	return a;
+}
+
+int rw_local_connect(const char *path)
+{
+	int fd = socket(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a;
+	size_t n = strlen(path);
+	if (fd < 0 || n >= sizeof(a.sun_path)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_LOCAL;
+	memcpy(a.sun_path, path, n);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int rw_wait_fd(int fd, short ev, long deadline)

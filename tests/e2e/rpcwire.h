@@ -65,6 +65,9 @@ void rw_sleep_ms(long ms);
 
 /* 127.0.0.1:port. */
 struct sockaddr_in rw_lo4(unsigned port);
+/* A blocking stream connection to the AF_LOCAL socket at path (the
+ * daemon's /run/rpcbind.sock), or -1. */
+int rw_local_connect(const char *path);
 
 /* 1 when fd is ready for ev before the deadline, else 0. */
 int rw_wait_fd(int fd, short ev, long deadline);

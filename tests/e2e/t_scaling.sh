@@ -36,10 +36,24 @@ vcsw() {
 # share A B: A's percentage of A + B.
 share() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + b) ? int(100 * a / (a + b) + 0.5) : 0 }'; }
 in_30_70() { [ "$1" -ge 30 ] && [ "$1" -le 70 ]; }
+# spread METRIC LEAST LOAD-OPTIONS...: one load; sets r (its RESULT line),
+# d0 and d1 (how much each worker's METRIC grew) and per (worker 0's
+# share, %). False when a reply was wrong or fewer than LEAST came.
+spread() {
+	local m=$1 least=$2 a0 b0
+	shift 2
+	a0=$(metric "$m" 0)
+	b0=$(metric "$m" 1)
+	r=$(load "$@")
+	d0=$(($(metric "$m" 0) - a0))
+	d1=$(($(metric "$m" 1) - b0))
+	per=$(share "$d0" "$d1")
+	[ "$(kv "$r" wrong)" = 0 ] && [ "$(kv "$r" replies)" -ge "$least" ]
+}
 
 # checks WHAT PID: the three measurements against the running daemon.
 checks() {
-	local what=$1 pid=$2 r v0 v1 w0 w1 a0 a1 b0 b1 per
+	local what=$1 pid=$2 r v0 v1 w0 w1 per
 	if ! curl -s --max-time 5 "http://$M/metrics" | grep -q '^ringbind_worker_loop_waits_total{worker="1"}'; then
 		fail "$what: no per-worker counters at http://$M/metrics"
 		return
@@ -67,35 +81,23 @@ checks() {
 	# ports leaves 11 or more of them on one worker (about 30% of the
 	# replies for the other) one time in five: up to six loads, each from
 	# 16 new sockets (all six outside 30-70%: about 1 in 10,000).
-	local try
+	local try d0 d1
 	for try in 1 2 3 4 5 6; do
-		a0=$(metric ringbind_worker_udp_replies_total 0)
-		b0=$(metric ringbind_worker_udp_replies_total 1)
-		r=$(load --mode udp --threads 16 --window 4 --count 40000 --duration 60)
-		a1=$(metric ringbind_worker_udp_replies_total 0)
-		b1=$(metric ringbind_worker_udp_replies_total 1)
-		if [ "$(kv "$r" wrong)" != 0 ] || [ "$(kv "$r" replies)" -lt 39000 ]; then
+		spread ringbind_worker_udp_replies_total 39000 \
+			--mode udp --threads 16 --window 4 --count 40000 --duration 60 ||
 			fail "$what: UDP load from 16 sockets: $r"
-		fi
-		per=$(share $((a1 - a0)) $((b1 - b0)))
 		in_30_70 "$per" && break
-		note "$what: try $try: worker 0 answered $per% ($((a1 - a0)) vs $((b1 - b0)))"
+		note "$what: try $try: worker 0 answered $per% ($d0 vs $d1)"
 	done
-	if in_30_70 "$per"; then pass "$what: UDP from 16 sockets: worker 0 answered $per% ($((a1 - a0)) vs $((b1 - b0)))"
-	else fail "$what: UDP from 16 sockets, six times: worker 0 answered $per% ($((a1 - a0)) vs $((b1 - b0)))"; fi
+	if in_30_70 "$per"; then pass "$what: UDP from 16 sockets: worker 0 answered $per% ($d0 vs $d1)"
+	else fail "$what: UDP from 16 sockets, six times: worker 0 answered $per% ($d0 vs $d1)"; fi
 
 	# 3. A TCP storm (a connection per lookup): connections spread.
-	a0=$(metric ringbind_worker_tcp_accepted_total 0)
-	b0=$(metric ringbind_worker_tcp_accepted_total 1)
-	r=$(load --mode storm --threads 2 --window 8 --count 4000 --duration 60)
-	a1=$(metric ringbind_worker_tcp_accepted_total 0)
-	b1=$(metric ringbind_worker_tcp_accepted_total 1)
-	if [ "$(kv "$r" wrong)" != 0 ] || [ "$(kv "$r" replies)" -lt 3900 ]; then
+	spread ringbind_worker_tcp_accepted_total 3900 \
+		--mode storm --threads 2 --window 8 --count 4000 --duration 60 ||
 		fail "$what: TCP storm: $r"
-	fi
-	per=$(share $((a1 - a0)) $((b1 - b0)))
-	if in_30_70 "$per"; then pass "$what: TCP storm: worker 0 accepted $per% ($((a1 - a0)) vs $((b1 - b0)))"
-	else fail "$what: TCP storm: worker 0 accepted $per% ($((a1 - a0)) vs $((b1 - b0)))"; fi
+	if in_30_70 "$per"; then pass "$what: TCP storm: worker 0 accepted $per% ($d0 vs $d1)"
+	else fail "$what: TCP storm: worker 0 accepted $per% ($d0 vs $d1)"; fi
 }
 
 t_main() {

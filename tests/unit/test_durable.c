@@ -3,6 +3,7 @@
  * UNSET that may remove only half of what it names, and a journal that
  * must stay small when few registrations churn (issue 15 items 1, 7, 2). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,168 @@ static void test_small_journal(void)
 	side_stop(&s);
 }
 
+/* The journal's descriptor, found by name in /proc/self/fd: the fault
+ * injection below puts another file under that number for a while. */
+static int journal_fd(void)
+{
+	char want[128], link[256], path[64];
+	snprintf(want, sizeof(want), "%s/journal", sdir);
+	for (int fd = 3; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, want) == 0)
+			return fd;
+	}
+	return -1;
+}
+
+/* Makes every write to the journal fail with ENOSPC (/dev/full under its
+ * descriptor), and back. saved holds the real file meanwhile. */
+static void journal_full(int jfd, int *saved)
+{
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	CHECK(full >= 0);
+	*saved = dup(jfd);
+	CHECK(*saved >= 0);
+	CHECK(dup2(full, jfd) == jfd);
+	close(full);
+}
+
+static void journal_restore(int jfd, int saved)
+{
+	CHECK(dup2(saved, jfd) == jfd);
+	close(saved);
+}
+
+/* The order of a batch's answers, by program number. */
+struct order {
+	struct side *s;
+	uint32_t prog[16];
+	bool ok[16];
+	unsigned n;
+};
+
+static void deliver_ordered(void *arg, struct rb_pending *pr)
+{
+	struct order *o = arg;
+	deliver(o->s, pr);
+	if (o->n < 16) {
+		o->prog[o->n] = pr->m.prog;
+		o->ok[o->n++] = pr->ok;
+	}
+}
+
+/* A batch: several SETs of independent keys are held (nothing visible,
+ * nothing written: the journal does not grow before the commit), one
+ * commit writes them all, publishes them all, and answers them in the
+ * order they came. */
+static void test_batch(void)
+{
+	struct side s;
+	rm_tree(sdir);
+	side_start(&s);
+	uint64_t j0 = rb_persist_journal_bytes(s.du.p);
+	char uaddr[32];
+	for (unsigned i = 0; i < 8; i++) {
+		snprintf(uaddr, sizeof(uaddr), "0.0.0.0.5.%u", i);
+		struct rb_mutation m = mut(RB_MUT_SET, 0x30000010 + i, "udp", uaddr, "superuser");
+		CHECK(rb_durable_apply(&s.du, &m) != NULL);
+	}
+	CHECK_EQ_U(rb_persist_journal_bytes(s.du.p), j0);
+	CHECK_EQ_U(rb_persist_pending(s.du.p), 8);
+	for (unsigned i = 0; i < 8; i++)
+		CHECK(!has(&s, 0x30000010 + i, "udp"));
+	struct order o = {.s = &s};
+	rb_durable_commit(&s.du, deliver_ordered, &o);
+	CHECK_EQ_U(o.n, 8);
+	for (unsigned i = 0; i < o.n; i++) {
+		CHECK_EQ_U(o.prog[i], 0x30000010 + i);
+		CHECK(o.ok[i]);
+		CHECK(has(&s, 0x30000010 + i, "udp"));
+	}
+	CHECK(rb_persist_journal_bytes(s.du.p) > j0);
+	CHECK_EQ_U(rb_persist_pending(s.du.p), 0);
+	CHECK_EQ_U(s.du.commit_failures, 0);
+	side_stop(&s);
+	side_start(&s);
+	for (unsigned i = 0; i < 8; i++)
+		CHECK(has(&s, 0x30000010 + i, "udp"));
+	side_stop(&s);
+}
+
+/* A commit that fails (the journal's file system is full) publishes
+ * nothing and answers the batch's changes FALSE; a call that changes
+ * nothing (an UNSET of nothing: TRUE) keeps its answer; a
+ * mutation that depended on a held effect of the failed batch is decided
+ * without it. Once the journal can be written, commits work again, and a
+ * restart finds only what was acknowledged. */
+static void test_failed_commit(void)
+{
+	struct side s;
+	rm_tree(sdir);
+	side_start(&s);
+	struct rb_mutation before = mut(RB_MUT_SET, 0x30000020, "tcp", "0.0.0.0.6.1", "superuser");
+	CHECK(one(&s, &before));
+	int jfd = journal_fd(), saved = -1;
+	CHECK(jfd >= 0);
+	if (jfd < 0) {
+		side_stop(&s);
+		return;
+	}
+	journal_full(jfd, &saved);
+	struct rb_mutation a = mut(RB_MUT_SET, 0x30000021, "udp", "0.0.0.0.6.2", "superuser");
+	struct rb_mutation b = mut(RB_MUT_SET, 0x30000022, "udp", "0.0.0.0.6.3", "superuser");
+	struct rb_mutation gone = mut(RB_MUT_UNSET, 0x30000020, "tcp", "", "superuser");
+	struct rb_mutation none = mut(RB_MUT_UNSET, 0x30000029, "udp", "", "superuser");
+	struct order o = {.s = &s};
+	CHECK(rb_durable_apply(&s.du, &a) != NULL);
+	CHECK(rb_durable_apply(&s.du, &b) != NULL);
+	CHECK(rb_durable_apply(&s.du, &gone) != NULL);
+	CHECK(rb_durable_apply(&s.du, &none) != NULL);
+	rb_durable_commit(&s.du, deliver_ordered, &o);
+	CHECK_EQ_U(o.n, 4);
+	/* The three with effects are FALSE; the UNSET of nothing had none
+	 * and keeps its TRUE ("nothing of yours is left"). */
+	CHECK(!o.ok[0]);
+	CHECK(!o.ok[1]);
+	CHECK(!o.ok[2]);
+	CHECK(o.ok[3]);
+	CHECK_EQ_U(s.du.commit_failures, 1);
+	CHECK(!rb_durable_writable(&s.du));
+	CHECK(!has(&s, 0x30000021, "udp"));
+	CHECK(!has(&s, 0x30000022, "udp"));
+	CHECK(has(&s, 0x30000020, "tcp")); /* its UNSET never happened */
+	/* Held effects: the UNSET of a's key depends on a's held SET, so
+	 * that SET is committed first (a commit of its own: the second
+	 * failure); it fails, and the UNSET is decided against the registry
+	 * without it: nothing to remove, TRUE with no effect. */
+	struct rb_mutation ua = mut(RB_MUT_UNSET, 0x30000021, "udp", "", "superuser");
+	o.n = 0;
+	CHECK(rb_durable_apply(&s.du, &a) != NULL);
+	CHECK(rb_durable_apply(&s.du, &ua) != NULL);
+	CHECK_EQ_U(s.du.commit_failures, 2); /* the flush before ua */
+	rb_durable_commit(&s.du, deliver_ordered, &o);
+	CHECK_EQ_U(o.n, 2);
+	CHECK(!o.ok[0]);
+	CHECK(o.ok[1]);
+	CHECK_EQ_U(rb_persist_pending(s.du.p), 0);
+	CHECK(!has(&s, 0x30000021, "udp"));
+	journal_restore(jfd, saved);
+	struct rb_mutation c = mut(RB_MUT_SET, 0x30000023, "udp", "0.0.0.0.6.4", "superuser");
+	CHECK(one(&s, &c));
+	CHECK(rb_durable_writable(&s.du));
+	side_stop(&s);
+	side_start(&s);
+	CHECK(has(&s, 0x30000020, "tcp"));
+	CHECK(!has(&s, 0x30000021, "udp"));
+	CHECK(!has(&s, 0x30000022, "udp"));
+	CHECK(has(&s, 0x30000023, "udp"));
+	side_stop(&s);
+}
+
 int main(void)
 {
 	/* tmpfs where there is one: 4,000 fdatasyncs on a shared disk take
@@ -219,6 +382,8 @@ int main(void)
 	test_visible_after_commit();
 	test_pmap_unset_all_or_nothing();
 	test_small_journal();
+	test_batch();
+	test_failed_commit();
 	rm_tree(base);
 	printf("%u checks, %u failed\n", rb_check.checks, rb_check.failures);
 	return rb_check.failures ? 1 : 0;

@@ -21,6 +21,7 @@
 #include "check.h"
 #include "net/control/persist.h"
 #include "registry/store/registry.h"
+#include "net/control/rpcbind_import.h"
 
 #ifndef RB_TEST_DATA_DIR
 #error "RB_TEST_DATA_DIR must name tests/data"
@@ -687,7 +688,7 @@ static int import_into(const char *wdir, uid_t trusted, struct rb_registry **reg
 {
 	CHECK_EQ_U(rb_registry_new(reg), 0);
 	struct rb_jrec_sink sink = {*reg, 0};
-	return rb_persist_import_rpcbind(wdir, trusted, rb_jrec_apply, &sink, rep);
+	return rb_rpcbind_import(wdir, trusted, rb_jrec_apply, &sink, rep);
 }
 
 static void test_import(void)
@@ -717,9 +718,9 @@ static void test_import(void)
 		CHECK_STR(rb_entry_owner(e), want_import[i].owner);
 	}
 	reg_drop(reg);
-	CHECK_EQ_U(rb_persist_import_done(wdir), 0);
+	CHECK_EQ_U(rb_rpcbind_import_done(wdir), 0);
 	CHECK(!exists(wdir, "rpcbind.xdr") && !exists(wdir, "portmap.xdr"));
-	CHECK_EQ_U(rb_persist_import_done(wdir), 0);
+	CHECK_EQ_U(rb_rpcbind_import_done(wdir), 0);
 	CHECK_EQ_U(import_into(wdir, (uid_t)-1, &reg, &rep), (uint64_t)-ENOENT);
 	reg_drop(reg);
 

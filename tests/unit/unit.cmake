@@ -65,3 +65,18 @@ target_link_libraries(test_uring_refusal PRIVATE rb_net_transport)
 rb_test(test_call_head unit/test_call_head.c)
 # --help generated from the option table: every option, its real default.
 rb_test(test_config_usage unit/test_config_usage.c)
+
+# Unit tests of net/ pieces that only e2e tests reached before (issue 19):
+# the mailbox's rings (one thread pair too, hence the label: run it under
+# TSan), and serve's stream framing (records, fragments, the record limit,
+# headers split across reads). Under a second each.
+rb_test(test_mailbox unit/test_mailbox.c)
+target_link_libraries(test_mailbox PRIVATE rb_net_transport)
+set_tests_properties(test_mailbox PROPERTIES
+  LABELS concurrency
+  ENVIRONMENT "TSAN_OPTIONS=second_deadlock_stack=1 exitcode=66")
+rb_test(test_serve_stream unit/test_serve_stream.c)
+target_link_libraries(test_serve_stream PRIVATE rb_net_transport)
+# The slot numbers of a connection table (net/base/slots.c).
+rb_test(test_slots unit/test_slots.c)
+target_link_libraries(test_slots PRIVATE rb_net_base)
