@@ -67,23 +67,9 @@ fi
 M=127.0.0.1:9117
 
 if [ $INNER -eq 1 ]; then
-	PIDS=""
-	cleanup() { for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done; }
-	trap cleanup EXIT
-	trap 'exit 143' TERM INT
 	TMP=$(dirname "$RESULTS")
-	ip link set lo up || exit 1
-	mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
-	sysctl -qw net.ipv4.ip_local_port_range="10000 65535" net.ipv4.tcp_tw_reuse=1 \
-		net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096 2>/dev/null
-	wait_until() { # MS CMD...
-		local end=$(($(date +%s%3N) + $1))
-		shift
-		until "$@" >/dev/null 2>&1; do
-			[ "$(date +%s%3N)" -ge $end ] && return 1
-			sleep 0.02
-		done
-	}
+	# shellcheck source=bench/inner_lib.sh
+	. "$ROOT/bench/inner_lib.sh"
 	metric() { curl -s --max-time 5 "http://$M/metrics" | awk -v k="$1{worker=\"$2\"}" '$1 == k { v = $2 } END { print v + 0 }'; }
 	vcsw() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }'; }
 	kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }

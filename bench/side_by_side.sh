@@ -57,29 +57,10 @@ FLOOR=$BUILD/bench/ringbind-floor
 
 # ---------------------------------------------------------------- inner part
 if [ $INNER -eq 1 ]; then
-	PIDS=""
 	TMP=$(dirname "$RESULTS")
-	cleanup() { for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done; }
-	trap cleanup EXIT
-	trap 'exit 143' TERM INT
+	# shellcheck source=bench/inner_lib.sh
+	. "$ROOT/bench/inner_lib.sh"
 	log() { echo "[$(date +%T)] $*" >&2; }
-
-	ip link set lo up || exit 1
-	mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
-	# This namespace's own TCP settings: storms open tens of thousands of
-	# connections a second; let their ports come back (loopback only).
-	sysctl -qw net.ipv4.ip_local_port_range="10000 65535" net.ipv4.tcp_tw_reuse=1 \
-		net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096 2>/dev/null
-
-	# wait_until MS CMD...: poll CMD every 20 ms for at most MS.
-	wait_until() {
-		local end=$(($(date +%s%3N) + $1))
-		shift
-		until "$@" >/dev/null 2>&1; do
-			[ "$(date +%s%3N)" -ge $end ] && return 1
-			sleep 0.02
-		done
-	}
 	# start NAME PORT KIND CMD...: the server in its own mount namespace
 	# (its own /run), pinned to CPU 0; sets PID_<NAME>. The PID is the
 	# server's own: unshare, bash and taskset each exec the next. With
