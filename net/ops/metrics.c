@@ -18,6 +18,13 @@ static void head(struct rb_text *t, const char *name, const char *type, const ch
 	rb_text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One sample of a series with one label: name{label="value"} v. */
+static void sample1(struct rb_text *t, const char *name, const char *label, const char *value,
+		    uint64_t v)
+{
+	rb_text_printf(t, "%s{%s=\"%s\"} %llu\n", name, label, value, (unsigned long long)v);
+}
+
 /* Counters a drop is counted in, and the reason label each gets. */
 static const struct {
 	size_t off;
@@ -163,10 +170,8 @@ static void render_durability(const struct rb_metrics_src *m, struct rb_text *t)
 {
 	const struct rb_control *ctl = m->ctl;
 	head(t, "ringbind_mutations_refused_total", "counter", "SET/UNSET answered FALSE, by reason.");
-	rb_text_printf(t, "ringbind_mutations_refused_total{reason=\"policy\"} %llu\n",
-		       (unsigned long long)ctl->du.refused);
-	rb_text_printf(t, "ringbind_mutations_refused_total{reason=\"no_state\"} %llu\n",
-		       (unsigned long long)ctl->du.refused_no_state);
+	sample1(t, "ringbind_mutations_refused_total", "reason", "policy", ctl->du.refused);
+	sample1(t, "ringbind_mutations_refused_total", "reason", "no_state", ctl->du.refused_no_state);
 	head(t, "ringbind_commit_failures_total", "counter",
 	     "Group commits that failed (their SET/UNSET never published, answered FALSE).");
 	rb_text_printf(t, "ringbind_commit_failures_total %llu\n",
@@ -176,10 +181,8 @@ static void render_durability(const struct rb_metrics_src *m, struct rb_text *t)
 	     "commit succeeded); 0 while they are answered FALSE.");
 	rb_text_printf(t, "ringbind_state_writable %d\n", rb_durable_writable(&ctl->du) ? 1 : 0);
 	head(t, "ringbind_compactions_total", "counter", "Compactions of the state, by result.");
-	rb_text_printf(t, "ringbind_compactions_total{result=\"ok\"} %llu\n",
-		       (unsigned long long)ctl->du.compactions);
-	rb_text_printf(t, "ringbind_compactions_total{result=\"failed\"} %llu\n",
-		       (unsigned long long)ctl->du.compaction_failures);
+	sample1(t, "ringbind_compactions_total", "result", "ok", ctl->du.compactions);
+	sample1(t, "ringbind_compactions_total", "result", "failed", ctl->du.compaction_failures);
 	head(t, "ringbind_compaction_running", "gauge",
 	     "1 while a compaction's snapshot is being written (by a thread of its own).");
 	rb_text_printf(t, "ringbind_compaction_running %d\n",

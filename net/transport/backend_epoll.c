@@ -143,22 +143,30 @@ static void udp_answer(void *arg, unsigned k)
 	answer_dgram(ub->w, ub->be, ub->i, (int)k);
 }
 
+/* Readies the receive batch's headers for one recvmmsg; with_pktinfo gives
+ * each its control buffer (listeners: the arrival address a reply leaves
+ * from), without it none (forwarding sockets' replies need no route). */
+static void prep_rmsg(struct epoll_be *be, bool with_pktinfo)
+{
+	for (unsigned k = 0; k < RB_EPOLL_BATCH; k++) {
+		struct msghdr *mh = &be->rmsg[k].msg_hdr;
+		be->riov[k].iov_base = be->rbuf[k];
+		be->riov[k].iov_len = sizeof(be->rbuf[k]);
+		mh->msg_name = &be->rname[k];
+		mh->msg_namelen = sizeof(be->rname[k]);
+		mh->msg_iov = &be->riov[k];
+		mh->msg_iovlen = 1;
+		mh->msg_control = with_pktinfo ? be->rctl[k] : NULL;
+		mh->msg_controllen = with_pktinfo ? sizeof(be->rctl[k]) : 0;
+		mh->msg_flags = 0;
+	}
+}
+
 static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	int fd = w->udp[i].fd;
 	for (int round = 0; round < UDP_ROUNDS; round++) {
-		for (unsigned k = 0; k < RB_EPOLL_BATCH; k++) {
-			struct msghdr *mh = &be->rmsg[k].msg_hdr;
-			be->riov[k].iov_base = be->rbuf[k];
-			be->riov[k].iov_len = sizeof(be->rbuf[k]);
-			mh->msg_name = &be->rname[k];
-			mh->msg_namelen = sizeof(be->rname[k]);
-			mh->msg_iov = &be->riov[k];
-			mh->msg_iovlen = 1;
-			mh->msg_control = be->rctl[k];
-			mh->msg_controllen = sizeof(be->rctl[k]);
-			mh->msg_flags = 0;
-		}
+		prep_rmsg(be, true);
 		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
@@ -176,18 +184,7 @@ static void on_fwd(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	int fd = rb_worker_fwd_fd(w, i);
 	for (int round = 0; round < UDP_ROUNDS; round++) {
-		for (unsigned k = 0; k < RB_EPOLL_BATCH; k++) {
-			struct msghdr *mh = &be->rmsg[k].msg_hdr;
-			be->riov[k].iov_base = be->rbuf[k];
-			be->riov[k].iov_len = sizeof(be->rbuf[k]);
-			mh->msg_name = &be->rname[k];
-			mh->msg_namelen = sizeof(be->rname[k]);
-			mh->msg_iov = &be->riov[k];
-			mh->msg_iovlen = 1;
-			mh->msg_control = NULL;
-			mh->msg_controllen = 0;
-			mh->msg_flags = 0;
-		}
+		prep_rmsg(be, false);
 		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;

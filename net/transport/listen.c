@@ -60,6 +60,15 @@ int rb_bind_addrs(const struct rb_config *cfg, struct rb_bind_addr *out,
 	return 0;
 }
 
+/* Closes a socket whose set-up failed and gives back -errno of the failure
+ * (read before close(), which may change it). */
+static int close_errno(int fd)
+{
+	int r = -errno;
+	close(fd);
+	return r;
+}
+
 static int set_int(int fd, int level, int opt, int v)
 {
 	return setsockopt(fd, level, opt, &v, sizeof(v));
@@ -109,10 +118,8 @@ int rb_listen_inet(int type, const struct rb_bind_addr *a, uint16_t port)
 	if (type == SOCK_STREAM && listen(fd, 1024) < 0)
 		goto fail;
 	return fd;
-fail:;
-	int r = -errno;
-	close(fd);
-	return r;
+fail:
+	return close_errno(fd);
 }
 
 int rb_listen_local(const char *path, bool abstract)
@@ -144,8 +151,6 @@ int rb_listen_local(const char *path, bool abstract)
 	if (listen(fd, 1024) < 0)
 		goto fail;
 	return fd;
-fail:;
-	int r = -errno;
-	close(fd);
-	return r;
+fail:
+	return close_errno(fd);
 }
