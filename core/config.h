@@ -35,7 +35,7 @@
 
 enum rb_backend { RB_BACKEND_AUTO = 0, RB_BACKEND_URING, RB_BACKEND_EPOLL };
 /* --socket-steering: how the kernel picks a worker's socket in each
- * SO_REUSEPORT group (net/steer.h). */
+ * SO_REUSEPORT group (net/transport/steer.h). */
 enum rb_steering { RB_STEER_HASH = 0, RB_STEER_RANDOM, RB_STEER_CPU };
 
 /* syslog(3) priorities: a line is written when its priority <= the level. */
@@ -70,7 +70,7 @@ struct rb_tcpmux_static {
 };
 
 /* Connection limits of the data plane. Defaults are the RB_CONN_* constants
- * of net/limits.h (repeated here so that core/ stays below net/). */
+ * of net/base/limits.h (repeated here so that core/ stays below net/). */
 #define RB_CONFIG_IDLE_TIMEOUT_MS 60000u
 #define RB_CONFIG_BLOCKED_TIMEOUT_MS 5000u
 #define RB_CONFIG_CONN_PER_WORKER 16384u

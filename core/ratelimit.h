@@ -15,7 +15,7 @@
  * configured rate (each share rounded up: at most one reply a second more
  * per worker), one whose datagrams all reach one worker (one client socket
  * under the default hash steering) that worker's share. For remote calls
- * (net/forward.c, -r) one table is shared by every worker; that is why a
+ * (net/features/forward.c, -r) one table is shared by every worker; that is why a
  * bucket changes by compare-and-swap and rb_rrl_allow may run in several
  * threads at once on one table. rb_rrl_set may change rate and burst at
  * any time (SIGHUP) while others use the table. */

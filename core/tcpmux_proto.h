@@ -1,7 +1,7 @@
 /* TCPMUX (RFC 1078), the protocol part: the client's name line, names and
  * their normal form, the /etc/rpc name table, the allow-list check and the
  * replies. Pure: bytes and text in, results out; no sockets, no files, no
- * clock. The transport (accepting, splicing, timeouts) is net/tcpmux.c.
+ * clock. The transport (accepting, splicing, timeouts) is net/features/tcpmux.c.
  *
  * RFC 1078: the client sends a service name and CRLF; the server answers
  * "+" or "-", an optional message and CRLF; after "+" the connection is
@@ -26,7 +26,7 @@
 /* The longest reply line: sign, message, CRLF. */
 #define RB_MUX_REPLY_MAX (1u + RB_MUX_MSG_MAX + 2u)
 /* /etc/rpc: at most this many names (primary names and aliases) are kept,
- * and at most this many bytes of the file are read (net/tcpmux.c). */
+ * and at most this many bytes of the file are read (net/features/tcpmux.c). */
 #define RB_RPCNAMES_MAX 4096u
 #define RB_RPCNAMES_FILE_MAX (1u << 20)
 

@@ -37,7 +37,7 @@ struct rb_http_conn {
 struct rb_http {
 	int listen_fd;
 	int ep;
-	uint64_t tag_listen, tag_conn; /* epoll data (net/tag.h): slot as the index */
+	uint64_t tag_listen, tag_conn; /* epoll data (net/base/tag.h): slot as the index */
 	rb_http_render_fn render;
 	void *arg;
 	struct rb_http_conn conn[RB_HTTP_CONN_MAX];

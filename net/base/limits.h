@@ -41,7 +41,7 @@
  * being reassembled (RB_RECORD_MAX), unread input (RB_CONN_IN_MAX), and
  * unsent replies: under --max-unsent when a call is decoded, plus that
  * call's reply (GETSTAT's at most 16 KiB) or one RB_STREAM_CHUNK, in
- * buffers sized to their content (RB_CONN_BUF_ROUND each). net/serve.c
+ * buffers sized to their content (RB_CONN_BUF_ROUND each). net/transport/serve.c
  * checks the sum; tests assert it from the daemon's RSS. */
 #define RB_CONN_MEM_MAX (48u << 10)
 #define RB_CONN_BUF_ROUND 512u
@@ -78,7 +78,7 @@
 #define RB_URING_QUIESCE_MS 500u
 /* epoll: datagrams read per recvmmsg. */
 #define RB_EPOLL_BATCH 32u
-/* UDP replies sent per sendmmsg (net/udp_batch.h), both backends. */
+/* UDP replies sent per sendmmsg (net/transport/udp_batch.h), both backends. */
 #define RB_UDP_SEND_BATCH 32u
 /* Listening sockets of one kind a worker may own (one per -h address). */
 #define RB_LISTEN_MAX (2u + 2u * 16u)

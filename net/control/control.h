@@ -58,7 +58,7 @@ struct rb_control {
 	uint32_t free_slot[RB_LOCAL_CONN_MAX];
 	uint32_t n_free, n_slots, live;
 	/* Local connections with work left, served within a turn's budget
-	 * (net/serve.h), so that one flooding client of the AF_LOCAL socket
+	 * (net/transport/serve.h), so that one flooding client of the AF_LOCAL socket
 	 * cannot hold up the writer's other work. */
 	struct rb_conn_queue ready;
 	struct rb_turn_budget budget;
@@ -67,7 +67,7 @@ struct rb_control {
 	struct rb_durable du; /* SET/UNSET: apply, journal, group commit */
 	bool *wake;           /* workers owed a wake-up after a commit */
 	struct rb_stale *stale; /* the last finished scan's list */
-	/* The scan runs on a housekeeping thread (net/stale.h); this thread
+	/* The scan runs on a housekeeping thread (net/control/stale.h); this thread
 	 * takes its list when it is done and alone acts on it. */
 	struct rb_stale_bg stale_bg;
 	bool stale_write; /* the running scan was asked for by SIGUSR1 */

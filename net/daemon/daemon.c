@@ -106,7 +106,7 @@ static void *worker_main(void *arg)
  * wakes one worker and the kernel spreads them. Under socket activation
  * worker 0 serves the socket systemd passed (it stays in the group, and
  * what queued on it while no daemon ran is answered) and the others bind
- * their own beside it (net/activation.h says why the kernel allows it).
+ * their own beside it (net/transport/activation.h says why the kernel allows it).
  * Should that be refused, they share the passed socket (*shared: the
  * epoll backend then waits on it with EPOLLEXCLUSIVE) and the log says so. */
 static int inet_listener(struct rb_daemon *d, unsigned wid, int type,
@@ -169,7 +169,7 @@ static int open_listeners(struct rb_daemon *d, struct rb_worker *w,
 }
 
 /* Worker i's socket is the i-th of each group (bound in worker order, the
- * passed one first): the program picks the worker (net/steer.h). Nothing
+ * passed one first): the program picks the worker (net/transport/steer.h). Nothing
  * to pick from with one worker, or where the workers share a socket. */
 static int steer_groups(struct rb_daemon *d)
 {

@@ -1,4 +1,4 @@
-/* Remote calls, the transport part (net/forward.h). Everything here runs
+/* Remote calls, the transport part (net/features/forward.h). Everything here runs
  * on the worker that owns the table. */
 #include "net/features/forward.h"
 

@@ -75,7 +75,7 @@ struct rb_tcpmux {
 
 enum { K_LISTEN = 1, K_CONN = 2 };
 
-/* epoll data (net/tag.h): the kind byte holds kind (4 bits) | side (4). */
+/* epoll data (net/base/tag.h): the kind byte holds kind (4 bits) | side (4). */
 static uint64_t tag(unsigned kind, unsigned side, uint32_t idx, uint32_t gen)
 {
 	return rb_tag((kind & 0xfu) << 4 | (side & 0xfu), idx, gen);

@@ -18,7 +18,7 @@
  * one busy socket cannot starve the others. */
 #define UDP_ROUNDS 4
 
-/* T_MUX: the TCPMUX front's own epoll set (net/tcpmux.h), nested in ours. */
+/* T_MUX: the TCPMUX front's own epoll set (net/features/tcpmux.h), nested in ours. */
 enum tag { T_UDP = 1, T_LISTEN, T_CONN, T_WAKE, T_FWD, T_MUX };
 
 struct epoll_be {

@@ -3,7 +3,7 @@
  * UDP: one multishot recvmsg per socket, into a provided-buffer ring, with
  * the peer address and IP_PKTINFO in each buffer; replies are gathered
  * over a batch of completions and leave by one sendmmsg per socket, from
- * the arrival address (net/udp_batch.h: a UDP send never waits, so a
+ * the arrival address (net/transport/udp_batch.h: a UDP send never waits, so a
  * submission and a completion per reply would buy nothing). TCP: multishot
  * accept; per connection one recv at a time (so reading can pause when the
  * client stops reading its replies) from a second buffer ring, and one send

@@ -1,4 +1,4 @@
-/* The loop both backends run (net/backend_uring.c, net/backend_epoll.c),
+/* The loop both backends run (net/transport/backend_uring.c, net/transport/backend_epoll.c),
  * written once: after each wait the clock, the watchdog's heartbeat and
  * the turn's budget; the turn's events inside one registry reader section
  * (lookups never block inside it, so the writer's grace periods stay
@@ -53,7 +53,7 @@ typedef void rb_batch_answer_fn(void *arg, unsigned k);
 
 /* Answers items 0..n-1 of a batch in order, each two behind its prefetch:
  * a large registry's lookup of a UDP call is prefetched while the two
- * before it are answered (registry/dispatch.h, rb_prefetch_pipe). Inline,
+ * before it are answered (registry/procs/dispatch.h, rb_prefetch_pipe). Inline,
  * so that peek and answer (constants at each caller) are inlined too: it
  * is on every datagram's path. */
 static inline void rb_loop_answer_batch(struct rb_handler_ctx *h, unsigned n,

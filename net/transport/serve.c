@@ -218,7 +218,7 @@ uint32_t rb_serve_datagram(struct rb_serve *s, struct rb_xport *x,
 	return n;
 }
 
-/* The sum that RB_CONN_MEM_MAX names (net/limits.h). */
+/* The sum that RB_CONN_MEM_MAX names (net/base/limits.h). */
 _Static_assert(sizeof(struct rb_conn) + RB_RECORD_MAX + RB_CONN_IN_MAX +
 			       RB_CONFIG_UNSENT_MAX + RB_GETSTAT_REPLY_MAX + 2u * RB_CONN_BUF_ROUND <=
 		       RB_CONN_MEM_MAX,

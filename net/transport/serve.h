@@ -148,7 +148,7 @@ void rb_serve_tick(struct rb_serve *s);
 
 /* Answers one datagram. Returns the reply length in s->enc (0: no reply,
  * including a mutation that was queued with the route in *rt, and a remote
- * call forwarded along with it: net/forward.h). Sets x->now. */
+ * call forwarded along with it: net/features/forward.h). Sets x->now. */
 uint32_t rb_serve_datagram(struct rb_serve *s, struct rb_xport *x,
 			   const uint8_t *msg, uint32_t len,
 			   const struct rb_dgram_route *rt);

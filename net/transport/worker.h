@@ -105,7 +105,7 @@ struct rb_worker {
 	/* This worker's shard of response-rate limiting (core/ratelimit.h). */
 	struct rb_rrl *rrl;
 	struct rb_fwd *fwd; /* remote calls in flight (-r); NULL without -r */
-	struct rb_tcpmux *mux; /* the TCPMUX front (net/tcpmux.h); NULL when off */
+	struct rb_tcpmux *mux; /* the TCPMUX front (net/features/tcpmux.h); NULL when off */
 	struct rb_reader *reader;
 	struct rb_listener udp[RB_LISTEN_MAX];
 	unsigned n_udp;
@@ -116,7 +116,7 @@ struct rb_worker {
 	uint32_t free_slots[RB_CONN_PER_WORKER_MAX];
 	uint32_t n_free, n_slots, live_conns;
 	/* Connections with work left, served within the turn's budget
-	 * (net/serve.h). */
+	 * (net/transport/serve.h). */
 	struct rb_conn_queue ready;
 	struct rb_turn_budget budget;
 	struct rb_log_budget fd_log; /* "out of file descriptors" lines */
@@ -164,7 +164,7 @@ struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd,
 void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c);
 void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops);
 void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *ops);
-/* A datagram read from forwarding socket fam (net/forward.h): a service's
+/* A datagram read from forwarding socket fam (net/features/forward.h): a service's
  * reply, whose answer goes out along the caller's route. */
 void rb_worker_fwd_input(struct rb_worker *w, unsigned fam, const struct sockaddr *src,
 			 socklen_t srclen, const uint8_t *p, uint32_t n, bool truncated,
@@ -178,7 +178,7 @@ void rb_worker_conn_input(struct rb_worker *w, struct rb_conn *c, const uint8_t 
  * thread): it is done at the end of this loop turn, by
  * rb_worker_run_ready. */
 void rb_worker_conn_wake(struct rb_worker *w, struct rb_conn *c);
-/* A loop turn starts: its budget for connections (net/serve.h) is new. */
+/* A loop turn starts: its budget for connections (net/transport/serve.h) is new. */
 static inline void rb_worker_turn(struct rb_worker *w)
 {
 	rb_turn_budget_reset(&w->budget);

@@ -1,6 +1,6 @@
 /* Persistence formats: the journal, the snapshot, and Linux rpcbind's
  * warm-start files. Pure code (bytes in, bytes out; no syscalls): the file
- * I/O that uses it is net/persist.c.
+ * I/O that uses it is net/control/persist.c.
  *
  * State on disk is a snapshot (the whole registry at one moment, in
  * registration order) plus a journal of the changes since, both tagged with

@@ -64,7 +64,7 @@ struct rb_handler_ctx {
 	struct rb_stats *scratch;
 	/* GETSTAT for a caller that is not trusted (rb_peer_trusted): returns
 	 * a merge of every thread's counters that this thread keeps and
-	 * refreshes at most every so often (net/worker.c), so that a flood of
+	 * refreshes at most every so often (net/transport/worker.c), so that a flood of
 	 * GETSTAT cannot make every thread's counters bounce between caches;
 	 * NULL (here, or as its result): merged now, as for a trusted caller. */
 	const struct rb_stats *(*cached_stats)(void *arg);

@@ -177,7 +177,7 @@ static enum rb_outcome rpcb_getstat(struct rb_call *k)
 	/* A trusted caller (loopback, AF_LOCAL, --trusted-net) gets an exact
 	 * merge made now, as rpcbind: rpcinfo -m right after a call sees it
 	 * counted. Another may get a recent one (at most RB_GETSTAT_CACHE_MS
-	 * old, net/limits.h), which need not count its own call. */
+	 * old, net/base/limits.h), which need not count its own call. */
 	const struct rb_stats *cached = NULL;
 	if (ctx->cached_stats && !rb_peer_trusted(ctx->policy, &k->x->peer))
 		cached = ctx->cached_stats(ctx->cached_arg);

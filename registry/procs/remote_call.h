@@ -1,7 +1,7 @@
 /* Remote calls (PMAP v2 CALLIT, RPCBIND v3 CALLIT, v4 BCAST and INDIRECT),
  * the pure part: which calls may be forwarded and where to, the bytes of
  * the forwarded call, and the caller's answer built from the service's
- * reply. No sockets, no clock: net/forward.c owns the table of calls in
+ * reply. No sockets, no clock: net/features/forward.c owns the table of calls in
  * flight, the random xids, the sockets and the timeouts.
  *
  * The rules are rpcbind's (-r), with random forwarded xids (net/):

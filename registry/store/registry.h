@@ -110,7 +110,7 @@ struct rb_registry_observer {
  * bytes and more, are alloc(arg, n); they are freed with free(), so alloc
  * must hand out the process malloc's memory (the daemon's is a jemalloc
  * arena on transparent huge pages, so that a random lookup does not also
- * miss the TLB: net/bulk_arena.c). A NULL return falls back to malloc. */
+ * miss the TLB: net/daemon/bulk_arena.c). A NULL return falls back to malloc. */
 struct rb_registry_bulk {
 	void *(*alloc)(void *arg, size_t n);
 	void *arg;

@@ -1,4 +1,4 @@
-/* The stale scan's housekeeping thread (net/stale.h) walks the registry as
+/* The stale scan's housekeeping thread (net/control/stale.h) walks the registry as
  * a reader while this thread, the writer, churns SET/UNSET and reclaims:
  * every scan must end (rc 0, its wake-up written), and list every stable
  * registration (tcp port 1: nothing listens there), whatever the churn.

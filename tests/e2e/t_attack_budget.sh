@@ -12,7 +12,7 @@
 #     BUD_GROW_KB (64 MiB) of its idle RSS (measured once per registry
 #     size, after priming)
 #   - memory per connection: (peak - RSS just before the flood) is at most
-#     connections x BUD_CONN_KB (48 KiB: RB_CONN_MEM_MAX, net/limits.h,
+#     connections x BUD_CONN_KB (48 KiB: RB_CONN_MEM_MAX, net/base/limits.h,
 #     with the default --max-unsent) + BUD_FIXED_KB once, whatever the
 #     registry size
 #   - a UDP GETPORT client on loopback, 1,000 calls a second for the whole
@@ -26,7 +26,7 @@
 
 BUD_CALLS=93      # DUMP v3 calls per connection: 93 x 44 = 4,092 bytes
 BUD_HOLD=4        # seconds held (the 608 MB came within 4 s)
-BUD_CONN_KB=48    # RB_CONN_MEM_MAX (net/limits.h): 48 KiB per connection
+BUD_CONN_KB=48    # RB_CONN_MEM_MAX (net/base/limits.h): 48 KiB per connection
 BUD_GROW_KB=65536 # 64 MiB above the idle RSS, whatever the flood
 # Paid once, not per connection: allocator metadata and the slabs a first
 # burst of connections touches (10 connections took 4 to 728 kB in all on

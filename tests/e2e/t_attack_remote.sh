@@ -109,7 +109,7 @@ t_main() {
 
 	# --- GETSTAT from an untrusted source: answered from each worker's
 	# cached merge, refreshed at most every RB_GETSTAT_CACHE_MS (100 ms,
-	# net/limits.h); loopback still gets a merge made now
+	# net/base/limits.h); loopback still gets a merge made now
 	srv_start --workers 2 --metrics "$ATK_METRICS" || return
 	# the metrics page's buffers are touched on first use (not growth)
 	atk_metric ringbind_workers >/dev/null

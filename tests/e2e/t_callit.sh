@@ -35,7 +35,7 @@ PR=400501 # the raw service
 PU=400599 # never registered
 NOREPLY_MS=800
 
-# Limits of net/forward.h, read from the source so the test follows them.
+# Limits of net/features/forward.h, read from the source so the test follows them.
 fwd_const() {
 	sed -n "s/^#define $1 \([0-9][0-9]*\)u.*/\1/p" "$E2E_DIR/../../net/features/forward.h"
 }

@@ -1,7 +1,7 @@
 # A large registry (ringbind only): 70,000 programs on udp and tcp, over
 # RB_REGISTRY_LARGE (65,536 registrations), where the workers prefetch each
 # UDP lookup two calls ahead (registry/procs/prefetch.c) and new entries come from
-# the huge-page arena (net/bulk_arena.c). ringbind-load validates every
+# the huge-page arena (net/daemon/bulk_arena.c). ringbind-load validates every
 # reply (xid, status, the expected port or address): a load spread over all
 # the programs must get no wrong answer, for GETPORT, GETADDR and
 # GETVERSADDR, over UDP and TCP. Then, where the daemon has jemalloc (not

@@ -8,7 +8,7 @@
 # (tests/e2e/dumpclient.py). A client that sends only empty fragments is
 # reaped as idle.
 STR_REG=20000
-STR_FRAG_MAX=$((16384 - 4)) # RB_STREAM_CHUNK (net/limits.h) less the mark
+STR_FRAG_MAX=$((16384 - 4)) # RB_STREAM_CHUNK (net/base/limits.h) less the mark
 
 str_client() {
 	local out=$E2E_TMP/dumpclient.$1 rc

@@ -11,7 +11,7 @@
 
 #define SVC 400500u
 #define FXID 0x11223344u /* the "random" xid the transport would pick */
-#define UDP_REPLY_MAX 8800u /* net/limits.h RB_UDP_REPLY_MAX */
+#define UDP_REPLY_MAX 8800u /* net/base/limits.h RB_UDP_REPLY_MAX */
 
 static uint8_t fwd_bytes[9000];
 static size_t fwd_len;

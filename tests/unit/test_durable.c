@@ -1,4 +1,4 @@
-/* net/durable.c with a real registry and a real state directory: what a
+/* net/control/durable.c with a real registry and a real state directory: what a
  * reader can see of a SET/UNSET before and after its commit, the PMAP v2
  * UNSET that may remove only half of what it names, and a journal that
  * must stay small when few registrations churn (issue 15 items 1, 7, 2). */

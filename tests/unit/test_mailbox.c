@@ -1,4 +1,4 @@
-/* net/mailbox.c, the worker <-> control thread rings: first in first out,
+/* net/transport/mailbox.c, the worker <-> control thread rings: first in first out,
  * full at RB_MAILBOX_CAP (a message is refused, not lost or overwritten),
  * the indices wrapping past 2^32 and the slot index past the ring's end,
  * the eventfd wake-up, and one producer and one consumer thread passing

@@ -1,4 +1,4 @@
-/* Persistence file I/O (net/persist.c) in a private temporary directory:
+/* Persistence file I/O (net/control/persist.c) in a private temporary directory:
  * the state-directory lock and checks, commit and reload, a torn or corrupt
  * journal tail cut at the last good record, compaction of 10,000 entries,
  * the crash window between a new snapshot and its journal, snapshot.prev

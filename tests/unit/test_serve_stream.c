@@ -1,4 +1,4 @@
-/* net/serve.c's stream side (rb_conn_input / rb_conn_work) with a real
+/* net/transport/serve.c's stream side (rb_conn_input / rb_conn_work) with a real
  * protocol engine and registry, no socket: the kick callback plays a
  * client that reads (or does not). What only e2e tests reached before:
  * record marking on the way in and out, a record in several fragments, a

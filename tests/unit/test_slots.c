@@ -1,4 +1,4 @@
-/* net/slots.c: slot numbers of a connection table (the HTTP endpoint's):
+/* net/base/slots.c: slot numbers of a connection table (the HTTP endpoint's):
  * handed out in order up to the capacity, refused beyond it, a released
  * slot reused first (the last released first), never one in use twice. */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* rb_sockdiag_owns_port (net/sockdiag.c) against real sockets: TCP
+/* rb_sockdiag_owns_port (net/control/sockdiag.c) against real sockets: TCP
  * listening and merely bound, UDP unconnected and connected, IPv4, IPv6
  * with and without IPV6_V6ONLY, sockets of this process's uid and of
  * another (a child that drops to uid 65534, binds, and reports its ports

@@ -1,4 +1,4 @@
-/* rb_udp_batch (net/udp_batch.c) against real loopback sockets: replies
+/* rb_udp_batch (net/transport/udp_batch.c) against real loopback sockets: replies
  * queued past RB_UDP_SEND_BATCH all arrive, in order, each to its own peer;
  * a reply for another socket sends what was queued first; a reply over
  * RB_UDP_REPLY_MAX is dropped and counted; a reply the kernel refuses for

@@ -1,4 +1,4 @@
-/* Why io_uring is not used (net/uring_refusal.c): the sentence follows
+/* Why io_uring is not used (net/transport/uring_refusal.c): the sentence follows
  * the call that failed, its errno, the seccomp mode and the
  * kernel.io_uring_disabled sysctl, never the errno alone (issue 18: an
  * ENOSYS from podman's default seccomp profile was reported as a kernel
