@@ -76,6 +76,7 @@ static void collect_stats_now(void *arg, struct rb_stats *out)
 int rb_control_init(struct rb_control *ctl, const struct rb_control_env *env)
 {
 	memset(ctl, 0, sizeof(*ctl));
+	rb_slots_init(&ctl->slots, ctl->free_slot, RB_LOCAL_CONN_MAX);
 	ctl->env = env;
 	ctl->owner = pthread_self();
 	ctl->ep = ctl->sfd = ctl->tfd = -1;
@@ -211,7 +212,7 @@ static void conn_close(struct rb_control *ctl, struct rb_conn *c)
 	c->fd = -1;
 	c->gen++;
 	rb_conn_free_buffers(c);
-	ctl->free_slot[ctl->n_free++] = c->slot;
+	rb_slots_put(&ctl->slots, c->slot);
 	ctl->live--;
 }
 
@@ -302,18 +303,11 @@ static void on_accept(struct rb_control *ctl, int i)
 			close(fd); /* refused at the cap */
 			continue;
 		}
-		uint32_t slot = ctl->n_free ? ctl->free_slot[--ctl->n_free] : ctl->n_slots++;
-		struct rb_conn *c = ctl->conns[slot];
+		struct rb_conn *c = rb_conn_table_open(&ctl->slots, ctl->conns, fd);
 		if (!c) {
-			c = calloc(1, sizeof(*c));
-			if (!c) {
-				close(fd);
-				ctl->free_slot[ctl->n_free++] = slot;
-				continue;
-			}
-			ctl->conns[slot] = c;
+			close(fd);
+			continue;
 		}
-		rb_conn_reset(c, fd, slot);
 		c->xport.netid = RB_NETID_LOCAL;
 		c->xport.peer.family = RB_AF_LOCAL;
 		c->xport.local.family = RB_AF_LOCAL;
@@ -328,7 +322,7 @@ static void on_accept(struct rb_control *ctl, int i)
 		c->last_active_ms = ctl->serve.now_ms;
 		struct epoll_event ev = {
 			.events = EPOLLIN | EPOLLRDHUP,
-			.data.u64 = ctag(C_CONN, slot, c->gen),
+			.data.u64 = ctag(C_CONN, c->slot, c->gen),
 		};
 		c->recv_armed = true;
 		ctl->live++;
@@ -340,7 +334,7 @@ static void on_accept(struct rb_control *ctl, int i)
 static void on_conn(struct rb_control *ctl, uint64_t t, uint32_t events)
 {
 	uint32_t slot = rb_tag_idx(t);
-	struct rb_conn *c = slot < ctl->n_slots ? ctl->conns[slot] : NULL;
+	struct rb_conn *c = slot < ctl->slots.used ? ctl->conns[slot] : NULL;
 	if (!c || c->fd < 0 || c->gen != rb_tag_gen(t))
 		return;
 	if (events & EPOLLOUT) {
@@ -437,7 +431,7 @@ static void deliver(void *arg, struct rb_pending *pr)
 		ctl->wake[pr->worker] = true;
 		return;
 	}
-	struct rb_conn *c = pr->slot < ctl->n_slots ? ctl->conns[pr->slot] : NULL;
+	struct rb_conn *c = pr->slot < ctl->slots.used ? ctl->conns[pr->slot] : NULL;
 	if (!c || c->fd < 0 || c->gen != pr->gen)
 		return; /* the caller left: nothing to answer */
 	uint8_t buf[32];
@@ -606,7 +600,7 @@ static void on_timer(struct rb_control *ctl)
 	}
 	const struct rb_limits *lim = ctl->serve.limits;
 	uint64_t now = ctl->serve.now_ms;
-	for (uint32_t i = 0; i < ctl->n_slots; i++) {
+	for (uint32_t i = 0; i < ctl->slots.used; i++) {
 		struct rb_conn *c = ctl->conns[i];
 		if (!c || c->fd < 0)
 			continue;
@@ -760,7 +754,7 @@ void rb_control_fini(struct rb_control *ctl)
 	rb_http_fini(&ctl->http);
 	free(ctl->wake);
 	free(ctl->stale);
-	for (uint32_t i = 0; i < ctl->n_slots; i++) {
+	for (uint32_t i = 0; i < ctl->slots.used; i++) {
 		struct rb_conn *c = ctl->conns[i];
 		if (c && c->fd >= 0)
 			conn_close(ctl, c);

@@ -13,6 +13,7 @@
 #include "net/control/stale.h"
 #include "net/base/limits.h"
 #include "net/base/log.h"
+#include "net/base/slots.h"
 #include "net/transport/serve.h"
 #include "net/transport/worker.h"
 
@@ -56,7 +57,8 @@ struct rb_control {
 	struct rb_counters counters;
 	struct rb_conn *conns[RB_LOCAL_CONN_MAX];
 	uint32_t free_slot[RB_LOCAL_CONN_MAX];
-	uint32_t n_free, n_slots, live;
+	struct rb_slots slots; /* over free_slot; conns[0, slots.used) */
+	uint32_t live;
 	/* Local connections with work left, served within a turn's budget
 	 * (net/transport/serve.h), so that one flooding client of the AF_LOCAL socket
 	 * cannot hold up the writer's other work. */

@@ -436,7 +436,7 @@ static void on_tick(struct rb_worker *w, struct uring_be *be)
 	if (be->mux_rearm)
 		arm_mux(w, be);
 	be->mux_rearm = false;
-	for (uint32_t i = 0; i < w->n_slots; i++) {
+	for (uint32_t i = 0; i < w->slots.used; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0 && c->recv_nobufs && !c->closing && !c->paused) {
 			c->recv_nobufs = false;

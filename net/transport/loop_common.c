@@ -28,7 +28,7 @@ void rb_loop_run(struct rb_worker *w, const struct rb_loop_backend *b)
 void rb_loop_close_all(struct rb_worker *w, void (*close_conn)(struct rb_worker *w,
 								 struct rb_conn *c))
 {
-	for (uint32_t i = 0; i < w->n_slots; i++) {
+	for (uint32_t i = 0; i < w->slots.used; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (c && c->fd >= 0)
 			close_conn(w, c);

@@ -36,7 +36,7 @@ void rb_loop_run(struct rb_worker *w, const struct rb_loop_backend *b);
 static inline struct rb_conn *rb_loop_conn_of(const struct rb_worker *w, uint64_t tag)
 {
 	uint32_t slot = rb_tag_idx(tag);
-	struct rb_conn *c = slot < w->n_slots ? w->conns[slot] : NULL;
+	struct rb_conn *c = slot < w->slots.used ? w->conns[slot] : NULL;
 	return c && c->gen == rb_tag_gen(tag) ? c : NULL;
 }
 

@@ -274,6 +274,24 @@ static void buf_free(struct rb_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+struct rb_conn *rb_conn_table_open(struct rb_slots *s, struct rb_conn **conns, int fd)
+{
+	uint32_t slot;
+	if (!rb_slots_take(s, &slot))
+		return NULL;
+	struct rb_conn *c = conns[slot];
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			rb_slots_put(s, slot);
+			return NULL;
+		}
+		conns[slot] = c;
+	}
+	rb_conn_reset(c, fd, slot);
+	return c;
+}
+
 void rb_conn_free_buffers(struct rb_conn *c)
 {
 	free(c->rec.buf);

@@ -12,6 +12,7 @@
 #include "core/record.h"
 #include "net/base/counters.h"
 #include "net/base/log.h"
+#include "net/base/slots.h"
 #include "net/transport/hooks.h"
 #include "net/transport/mailbox.h"
 #include "registry/procs/dispatch.h"
@@ -220,6 +221,12 @@ void rb_conn_reset(struct rb_conn *c, int fd, uint32_t slot);
  * data is the event's tag. -errno when epoll_ctl failed (the flags then
  * keep what is really registered: the caller closes c). */
 int rb_conn_epoll_interest(int ep, struct rb_conn *c, uint64_t data);
+/* A connection for fd from a table of them (conns, slot numbers from s),
+ * reset for its new use: a slot given back keeps its struct, so a table of
+ * connections that come and go allocates once per slot. NULL when every
+ * slot is taken or memory is short (nothing is then taken). The worker's
+ * and the control thread's tables both open connections this way. */
+struct rb_conn *rb_conn_table_open(struct rb_slots *s, struct rb_conn **conns, int fd);
 void rb_conn_free_buffers(struct rb_conn *c);
 
 #endif

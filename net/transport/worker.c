@@ -106,12 +106,13 @@ int rb_worker_init(struct rb_worker *w, const struct rb_worker_env *env, unsigne
 	s->hctx.cached_arg = w;
 	for (unsigned i = 0; i < RB_LISTEN_MAX; i++)
 		w->udp[i].fd = w->tcp[i].fd = -1;
+	rb_slots_init(&w->slots, w->free_slots, RB_CONN_PER_WORKER_MAX);
 	return 0;
 }
 
 void rb_worker_fini(struct rb_worker *w)
 {
-	for (uint32_t i = 0; i < w->n_slots; i++) {
+	for (uint32_t i = 0; i < w->slots.used; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (!c)
 			continue;
@@ -229,21 +230,11 @@ struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd, enum rb_netid_i
 		__atomic_sub_fetch(total, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
-	uint32_t slot = w->n_free ? w->free_slots[--w->n_free] : w->n_slots++;
-	struct rb_conn *c = w->conns[slot];
+	struct rb_conn *c = rb_conn_table_open(&w->slots, w->conns, fd);
 	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c) {
-			if (slot == w->n_slots - 1)
-				w->n_slots--;
-			else
-				w->free_slots[w->n_free++] = slot;
-			__atomic_sub_fetch(total, 1, __ATOMIC_RELAXED);
-			return NULL;
-		}
-		w->conns[slot] = c;
+		__atomic_sub_fetch(total, 1, __ATOMIC_RELAXED);
+		return NULL;
 	}
-	rb_conn_reset(c, fd, slot);
 	c->xport.netid = netid;
 	c->last_active_ms = w->serve.now_ms;
 	c->xport.peer_uid = -1;
@@ -272,7 +263,7 @@ void rb_worker_conn_release(struct rb_worker *w, struct rb_conn *c)
 	 * them) holds little. */
 	rb_conn_free_buffers(c);
 	c->stream.kind = RB_STREAM_NONE;
-	w->free_slots[w->n_free++] = c->slot;
+	rb_slots_put(&w->slots, c->slot);
 	w->live_conns--;
 	__atomic_sub_fetch(w->env->total_conns, 1, __ATOMIC_RELAXED);
 }
@@ -311,7 +302,7 @@ void rb_worker_tick(struct rb_worker *w, const struct rb_backend_ops *ops)
 		w->env->feat->mux_tick(w);
 	const struct rb_limits *lim = w->serve.limits;
 	uint64_t now = w->serve.now_ms;
-	for (uint32_t i = 0; i < w->n_slots; i++) {
+	for (uint32_t i = 0; i < w->slots.used; i++) {
 		struct rb_conn *c = w->conns[i];
 		if (!c || c->fd < 0 || c->closing)
 			continue;
@@ -333,7 +324,7 @@ void rb_worker_drain_replies(struct rb_worker *w, const struct rb_backend_ops *o
 		w->mut_inflight--;
 		if (m->kind == RB_ROUTE_UDP) {
 			ops->udp_send(w, &m->dg, m->reply, m->reply_len);
-		} else if (m->conn_slot < w->n_slots) {
+		} else if (m->conn_slot < w->slots.used) {
 			struct rb_conn *c = w->conns[m->conn_slot];
 			if (c && c->gen == m->conn_gen && c->fd >= 0 && !c->closing) {
 				c->mutations_owed--;

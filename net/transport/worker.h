@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "net/base/counters.h"
+#include "net/base/slots.h"
 #include "net/base/limits.h"
 #include "net/transport/mailbox.h"
 #include "net/transport/hooks.h"
@@ -114,7 +115,8 @@ struct rb_worker {
 	/* Connections: slots, reused; a free stack of slot numbers. */
 	struct rb_conn *conns[RB_CONN_PER_WORKER_MAX];
 	uint32_t free_slots[RB_CONN_PER_WORKER_MAX];
-	uint32_t n_free, n_slots, live_conns;
+	struct rb_slots slots; /* over free_slots; conns[0, slots.used) */
+	uint32_t live_conns;
 	/* Connections with work left, served within the turn's budget
 	 * (net/transport/serve.h). */
 	struct rb_conn_queue ready;
