@@ -793,8 +793,10 @@ int main(int argc, char **argv)
 			while (lg_now_ns() - t_start < w && atomic_load(&run.done) < created)
 				sleep_ns(1000000);
 		}
-		/* What the warm-up counted is dropped. */
-		collect(&run, th, created, sh);
+		/* The warm-up counted nothing (lg_measuring); its ticks are
+		 * flushed so the first interval starts clean. */
+		if (o.warmup_s > 0)
+			collect(&run, th, created, sh);
 		cpu0 = o.server_pid > 0 ? lg_proc_cpu_us(o.server_pid) : -1;
 		t_start = lg_now_ns();
 		atomic_store(&run.phase, LG_PHASE_MEASURE);
