@@ -56,6 +56,11 @@
 #define LG_RATE_MAX 100000000.0
 /* Open loop: a thread's calls in flight when --window is not given. */
 #define LG_RATE_WINDOW 4096u
+/* Open loop: a thread sleeps at least this long between bursts, so that
+ * at high rates the calls due meanwhile leave in one sendmmsg or write
+ * (their latency still runs from their intended times, so this delay is
+ * in the figures, never hidden). */
+#define LG_PACE_QUANTUM_NS 100000u
 /* --interval and --ramp-step: at least this many seconds. */
 #define LG_TICK_MIN_S 0.05
 /* main() waits at most this long for every thread to hand over a tick. */
@@ -294,7 +299,9 @@ bool lg_may_issue(struct lg_thread *t);
  * (a --count token); open loop, also when its intended time has come.
  * *t0 is the time its latency runs from (the intended time, open loop). */
 bool lg_take(struct lg_thread *t, uint64_t now, uint64_t *t0);
-/* Open loop: ns until the next call is due (0: due now); closed loop: 0. */
+/* Open loop: how long to wait for replies before sending again: until
+ * the next call is due, at least LG_PACE_QUANTUM_NS (the caller sent all
+ * it could first); closed loop: 0. */
 uint64_t lg_pace_wait_ns(struct lg_thread *t, uint64_t now);
 static inline bool lg_paced(const struct lg_thread *t)
 {

@@ -688,7 +688,9 @@ static void step_done(const struct lg_opts *o, struct lg_result *res, const stru
 		const char *why = NULL;
 		char buf[200];
 		if (sent_rate < 0.98 * asked) {
-			snprintf(buf, sizeof(buf), "this client sent only %.0f of the %.0f calls/s asked (client-bound)",
+			snprintf(buf, sizeof(buf),
+				 "sent only %.0f of the %.0f calls/s asked: this client's CPU, or its --window of "
+				 "calls in flight waiting on the server, could not keep up",
 				 sent_rate, asked);
 			why = buf;
 		} else if (ratio < o->ramp_min_ratio || s->wrong) {
@@ -711,7 +713,7 @@ static void step_done(const struct lg_opts *o, struct lg_result *res, const stru
 		printf("ramp     step %zu: asked %.0f/s, sent %.0f/s, replies %.0f/s (%.4f), errors %" PRIu64
 		       ", timeouts %" PRIu64 ", p50 %.1f us, p99 %.1f us: %s\n",
 		       res->n_steps, asked, sent_rate, dt_s > 0 ? (double)s->replies / dt_s : 0, ratio,
-		       s->errors, s->timeouts, s->p50_us, s->p99_us, s->ok ? "held" : "BROKE");
+		       s->errors, s->timeouts, s->p50_us, s->p99_us, s->ok ? "held" : why);
 	} else {
 		printf("progress t=%.1f s: sent %.0f/s, replies %.0f/s, errors %" PRIu64 ", timeouts %" PRIu64
 		       ", wrong %" PRIu64 ", p50 %.1f us, p99 %.1f us%s\n",
@@ -805,7 +807,7 @@ int main(int argc, char **argv)
 		uint64_t d = (uint64_t)(o.duration_s * 1e9);
 		double tick_s = o.ramp ? o.ramp_step_s : o.interval_s;
 		uint64_t tick_ns = (uint64_t)(tick_s * 1e9), last = t_start;
-		bool ramp_over = false;
+		bool ramp_over = false, retried = false;
 		while ((d == 0 || lg_now_ns() - t_start < d) && atomic_load(&run.done) < created && !ramp_over) {
 			sleep_ns(1000000);
 			uint64_t now = lg_now_ns();
@@ -817,13 +819,21 @@ int main(int argc, char **argv)
 			step_done(&o, res, sh, (double)(now - t_start) / 1e9, (double)(now - last) / 1e9, rate);
 			last = now;
 			if (o.ramp) {
-				if (res->ramp_broke >= 0) {
+				/* A step that fails is run once more at the same rate
+				 * (a stall of a shared machine is not the server's
+				 * capacity); two failures in a row end the ramp. */
+				if (res->ramp_broke >= 0 && !retried) {
+					retried = true;
+					res->ramp_broke = -1;
+					set_rate(&run, rate);
+				} else if (res->ramp_broke >= 0) {
 					ramp_over = true;
 				} else if (rate * o.ramp_factor > o.ramp_max) {
 					snprintf(res->ramp_reason, sizeof(res->ramp_reason),
 						 "reached --ramp-max %.0f/s without breaking", o.ramp_max);
 					ramp_over = true;
 				} else {
+					retried = false;
 					rate *= o.ramp_factor;
 					set_rate(&run, rate);
 				}

@@ -52,7 +52,7 @@ uint64_t lg_pace_wait_ns(struct lg_thread *t, uint64_t now)
 	if (t->pace_period_ns <= 0)
 		return 2000000u;
 	double d = t->pace_next_ns - (double)now;
-	return d > 0 ? (uint64_t)d : 0;
+	return d > LG_PACE_QUANTUM_NS ? (uint64_t)d : LG_PACE_QUANTUM_NS;
 }
 
 /* Calls due by now that have not left yet. */

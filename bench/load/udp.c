@@ -206,7 +206,7 @@ static void udp_receive(struct lg_thread *t, struct udp_state *s)
 			w = 2000000u;
 		struct timespec ts = { 0, (long)w };
 		struct pollfd pfd = { s->fd, POLLIN, 0 };
-		if (w > 0 && ppoll(&pfd, 1, &ts, NULL) <= 0)
+		if (ppoll(&pfd, 1, &ts, NULL) <= 0)
 			return;
 		n = recvmmsg(s->fd, s->rhdr, UDP_BATCH, MSG_DONTWAIT, NULL);
 	} else {
