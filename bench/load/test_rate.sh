@@ -9,6 +9,7 @@
 #   - --interval prints its progress lines;
 #   - the JSON results validate against bench/load/result.schema.json, their
 #     histograms add up to the replies, and a broken result is rejected;
+#   - a --mix file's calls are each checked (and a wrong expectation caught);
 #   - bad flags get a clear message and exit 2.
 # About 20 s.
 #
@@ -173,7 +174,32 @@ broke "no histograms" 'del d["histograms"]'
 broke "a bucket dropped" 'd["histograms"]["lookups"]["buckets"].pop()'
 broke "a bucket with wrong bounds" 'd["histograms"]["lookups"]["buckets"][0][2] += 1'
 
-# 6. Bad flags: a clear message, exit 2.
+# 6. A call mix from a file: each kind checked against its port; a wrong
+# expectation (program 100000 at 112) is caught.
+cat >"$TMP/good.mix" <<'MIX'
+# procedure version program netid weight port
+getport   2  portmapper udp 3 111
+getaddr   3  100000     udp 2 111   # answered as 127.0.0.1.0.111
+getaddr4  4  100000     tcp 1 111
+getport   1  400000     udp 1 0     # not registered
+null      0  0          udp 1
+MIX
+timeout 30 "$LOAD" --mix "$TMP/good.mix" --duration 0.5 --json "$TMP/mix.json" >"$TMP/out" 2>&1
+rc=$?
+kinds=$(jget "$TMP/mix.json" 'len(d["config"]["mix"])')
+if [ $rc -eq 0 ] && [ "$(field wrong)" = 0 ] && [ "$(field replies)" -gt 0 ] && [ "$kinds" = 5 ]; then
+	pass "--mix: 5 kinds of call, $(field replies) replies, 0 wrong"
+else
+	fail "--mix: exit $rc, wrong=$(field wrong), kinds=$kinds"
+	sed 's/^/  | /' "$TMP/out" | tail -8
+fi
+printf 'getport 2 100000 udp 1 112\n' >"$TMP/bad.mix"
+timeout 30 "$LOAD" --mix "$TMP/bad.mix" --duration 0.3 >"$TMP/out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && [ "$(field wrong)" -gt 0 ]; then pass "--mix with a wrong port: $(field wrong) wrong answers caught, exit 1"
+else fail "--mix with a wrong port: exit $rc, wrong=$(field wrong)"; fi
+
+# 7. Bad flags: a clear message, exit 2.
 bad() {
 	local want=$1
 	shift
