@@ -65,7 +65,7 @@ run() {
 	"$LOAD" --mode prime --prime 10 --prime-proto udp >/dev/null
 	local caps=() i
 	for ((i = 1; i <= REPS; i++)); do
-		"$LOAD" "${RAMP[@]}" --server-pid $SRV --json "$TMP/$name.$i.json" >"$TMP/$name.$i.txt" 2>&1 || true
+		"${LOADPIN[@]}" "$LOAD" "${RAMP[@]}" --server-pid $SRV --json "$TMP/$name.$i.json" >"$TMP/$name.$i.txt" 2>&1 || true
 		caps+=("$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["ramp"]["capacity_per_s"]))' "$TMP/$name.$i.json") $i")
 		grep -E 'capacity|broke|stopped' "$TMP/$name.$i.txt" | sed "s/^/$name run $i: /" >&2
 	done
@@ -90,9 +90,16 @@ EOF
 	rows+=("| $name | ${med% *} | $lo-$hi | $why |")
 }
 
-run rpcbind /usr/sbin/rpcbind -f -w
-run ringbind-1 "$RB" -f -w --workers 1 --port 111 --state-dir /run/ringbind1
-run ringbind-$NCPU "$RB" -f -w --workers "$NCPU" --port 111 --state-dir /run/ringbindN
+# As bench/side_by_side.sh: the single-threaded servers on CPU 0 and the
+# load on the others (nice -10 both, on a shared machine); a worker per CPU
+# gets every CPU, and the load shares them.
+PIN_SRV=(nice -n -10 taskset -c 0) PIN_LOAD=(nice -n -10 taskset -c 1-$((NCPU - 1)))
+[ "$NCPU" -ge 2 ] || PIN_LOAD=(nice -n -10)
+LOADPIN=("${PIN_LOAD[@]}")
+run rpcbind "${PIN_SRV[@]}" /usr/sbin/rpcbind -f -w
+run ringbind-1 "${PIN_SRV[@]}" "$RB" -f -w --workers 1 --port 111 --state-dir /run/ringbind1
+LOADPIN=(nice -n -10)
+run ringbind-$NCPU nice -n -10 "$RB" -f -w --workers "$NCPU" --port 111 --state-dir /run/ringbindN
 
 bash "$HERE/plot.sh" --out "$OUT/capacity" --title "UDP GETPORT, ramp" \
 	"$OUT/capacity-rpcbind.json=rpcbind" "$OUT/capacity-ringbind-1.json=ringbind, 1 worker" \

@@ -198,21 +198,9 @@ static void udp_receive(struct lg_thread *t, struct udp_state *s)
 		s->rhdr[i].msg_hdr.msg_iov = &s->riov[i];
 		s->rhdr[i].msg_hdr.msg_iovlen = 1;
 	}
-	int n;
-	if (lg_paced(t)) {
-		/* Open loop: wait no longer than until the next call is due. */
-		uint64_t w = t->out_of_work ? 2000000u : lg_pace_wait_ns(t, lg_now_ns());
-		if (w > 2000000u)
-			w = 2000000u;
-		struct timespec ts = { 0, (long)w };
-		struct pollfd pfd = { s->fd, POLLIN, 0 };
-		if (ppoll(&pfd, 1, &ts, NULL) <= 0)
-			return;
-		n = recvmmsg(s->fd, s->rhdr, UDP_BATCH, MSG_DONTWAIT, NULL);
-	} else {
-		/* MSG_WAITFORONE: block (SO_RCVTIMEO, 2 ms) for the first only. */
-		n = recvmmsg(s->fd, s->rhdr, UDP_BATCH, MSG_WAITFORONE, NULL);
-	}
+	/* MSG_WAITFORONE: block (SO_RCVTIMEO: 2 ms, open loop the pacing
+	 * quantum) for the first only. */
+	int n = recvmmsg(s->fd, s->rhdr, UDP_BATCH, MSG_WAITFORONE, NULL);
 	if (n < 0) {
 		if (errno == ECONNREFUSED) {
 			if (lg_measuring(t))
@@ -282,6 +270,12 @@ int lg_run_udp(struct lg_thread *t)
 		snprintf(t->err, sizeof(t->err), "UDP socket to %s port %u: %s", o->host, o->port,
 			 strerror(-rc));
 		goto out;
+	}
+	if (lg_paced(t)) {
+		/* Open loop: wait for replies at most a pacing quantum, then
+		 * send what has come due (one recvmmsg per turn, as closed). */
+		struct timeval tv = { 0, LG_PACE_QUANTUM_NS / 1000u };
+		setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	}
 	lg_thread_ready(t, 0);
 	uint64_t tmo = (uint64_t)o->timeout_ms * 1000000u;
