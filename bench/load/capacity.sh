@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-RAMP=(--mode udp --threads 2 --window 64 --keys 10 --ramp --rate 10000 --ramp-factor 1.15
+CLOSED=(--mode udp --threads 2 --window 64 --keys 10 --duration 2)
+RAMP=(--mode udp --threads 2 --window 64 --keys 10 --ramp --rate 2000 --ramp-factor 1.2
 	--ramp-step 1 --ramp-p99-ms 50 --ramp-min-ratio 0.99 --duration 120 "$@")
 HERE=$(cd "$(dirname "$0")" && pwd)
 LOAD=$(realpath "$BUILD/bench/ringbind-load")
@@ -63,7 +64,10 @@ run() {
 	SRV=$!
 	up || { echo "capacity.sh: $name did not come up: $(tail -3 "$TMP/$name.err")" >&2; exit 1; }
 	"$LOAD" --mode prime --prime 10 --prime-proto udp >/dev/null
-	local caps=() i
+	local caps=() i closed
+	"${LOADPIN[@]}" "$LOAD" "${CLOSED[@]}" >"$TMP/$name.closed" 2>&1 || true
+	closed=$(sed -n 's/^RESULT .* rps=\([0-9]*\).*/\1/p' "$TMP/$name.closed")
+	echo "$name closed loop: ${closed:-?} replies/s" >&2
 	for ((i = 1; i <= REPS; i++)); do
 		"${LOADPIN[@]}" "$LOAD" "${RAMP[@]}" --server-pid $SRV --json "$TMP/$name.$i.json" >"$TMP/$name.$i.txt" 2>&1 || true
 		caps+=("$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["ramp"]["capacity_per_s"]))' "$TMP/$name.$i.json") $i")
@@ -87,7 +91,7 @@ print("%s | %.2f | %s" % ("%.0f" % s["p99_us"] if s else "-", d["server"]["cpu_u
                           r["reason"].replace("|", "/")))
 EOF
 )
-	rows+=("| $name | ${med% *} | $lo-$hi | $why |")
+	rows+=("| $name | ${med% *} | $lo-$hi | ${closed:-?} | $why |")
 }
 
 # As bench/side_by_side.sh: the single-threaded servers on CPU 0 and the
@@ -104,6 +108,6 @@ run ringbind-$NCPU nice -n -10 "$RB" -f -w --workers "$NCPU" --port 111 --state-
 bash "$HERE/plot.sh" --out "$OUT/capacity" --title "UDP GETPORT, ramp" \
 	"$OUT/capacity-rpcbind.json=rpcbind" "$OUT/capacity-ringbind-1.json=ringbind, 1 worker" \
 	"$OUT/capacity-ringbind-$NCPU.json=ringbind, $NCPU workers" >&2
-echo "| server | capacity replies/s (median of $REPS) | range | p99 us at capacity | server CPU us/reply (whole run) | why the ramp stopped (median run) |"
-echo "|---|---|---|---|---|---|"
+echo "| server | capacity replies/s (median of $REPS) | range | closed loop replies/s | p99 us at capacity | server CPU us/reply (whole run) | why the ramp stopped (median run) |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

@@ -11,7 +11,7 @@
 #                             replies/s over time, one point per --interval
 #   PREFIX-latency.FORMAT     the latency percentile spectrum (p50 to
 #                             p99.99, log scales) from each result's
-#                             histogram
+#                             histogram (of a ramp: all its steps)
 # One curve per result (LABEL, or the file name without .json). --merge adds
 # all histograms into one first (the buckets are fixed, so they add up:
 # runs of several clients or hosts become one spectrum). PREFIX defaults to
@@ -116,6 +116,8 @@ with open(os.path.join(work, "thr.plt"), "w") as o:
         o.write("set ylabel 'replies/s'\nset key left top\nset grid\nset format y '%.0s%c'\nset format x '%.0s%c'\n")
         plots = ["%s using 1:2 with linespoints title %s" % (q(f), q(l)) for f, l, _r in thr]
         if ramp:
+            # log-log: servers a hundred times apart share the plot
+            o.write("set logscale xy\n")
             plots.append("x with lines dashtype 2 lc rgb 'gray' title 'replies = asked'")
         o.write("plot " + ", ".join(plots) + "\n")
 with open(os.path.join(work, "lat.plt"), "w") as o:
