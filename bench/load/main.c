@@ -62,7 +62,8 @@ static const char usage_text[] =
 	"  --ramp-factor F   rate multiplier per step (default 1.2)\n"
 	"  --ramp-step S     seconds per step (default 1)\n"
 	"  --ramp-max N      highest rate tried (default 10000000)\n"
-	"  --ramp-min-ratio R  a step fails below R replies per call sent\n"
+	"  --ramp-min-ratio R  a step fails when fewer than R of the calls asked\n"
+	"                    for are sent, or R replies per call sent come back\n"
 	"                    (default 0.99)\n"
 	"  --ramp-p99-ms MS  a step fails when its p99 is above MS (default 10)\n"
 	"  --interval S      a progress line every S seconds\n"
@@ -688,7 +689,7 @@ static void step_done(const struct lg_opts *o, struct lg_result *res, const stru
 	if (o->ramp) {
 		const char *why = NULL;
 		char buf[200];
-		if (sent_rate < 0.98 * asked) {
+		if (sent_rate < o->ramp_min_ratio * asked) {
 			snprintf(buf, sizeof(buf),
 				 "sent only %.0f of the %.0f calls/s asked: this client's CPU, or its --window of "
 				 "calls in flight waiting on the server, could not keep up",

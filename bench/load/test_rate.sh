@@ -2,7 +2,7 @@
 # ctest bench_load_rate: ringbind-load's open loop, capacity search,
 # progress lines, JSON result and command line, against ringbind (one
 # worker) in a private network and mount namespace:
-#   - --rate 3000 for 5 s holds the rate within 2% (sent and answered), and
+#   - --rate 3000 for 5 s (TCP) holds the rate within 2% (sent and answered), and
 #     an impossible rate is reported (stderr, RESULT, JSON, exit 4);
 #   - --ramp finds a capacity within 20% of the closed-loop maximum measured
 #     just before with the same calls in flight (UDP, 32);
@@ -11,7 +11,7 @@
 #     histograms add up to the replies, and a broken result is rejected;
 #   - a --mix file's calls are each checked (and a wrong expectation caught);
 #   - bad flags get a clear message and exit 2.
-# About 20 s.
+# About 30 s (up to 60 when the machine is loaded: the ramp is retried).
 #
 #   test_rate.sh --load PATH --server PATH
 #
@@ -83,7 +83,10 @@ jget() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1
 within() { $PY -c "import sys; a,b,p=map(float,sys.argv[1:]); sys.exit(0 if abs(a-b) <= p/100*b else 1)" "$@"; }
 
 # 1. Open loop at 3000/s for 5 s: sent and answered within 2%, exit 0.
-timeout 30 "$LOAD" --rate 3000 --duration 5 --json "$TMP/rate.json" >"$TMP/out" 2>"$TMP/err"
+# Over TCP (4 connections x 64): a stall of this shared machine then
+# delays replies instead of overflowing the server's UDP socket buffer.
+timeout 30 "$LOAD" --mode tcp --conns 4 --window 64 --rate 3000 --duration 5 \
+	--json "$TMP/rate.json" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 sent=$(jget "$TMP/rate.json" 'd["rate"]["sent_per_s"]')
 got=$(jget "$TMP/rate.json" 'd["rate"]["replies_per_s"]')
@@ -109,29 +112,31 @@ else
 fi
 
 # 3. Capacity search against the closed-loop maximum, same transport and
-# calls in flight (UDP, 32). A shared machine's stalls move both: the
-# closed loop is the better of two tries, the ramp (1 s steps, from half
-# of it) is tried up to twice.
-best_closed=0
-for try in 1 2; do
-	timeout 30 "$LOAD" --mode udp --window 32 --duration 1 >"$TMP/out" 2>&1
-	r=$(field rps)
-	[ "${r:-0}" -gt "$best_closed" ] && best_closed=$r
-done
-start=$((best_closed / 2))
-best_cap=0
-for try in 1 2; do
-	timeout 60 "$LOAD" --mode udp --window 32 --ramp --rate "$start" --ramp-factor 1.1 \
-		--ramp-step 1 --ramp-p99-ms 50 --ramp-min-ratio 0.95 --duration 20 \
-		--json "$TMP/ramp$try.json" >"$TMP/ramp$try.out" 2>&1
+# calls in flight (UDP, 32). A shared machine's load drifts by 2x within a
+# minute, so each try measures its own closed-loop maximum (the median of
+# three 0.5 s runs) right before its ramp (1 s steps from half of it, x1.1;
+# a step fails below 90% of the calls sent or answered, or with a p99 above
+# 200 ms, so that a stall of the machine is not taken for the server's
+# limit); up to three tries, one within 20% passes.
+ok3=0 tries=""
+for try in 1 2 3; do
+	closed=()
+	for k in 1 2 3; do
+		timeout 30 "$LOAD" --mode udp --window 32 --duration 0.5 >"$TMP/out" 2>&1
+		closed+=("$(field rps)")
+	done
+	cl=$(printf '%s\n' "${closed[@]}" | sort -n | sed -n 2p)
+	timeout 60 "$LOAD" --mode udp --window 32 --ramp --rate "$((cl / 2))" --ramp-factor 1.1 \
+		--ramp-step 1 --ramp-p99-ms 200 --ramp-min-ratio 0.9 --duration 20 \
+		--json "$TMP/ramp$try.json" >"$TMP/ramp.out" 2>&1
 	cap=$(jget "$TMP/ramp$try.json" 'int(d["ramp"]["capacity_per_s"])')
-	[ "${cap:-0}" -gt "$best_cap" ] && { best_cap=$cap; cp "$TMP/ramp$try.out" "$TMP/ramp.out"; }
-	within "$best_cap" "$best_closed" 20 && break
+	tries="$tries ${cap:-?}/${cl:-?}"
+	if [ -n "$cap" ] && [ -n "$cl" ] && within "$cap" "$cl" 20; then ok3=1; break; fi
 done
-if within "$best_cap" "$best_closed" 20; then
-	pass "--ramp capacity $best_cap/s, closed-loop maximum $best_closed/s (within 20%); $(grep 'broke\|stopped' "$TMP/ramp.out" | sed 's/^ *//')"
+if [ $ok3 = 1 ]; then
+	pass "--ramp capacity $cap/s, closed-loop maximum $cl/s (median of ${closed[*]}; within 20%; tries:$tries); $(grep 'broke\|stopped' "$TMP/ramp.out" | sed 's/^ *//')"
 else
-	fail "--ramp capacity $best_cap/s, closed-loop maximum $best_closed/s: more than 20% apart"
+	fail "--ramp capacity / closed-loop maximum more than 20% apart in each try:$tries"
 	sed 's/^/  | /' "$TMP/ramp.out" | tail -20
 fi
 
@@ -147,7 +152,7 @@ else
 fi
 
 # 5. The JSON results: valid, histograms adding up to the replies.
-if $PY "$HERE/check_result.py" "$TMP/rate.json" "$TMP/imp.json" "$TMP/ramp1.json" "$TMP/iv.json" >"$TMP/chk" 2>&1; then
+if $PY "$HERE/check_result.py" "$TMP/rate.json" "$TMP/imp.json" "$TMP/ramp$try.json" "$TMP/iv.json" >"$TMP/chk" 2>&1; then
 	pass "JSON results valid against result.schema.json, histograms add up: $(tr '\n' ';' <"$TMP/chk")"
 else
 	fail "JSON results invalid"
