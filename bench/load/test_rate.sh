@@ -166,6 +166,11 @@ else fail "histogram counts $n, replies $r"; fi
 # ... and the checker rejects broken ones: a field of the wrong type, a
 # missing field, a bucket lost (counts no longer add up).
 broke() {
+	# Only a valid result can be broken: else this would pass on nothing.
+	if ! $PY "$HERE/check_result.py" "$TMP/rate.json" >/dev/null 2>&1; then
+		fail "check_result.py with $1: no valid result to start from"
+		return
+	fi
 	$PY -c "import json,sys; d=json.load(open(sys.argv[1])); $2; json.dump(d, open(sys.argv[2], 'w'))" \
 		"$TMP/rate.json" "$TMP/broken.json"
 	if $PY "$HERE/check_result.py" "$TMP/broken.json" >"$TMP/chk" 2>&1; then
