@@ -269,6 +269,17 @@ struct lg_result {
 	int exit_status;
 };
 
+/* ticks.c (main() only). Bumps run->tick, waits (bounded) for every
+ * thread's hand-over and takes it all into into. */
+void lg_collect(struct lg_run *run, struct lg_thread *th, unsigned n, struct lg_share *into);
+void lg_share_add(struct lg_result *res, const struct lg_share *sh);
+/* The open-loop rate, in calls/s over all threads; the schedule restarts. */
+void lg_set_rate(struct lg_run *run, double rate);
+/* Records one interval or ramp step, prints its line, and for a ramp
+ * judges it (res->ramp_best, ramp_broke, ramp_reason). */
+void lg_step_done(const struct lg_opts *o, struct lg_result *res, const struct lg_share *sh, double t_s,
+		  double dt_s, double asked);
+
 /* report.c */
 void lg_report_text(const struct lg_opts *o, const struct lg_result *r);
 /* Writes the JSON result (see bench/load/result.schema.json); 0 or -errno. */
