@@ -8,6 +8,7 @@ pkgs=(
   liburing-dev libck-dev libjemalloc-dev libinih-dev  # the daemon
   libbenchmark-dev                          # bench/ (google-benchmark)
   libtirpc-dev rpcbind                      # tests: libtirpc as an XDR oracle, rpcbind as the reference
+  gnuplot-nox python3-jsonschema            # bench/load: plot.sh draws results, check_result.py validates them
   clang libclang-rt-14-dev                  # libFuzzer targets
   iproute2 util-linux                       # network namespaces for end-to-end tests
   nfs-common nfs-kernel-server              # e2e: rpc.statd, rpc.mountd, showmount, exportfs as clients

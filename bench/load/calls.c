@@ -47,6 +47,10 @@ bool lg_may_issue(struct lg_thread *t)
 	int ph = atomic_load_explicit(&t->run->phase, memory_order_relaxed);
 	if (ph == LG_PHASE_STOP || t->out_of_work)
 		return false;
+	if (ph == LG_PHASE_DRAIN && !t->prime) {
+		t->out_of_work = true;
+		return false;
+	}
 	uint64_t cnt = t->o->count;
 	if (t->prime || cnt == 0 || ph != LG_PHASE_MEASURE)
 		return true;
@@ -61,6 +65,7 @@ void lg_pick(struct lg_thread *t, struct lg_req *r)
 	const struct lg_opts *o = t->o;
 	r->op = LG_OP_LOOKUP;
 	r->proto = o->stream ? 6 : 17;
+	r->call = (uint8_t)o->call;
 	r->tries = 0;
 	r->item = 0;
 	if (o->churn_pct > 0 && pct_hit(t, o->churn_pct)) {
@@ -80,6 +85,16 @@ void lg_pick(struct lg_thread *t, struct lg_req *r)
 			r->prog = o->prog_base + LG_CHURN_OFF + t->id * LG_CHURN_POOL + j;
 			return;
 		}
+	}
+	if (o->n_mix) {
+		uint64_t x = (uint64_t)lg_rand(t) << 32 | lg_rand(t);
+		const struct lg_mix_ent *e = &o->mix[lg_mix_pick(o, x % o->mix_total)];
+		r->key = LG_KEY_MIX;
+		r->mix = (uint8_t)(e - o->mix);
+		r->call = e->call;
+		r->proto = e->proto;
+		r->prog = e->prog;
+		return;
 	}
 	if (o->miss_pct > 0 && pct_hit(t, o->miss_pct)) {
 		r->key = LG_KEY_MISS;
@@ -106,11 +121,19 @@ bool lg_pick_prime(struct lg_thread *t, struct lg_req *r)
 	else
 		return false;
 	r->item = item;
+	r->op = LG_OP_SET;
+	r->tries = 0;
+	if (p->n_mix) {
+		const struct lg_mix_ent *e = &t->o->mix[p->mix_idx[item]];
+		r->key = LG_KEY_MIX;
+		r->mix = p->mix_idx[item];
+		r->proto = e->proto;
+		r->prog = e->prog;
+		return true;
+	}
 	r->key = item / p->nprotos;
 	r->proto = p->protos[item % p->nprotos];
-	r->op = LG_OP_SET;
 	r->prog = t->o->prog_base + r->key;
-	r->tries = 0;
 	return true;
 }
 
@@ -124,6 +147,8 @@ static uint32_t req_port(const struct lg_opts *o, const struct lg_req *r)
 		return 0;
 	case LG_KEY_CHURN:
 		return 2000u + r->churn;
+	case LG_KEY_MIX:
+		return o->mix[r->mix].port > 0 ? (uint32_t)o->mix[r->mix].port : 0;
 	default:
 		return lg_key_port(r->key);
 	}
@@ -133,9 +158,11 @@ static uint32_t req_port(const struct lg_opts *o, const struct lg_req *r)
  * procedure's own version registers. */
 static uint32_t req_vers(const struct lg_opts *o, const struct lg_req *r)
 {
+	if (r->key == LG_KEY_MIX)
+		return o->mix[r->mix].vers;
 	if (r->key != LG_KEY_SELF)
 		return 1;
-	switch (o->call) {
+	switch (r->call) {
 	case LG_CALL_GETADDR:
 		return 3;
 	case LG_CALL_GETADDR4:
@@ -146,8 +173,10 @@ static uint32_t req_vers(const struct lg_opts *o, const struct lg_req *r)
 	}
 }
 
-static const char *xport_netid(const struct lg_opts *o)
+static const char *xport_netid(const struct lg_opts *o, const struct lg_req *r)
 {
+	if (r->key == LG_KEY_MIX)
+		return o->mix[r->mix].netid;
 	if (o->family == AF_INET6)
 		return o->stream ? "tcp6" : "udp6";
 	return o->stream ? "tcp" : "udp";
@@ -158,13 +187,22 @@ uint32_t lg_encode(const struct lg_opts *o, const struct lg_req *r, uint8_t *buf
 	struct rb_xdr_enc e;
 	rb_xdr_enc_init(&e, buf, cap);
 	if (r->op != LG_OP_LOOKUP) {
+		uint32_t port = req_port(o, r);
+		if (r->key == LG_KEY_MIX && o->mix[r->mix].v6) {
+			/* IPv6 netids: RPCBIND v3 SET, at the wildcard. */
+			char ua[32];
+			snprintf(ua, sizeof(ua), "::.%u.%u", port >> 8, port & 0xffu);
+			rb_rpc_put_call(&e, r->xid, LG_PMAP_PROG, 3, r->op == LG_OP_SET ? 1 : 2);
+			rb_put_rpcb(&e, r->prog, req_vers(o, r), o->mix[r->mix].netid, ua, "");
+			return e.err ? 0 : (uint32_t)e.pos;
+		}
 		rb_rpc_put_call(&e, r->xid, LG_PMAP_PROG, 2, r->op == LG_OP_SET ? 1 : 2);
-		struct rb_pmap m = { r->prog, 1, r->proto, req_port(o, r) };
+		struct rb_pmap m = { r->prog, r->key == LG_KEY_MIX ? req_vers(o, r) : 1, r->proto, port };
 		rb_put_pmap(&e, &m);
 		return e.err ? 0 : (uint32_t)e.pos;
 	}
 	uint32_t vers = req_vers(o, r);
-	switch (o->call) {
+	switch ((enum lg_call)r->call) {
 	case LG_CALL_GETPORT: {
 		rb_rpc_put_call(&e, r->xid, LG_PMAP_PROG, 2, 3);
 		struct rb_pmap m = { r->prog, vers, r->proto, 0 };
@@ -173,15 +211,15 @@ uint32_t lg_encode(const struct lg_opts *o, const struct lg_req *r, uint8_t *buf
 	}
 	case LG_CALL_GETADDR:
 		rb_rpc_put_call(&e, r->xid, LG_PMAP_PROG, 3, 3);
-		rb_put_rpcb(&e, r->prog, vers, xport_netid(o), "", "");
+		rb_put_rpcb(&e, r->prog, vers, xport_netid(o, r), o->raddr, "");
 		break;
 	case LG_CALL_GETADDR4:
 		rb_rpc_put_call(&e, r->xid, LG_PMAP_PROG, 4, 3);
-		rb_put_rpcb(&e, r->prog, vers, xport_netid(o), "", "");
+		rb_put_rpcb(&e, r->prog, vers, xport_netid(o, r), o->raddr, "");
 		break;
 	case LG_CALL_GETVERSADDR:
 		rb_rpc_put_call(&e, r->xid, LG_PMAP_PROG, 4, 9);
-		rb_put_rpcb(&e, r->prog, vers, xport_netid(o), "", "");
+		rb_put_rpcb(&e, r->prog, vers, xport_netid(o, r), o->raddr, "");
 		break;
 	case LG_CALL_DUMP:
 		rb_rpc_put_call(&e, r->xid, LG_PMAP_PROG, 2, 4);
@@ -293,9 +331,13 @@ enum lg_verdict lg_check(const struct lg_opts *o, const struct lg_req *r,
 		return d.err || b != 1 || rb_xdr_dec_left(&d) ? LG_WRONG : LG_OK;
 	}
 	uint32_t port = req_port(o, r);
-	switch (o->call) {
+	/* A mix entry with port "*": any well-formed answer. */
+	bool any = r->key == LG_KEY_MIX && o->mix[r->mix].port == LG_PORT_ANY;
+	switch ((enum lg_call)r->call) {
 	case LG_CALL_GETPORT: {
 		uint32_t got = rb_xdr_get_u32(&d);
+		if (any)
+			return d.err || got > 65535u || rb_xdr_dec_left(&d) ? LG_WRONG : LG_OK;
 		return d.err || got != port || rb_xdr_dec_left(&d) ? LG_WRONG : LG_OK;
 	}
 	case LG_CALL_GETADDR:
@@ -306,6 +348,8 @@ enum lg_verdict lg_check(const struct lg_opts *o, const struct lg_req *r,
 		if (port)
 			snprintf(want, sizeof(want), "%s.%u.%u", o->host, port >> 8, port & 0xffu);
 		struct rb_xdr_bytes s = rb_xdr_get_string(&d, RB_XDR_STRING_MAX);
+		if (any)
+			return d.err || rb_xdr_dec_left(&d) ? LG_WRONG : LG_OK;
 		return d.err || !bytes_eq(s, want) || rb_xdr_dec_left(&d) ? LG_WRONG : LG_OK;
 	}
 	case LG_CALL_DUMP:

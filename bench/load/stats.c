@@ -35,6 +35,21 @@ static uint64_t hist_value(unsigned idx)
 	return lo + ((1ull << shift) >> 1);
 }
 
+uint64_t lg_hist_lo(unsigned idx)
+{
+	if (idx < 2u * LG_HIST_SUB)
+		return idx;
+	unsigned shift = idx / LG_HIST_SUB - 1u;
+	return (uint64_t)(LG_HIST_SUB + idx % LG_HIST_SUB) << shift;
+}
+
+uint64_t lg_hist_hi(unsigned idx)
+{
+	if (idx < 2u * LG_HIST_SUB)
+		return idx + 1u;
+	return lg_hist_lo(idx) + (1ull << (idx / LG_HIST_SUB - 1u));
+}
+
 void lg_hist_add(struct lg_hist *h, uint64_t ns)
 {
 	h->b[hist_index(ns)]++;

@@ -104,12 +104,13 @@ static bool sess_send(struct lg_thread *t, struct storm_state *st, struct sess *
 static void sess_start(struct lg_thread *t, struct storm_state *st, struct sess *x)
 {
 	const struct lg_opts *o = t->o;
-	if (!lg_may_issue(t))
+	uint64_t t0;
+	if (!lg_take(t, lg_now_ns(), &t0))
 		return;
 	lg_pick(t, &x->r);
 	x->r.xid = lg_next_xid(t, (uint32_t)(x - st->s));
 	x->r.busy = 1;
-	x->r.t0 = lg_now_ns();
+	x->r.t0 = t0;
 	uint32_t off = st->stream ? 4u : 0u;
 	uint32_t len = lg_encode(o, &x->r, x->call + off, LG_CALL_MAX);
 	if (st->stream)
@@ -291,7 +292,19 @@ static int run_storm(struct lg_thread *t, bool stream)
 	uint64_t next_scan = lg_now_ns() + scan_every;
 	struct epoll_event ev[64];
 	while (!lg_stopping(t)) {
-		int n = epoll_wait(st.ep, ev, 64, st.n_waiting ? 1 : 2);
+		lg_tick(t, false);
+		int n;
+		if (lg_paced(t)) {
+			/* Open loop: idle sessions start the calls now due. */
+			for (unsigned i = 0; i < st.w; i++)
+				if (st.s[i].st == S_IDLE && st.s[i].retry_at == 0)
+					sess_start(t, &st, &st.s[i]);
+			uint64_t w = t->out_of_work ? 2000000u : lg_pace_wait_ns(t, lg_now_ns());
+			struct timespec ts = { 0, (long)(w < 2000000u ? w : 2000000u) };
+			n = epoll_pwait2(st.ep, ev, 64, &ts, NULL);
+		} else {
+			n = epoll_wait(st.ep, ev, 64, st.n_waiting ? 1 : 2);
+		}
 		for (int i = 0; i < n; i++) {
 			uint32_t idx = (uint32_t)ev[i].data.u64;
 			struct sess *x = &st.s[idx];

@@ -123,15 +123,15 @@ static void conn_fill(struct lg_thread *t, struct tcp_state *s, struct tconn *c)
 		c->out_len -= c->out_off;
 		c->out_off = 0;
 	}
-	uint64_t now = lg_now_ns();
+	uint64_t now = lg_now_ns(), t0;
 	unsigned n = 0;
-	while (c->n_free && lg_may_issue(t)) {
+	while (c->n_free && lg_take(t, now, &t0)) {
 		uint32_t slot = c->free_stack[--c->n_free];
 		struct lg_req *r = &c->slots[slot];
 		lg_pick(t, r);
 		r->xid = lg_next_xid(t, slot);
 		r->busy = 1;
-		r->t0 = now;
+		r->t0 = t0;
 		uint32_t len = lg_encode(t->o, r, c->out + c->out_len + 4, LG_CALL_MAX);
 		rb_rec_put_header(c->out + c->out_len, len);
 		c->out_len += 4 + len;
@@ -267,8 +267,18 @@ int lg_run_tcp(struct lg_thread *t)
 	uint64_t scan_every = tmo / 8u > 1000000u ? tmo / 8u : 1000000u;
 	uint64_t next_scan = lg_now_ns() + scan_every;
 	struct epoll_event ev[64];
+	unsigned rr = 0;
 	while (!lg_stopping(t)) {
-		int n = epoll_wait(s.ep, ev, 64, 2);
+		lg_tick(t, false);
+		int n;
+		if (lg_paced(t)) {
+			/* Open loop: wake up when the next call is due. */
+			uint64_t w = t->out_of_work ? 2000000u : lg_pace_wait_ns(t, lg_now_ns());
+			struct timespec ts = { 0, (long)(w < 2000000u ? w : 2000000u) };
+			n = epoll_pwait2(s.ep, ev, 64, &ts, NULL);
+		} else {
+			n = epoll_wait(s.ep, ev, 64, 2);
+		}
 		for (int i = 0; i < n; i++) {
 			struct tconn *c = &s.c[ev[i].data.u64];
 			if (c->fd < 0)
@@ -279,6 +289,11 @@ int lg_run_tcp(struct lg_thread *t)
 				conn_flush(t, &s, c);
 			conn_fill(t, &s, c);
 		}
+		/* Open loop: the calls now due go out on the connections in
+		 * turn, whether or not one of them had a reply. */
+		for (unsigned k = 0; lg_paced(t) && k < s.n; k++)
+			conn_fill(t, &s, &s.c[(rr + k) % s.n]);
+		rr++;
 		uint64_t now = lg_now_ns();
 		if (now >= next_scan) {
 			expire(t, &s, now, tmo);

@@ -122,11 +122,13 @@ struct udp_state {
 	struct iovec riov[UDP_BATCH];
 };
 
-static bool pick_next(struct lg_thread *t, struct lg_req *r)
+static bool pick_next(struct lg_thread *t, struct lg_req *r, uint64_t now)
 {
-	if (t->prime)
+	if (t->prime) {
+		r->t0 = now;
 		return !lg_stopping(t) && lg_pick_prime(t, r);
-	if (!lg_may_issue(t))
+	}
+	if (!lg_take(t, now, &r->t0))
 		return false;
 	lg_pick(t, r);
 	return true;
@@ -138,10 +140,11 @@ static void udp_send(struct lg_thread *t, struct udp_state *s)
 {
 	while (s->n_free) {
 		unsigned nb = 0;
+		uint64_t now = lg_now_ns();
 		while (s->n_free && nb < UDP_BATCH) {
 			uint32_t slot = s->free_stack[s->n_free - 1];
 			struct lg_req *r = &s->slots[slot];
-			if (!pick_next(t, r))
+			if (!pick_next(t, r, now))
 				break;
 			s->n_free--;
 			r->xid = lg_next_xid(t, slot);
@@ -157,10 +160,7 @@ static void udp_send(struct lg_thread *t, struct udp_state *s)
 		}
 		if (nb == 0)
 			return;
-		uint64_t now = lg_now_ns();
 		unsigned done = 0;
-		for (unsigned i = 0; i < nb; i++)
-			s->slots[s->sslot[i]].t0 = now;
 		while (done < nb) {
 			int k = sendmmsg(s->fd, s->shdr + done, nb - done, 0);
 			if (k > 0) {
@@ -198,7 +198,8 @@ static void udp_receive(struct lg_thread *t, struct udp_state *s)
 		s->rhdr[i].msg_hdr.msg_iov = &s->riov[i];
 		s->rhdr[i].msg_hdr.msg_iovlen = 1;
 	}
-	/* MSG_WAITFORONE: block (SO_RCVTIMEO, 2 ms) for the first only. */
+	/* MSG_WAITFORONE: block (SO_RCVTIMEO: 2 ms, open loop the pacing
+	 * quantum) for the first only. */
 	int n = recvmmsg(s->fd, s->rhdr, UDP_BATCH, MSG_WAITFORONE, NULL);
 	if (n < 0) {
 		if (errno == ECONNREFUSED) {
@@ -270,20 +271,29 @@ int lg_run_udp(struct lg_thread *t)
 			 strerror(-rc));
 		goto out;
 	}
+	if (lg_paced(t)) {
+		/* Open loop: wait for replies at most a pacing quantum, then
+		 * send what has come due (one recvmmsg per turn, as closed). */
+		struct timeval tv = { 0, LG_PACE_QUANTUM_NS / 1000u };
+		setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	lg_thread_ready(t, 0);
 	uint64_t tmo = (uint64_t)o->timeout_ms * 1000000u;
 	uint64_t scan_every = tmo / 8u > 1000000u ? tmo / 8u : 1000000u;
 	uint64_t next_scan = lg_now_ns() + scan_every;
 	while (!lg_stopping(t)) {
+		lg_tick(t, false);
 		udp_send(t, &s);
 		if (s.n_free == s.w) {
 			/* Nothing in flight: done when there is no more work
 			 * (a send error also leaves nothing in flight, and the
-			 * next turn tries again). */
+			 * next turn tries again). Open loop, udp_receive then
+			 * waits until the next call is due. */
 			if (t->out_of_work || lg_stopping(t) ||
 			    (t->prime && t->prime->next >= t->prime->n_items && !t->prime->n_retry))
 				break;
-			continue;
+			if (!lg_paced(t))
+				continue;
 		}
 		udp_receive(t, &s);
 		uint64_t now = lg_now_ns();
