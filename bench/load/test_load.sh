@@ -9,19 +9,9 @@
 # Exit: 0 pass, 1 fail, 77 skipped (not root, or no namespaces here).
 set -u
 
-LOAD="" FLOOR="" SERVER="" INNER=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--load) LOAD=$2; shift 2 ;;
-	--floor) FLOOR=$2; shift 2 ;;
-	--server) SERVER=$2; shift 2 ;;
-	--inner) INNER=1; shift ;;
-	*) echo "test_load.sh: unknown argument $1" >&2; exit 2 ;;
-	esac
-done
-for p in "$LOAD" "$FLOOR" "$SERVER"; do
-	[ -x "$p" ] || { echo "FAIL: $p is not an executable"; exit 1; }
-done
+# shellcheck source=bench/load/test_lib.sh
+. "$(dirname "$0")/test_lib.sh"
+tl_args test_load.sh "$@"
 
 if [ $INNER -eq 0 ]; then
 	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)"; exit 77; }
@@ -50,16 +40,6 @@ ip link set lo up || { echo "FAIL: ip link set lo up"; exit 1; }
 mount -t tmpfs -o mode=0755 tmpfs /run || { echo "FAIL: tmpfs over /run"; exit 1; }
 mkdir -p /run/rpcbind
 TMP=$(mktemp -d /tmp/rb-load.XXXXXX) || exit 1
-
-# wait_line FILE TEXT: up to 10 s, polling every 20 ms.
-wait_line() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	return 1
-}
 
 "$SERVER" -f -w --workers 1 --port 111 --state-dir /run/ringbind 2>"$TMP/server.err" &
 SRV=$!

@@ -18,18 +18,9 @@
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no namespaces, no jsonschema).
 set -u
 
-LOAD="" SERVER="" INNER=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--load) LOAD=$2; shift 2 ;;
-	--server) SERVER=$2; shift 2 ;;
-	--inner) INNER=1; shift ;;
-	*) echo "test_rate.sh: unknown argument $1" >&2; exit 2 ;;
-	esac
-done
-for p in "$LOAD" "$SERVER"; do
-	[ -x "$p" ] || { echo "FAIL: $p is not an executable"; exit 1; }
-done
+# shellcheck source=bench/load/test_lib.sh
+. "$(dirname "$0")/test_lib.sh"
+tl_args test_rate.sh "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 [ -x $PY ] || PY=python3
@@ -61,15 +52,6 @@ trap cleanup EXIT
 ip link set lo up || { echo "FAIL: ip link set lo up"; exit 1; }
 mount -t tmpfs -o mode=0755 tmpfs /run || { echo "FAIL: tmpfs over /run"; exit 1; }
 TMP=$(mktemp -d /tmp/rb-rate.XXXXXX) || exit 1
-
-wait_line() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	return 1
-}
 
 "$SERVER" -f -w --workers 1 --port 111 --state-dir /run/ringbind 2>"$TMP/server.err" &
 SRV=$!

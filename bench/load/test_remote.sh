@@ -18,18 +18,9 @@
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no namespaces or veth here).
 set -u
 
-LOAD="" SERVER="" INNER=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--load) LOAD=$2; shift 2 ;;
-	--server) SERVER=$2; shift 2 ;;
-	--inner) INNER=1; shift ;;
-	*) echo "test_remote.sh: unknown argument $1" >&2; exit 2 ;;
-	esac
-done
-for p in "$LOAD" "$SERVER"; do
-	[ -x "$p" ] || { echo "FAIL: $p is not an executable"; exit 1; }
-done
+# shellcheck source=bench/load/test_lib.sh
+. "$(dirname "$0")/test_lib.sh"
+tl_args test_remote.sh "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 if [ $INNER -eq 0 ]; then
@@ -73,16 +64,6 @@ in_srv ip link set lo up
 in_srv ip addr add 198.18.0.2/24 dev rbl1
 in_srv ip -6 addr add fd00:2::2/64 dev rbl1 nodad
 in_srv ip link set rbl1 up
-
-# wait_line FILE TEXT: up to 10 s, polling every 20 ms.
-wait_line() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	return 1
-}
 
 ip netns exec "$NS" "$SERVER" -f -w --workers 1 --port 111 --state-dir /run/ringbind-remote 2>"$TMP/server.err" &
 SRV=$!
