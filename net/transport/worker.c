@@ -238,7 +238,6 @@ struct rb_conn *rb_worker_conn_open(struct rb_worker *w, int fd, enum rb_netid_i
 	c->xport.netid = netid;
 	c->last_active_ms = w->serve.now_ms;
 	c->xport.peer_uid = -1;
-	c->last_active_ms = w->serve.now_ms;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
