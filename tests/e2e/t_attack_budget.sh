@@ -18,7 +18,8 @@
 #   - a UDP GETPORT client on loopback, 1,000 calls a second for the whole
 #     flood (open loop), loses none (1 s) and gets no wrong answer; its p99
 #     is within 3x its own p99 measured just before without the flood, or
-#     2 ms above it (6 ms under ASan; BUD_FLOOR_US, BUD_ROUNDS: see below)
+#     2 ms above it (6 ms under ASan; BUD_FLOOR_US, BUD_ROUNDS: see below);
+#     the connections are opened by a thread at SCHED_IDLE
 #   - afterwards (every connection closed) a TCP DUMP lists every primed
 #     program right and a UDP GETPORT is answered right
 # and is framed by attack_begin/attack_end (RSS after, NULLs answered).
@@ -47,10 +48,19 @@ BUD_FLOOR_US=2000
 # bounds get ATK_ASAN_SLACK_KB.
 BUD_FLOOR_ASAN_US=6000
 BUD_BASE_S=3
-# When the p99 alone is over its bound, the whole flood once more (its
+# When the p99 alone is over its bound, the whole flood again (its
 # baseline included; as t_attack_conns.sh's idle check re-measures): noise
-# must strike twice. Any other failure is final at once.
-BUD_ROUNDS=2
+# must strike three times. Any other failure is final at once. The 2,000
+# connections' own handshakes are the noise: for the 60 to 90 ms they take
+# to open, the lookups made meanwhile had a p50 of 0.4 to 2.8 ms (0.03 ms
+# while held), with this server and 487f95b's alike, and CI saw p99s of
+# 2.4 and 4.0 ms against bounds of 2.1 ms in both rounds of one flood. The
+# opening thread now runs at SCHED_IDLE (dumpflood), as a remote attacker
+# costs the server's host nothing. A server without the turn budget
+# (net/base/limits.h: RB_TURN_* and RB_CONN_*_PER_TURN set to 2^30) still
+# failed every round of its 2,000-connection floods: p99 8.7 to 11.9 ms
+# against bounds of 2.1 to 2.2 ms.
+BUD_ROUNDS=3
 
 BUD_IDLE=""
 
