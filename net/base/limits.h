@@ -68,6 +68,10 @@
 #define RB_DEBUG_LOG_RATE 50u
 /* How often timers (reaping, blocked connections) are checked. */
 #define RB_TICK_MS 250u
+/* Completions one io_uring worker takes per loop turn (the CQ holds 4 x
+ * RB_URING_ENTRIES): a turn's length bounds how long a datagram that
+ * arrives during it waits, whatever floods the other sockets. */
+#define RB_URING_TURN_CQES 256u
 /* io_uring: provided buffers for UDP and TCP reads. */
 #define RB_URING_ENTRIES 1024u
 #define RB_URING_UDP_BUFS 256u

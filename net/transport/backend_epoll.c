@@ -14,6 +14,11 @@
 #include "net/base/tag.h"
 
 #define EV_MAX 256
+/* Stream work (a connection's event, an accepted connection) between two
+ * looks at the datagram sockets within one batch: while thousands of
+ * clients connect, a lookup waits for this much of it, not for the whole
+ * batch of EV_MAX events (each up to 64 accepts). */
+#define STREAM_WORK_PER_UDP_LOOK 16u
 /* Batches of datagrams taken from one socket per readiness event, so that
  * one busy socket cannot starve the others. */
 #define UDP_ROUNDS 4
@@ -224,15 +229,17 @@ static void listen_resume(struct rb_worker *w, struct epoll_be *be)
 	}
 }
 
-static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
+/* Accepts what listener i has pending, bounded; returns how many it took. */
+static unsigned on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
 	/* Bounded per event so other sockets get their turn. */
-	for (int k = 0; k < 64; k++) {
+	unsigned k;
+	for (k = 0; k < 64; k++) {
 		int fd = accept4(w->tcp[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && rb_worker_accept_failed(w, errno))
 				listen_pause(w, be, i);
-			return; /* EAGAIN, or an error on one pending connection */
+			break; /* EAGAIN, or an error on one pending connection */
 		}
 		struct rb_conn *c = rb_worker_conn_open(w, fd, w->tcp[i].netid);
 		if (!c) {
@@ -251,6 +258,7 @@ static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		}
 		c->recv_armed = true;
 	}
+	return k;
 }
 
 static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32_t events)
@@ -319,21 +327,36 @@ static int e_wait(struct rb_worker *w, bool more)
 	return n < 0 && errno != EINTR ? -errno : 0;
 }
 
+/* Every datagram socket, as if each had reported an event: between
+ * bursts of stream work (see STREAM_WORK_PER_UDP_LOOK). A socket with
+ * nothing waiting costs one recvmmsg that says EAGAIN. */
+static void udp_look(struct rb_worker *w, struct epoll_be *be)
+{
+	for (unsigned i = 0; i < w->n_udp; i++)
+		on_udp(w, be, i);
+}
+
 static void e_events(struct rb_worker *w)
 {
 	struct epoll_be *be = w->be;
+	unsigned stream_work = 0; /* since the datagram sockets were read */
 	for (int k = 0; k < be->nev; k++) {
 		uint64_t t = be->evs[k].data.u64;
 		unsigned idx = rb_tag_idx(t);
+		if (stream_work >= STREAM_WORK_PER_UDP_LOOK) {
+			udp_look(w, be);
+			stream_work = 0;
+		}
 		switch ((enum tag)rb_tag_kind(t)) {
 		case T_UDP:
 			on_udp(w, be, idx);
 			break;
 		case T_LISTEN:
-			on_listen(w, be, idx);
+			stream_work += on_listen(w, be, idx);
 			break;
 		case T_CONN:
 			on_conn(w, be, t, be->evs[k].events);
+			stream_work++;
 			break;
 		case T_WAKE: {
 			uint64_t v;

@@ -64,9 +64,10 @@ struct uring_be {
 	/* The wake-up read and the tick are each in flight exactly once;
 	 * when one could not be armed (no SQE) the loop arms it again. */
 	bool wake_armed, tick_armed;
-	/* The completions of one turn, answered in order (the CQ's size). */
-	struct io_uring_cqe *cqes[RB_URING_ENTRIES * 4];
-	unsigned ncqe;
+	/* The completions of one turn as taken from the CQ, and in the
+	 * order they are answered: the datagrams' first (see u_events). */
+	struct io_uring_cqe *taken[RB_URING_TURN_CQES];
+	struct io_uring_cqe *cqes[RB_URING_TURN_CQES];
 };
 
 static struct io_uring_sqe *get_sqe(struct uring_be *be)
@@ -708,14 +709,30 @@ static void cqe_answer(void *arg, unsigned k)
 	handle(w, be, be->cqes[k]);
 }
 
-/* The turn's completions, in order, two behind the lookup prefetch. */
+/* The turn's completions, at most RB_URING_TURN_CQES: the datagrams
+ * first, in their order, two behind the lookup prefetch, and their replies
+ * sent; then the rest (connections, accepts, the wake-up, the tick) in
+ * theirs. A datagram's completion depends on no other, and a connection's
+ * keep their order. While thousands of clients connect, the lookups that
+ * arrive meanwhile so wait for one bounded turn of accepts and reads, not
+ * for a whole CQ of them before their answers leave. */
 static void u_events(struct rb_worker *w)
 {
 	struct uring_be *be = w->be;
-	be->ncqe = io_uring_peek_batch_cqe(&be->ring, be->cqes,
-					   (unsigned)(sizeof(be->cqes) / sizeof(be->cqes[0])));
-	rb_loop_answer_batch(&w->serve.hctx, be->ncqe, cqe_peek, cqe_answer, w);
-	io_uring_cq_advance(&be->ring, be->ncqe);
+	unsigned n = io_uring_peek_batch_cqe(&be->ring, be->taken, RB_URING_TURN_CQES);
+	unsigned n_udp = 0, k;
+	for (k = 0; k < n; k++)
+		if ((enum op)rb_tag_kind(be->taken[k]->user_data) == OP_UDP_RECV)
+			be->cqes[n_udp++] = be->taken[k];
+	unsigned j = n_udp;
+	for (k = 0; k < n; k++)
+		if ((enum op)rb_tag_kind(be->taken[k]->user_data) != OP_UDP_RECV)
+			be->cqes[j++] = be->taken[k];
+	rb_loop_answer_batch(&w->serve.hctx, n_udp, cqe_peek, cqe_answer, w);
+	rb_udp_batch_flush(&be->send, &w->counters);
+	for (k = n_udp; k < n; k++)
+		handle(w, be, be->cqes[k]);
+	io_uring_cq_advance(&be->ring, n);
 }
 
 /* The UDP replies of the turn leave by one sendmmsg per socket. */
