@@ -69,9 +69,12 @@
 /* How often timers (reaping, blocked connections) are checked. */
 #define RB_TICK_MS 250u
 /* Completions one io_uring worker takes per loop turn (the CQ holds 4 x
- * RB_URING_ENTRIES): a turn's length bounds how long a datagram that
- * arrives during it waits, whatever floods the other sockets. */
-#define RB_URING_TURN_CQES 256u
+ * RB_URING_ENTRIES), and of them at most so many that are not datagrams'
+ * (accepts, connections' reads and sends): a turn's length bounds how long
+ * a datagram that arrives during it waits, whatever floods the other
+ * sockets. The epoll backend's counterpart: RB_EPOLL_STREAM_PER_UDP_LOOK. */
+#define RB_URING_TURN_CQES 1024u
+#define RB_URING_TURN_STREAM_CQES 32u
 /* io_uring: provided buffers for UDP and TCP reads. */
 #define RB_URING_ENTRIES 1024u
 #define RB_URING_UDP_BUFS 256u
@@ -82,6 +85,11 @@
 #define RB_URING_QUIESCE_MS 500u
 /* epoll: datagrams read per recvmmsg. */
 #define RB_EPOLL_BATCH 32u
+/* epoll: stream work (a connection's event, an accepted connection)
+ * between two looks at the datagram sockets within one batch of events:
+ * while thousands of clients connect, a lookup waits for this much of it,
+ * not for the whole batch. Also the accepts taken per listener event. */
+#define RB_EPOLL_STREAM_PER_UDP_LOOK 16u
 /* UDP replies sent per sendmmsg (net/transport/udp_batch.h), both backends. */
 #define RB_UDP_SEND_BATCH 32u
 /* Listening sockets of one kind a worker may own (one per -h address). */

@@ -44,6 +44,10 @@ enum op {
 	OP_TICK,
 	OP_FWD_RECV, /* a service's reply on a forwarding socket (-r) */
 	OP_MUX,      /* the TCPMUX front's epoll set is readable */
+	/* A datagram's completion answered ahead of the completions before
+	 * it in the CQ (u_events), to be passed over when the CQ's head gets
+	 * there: its user_data is overwritten with this once answered. */
+	OP_ANSWERED,
 };
 
 /* Re-arm masks hold one bit per listening socket. */
@@ -64,8 +68,8 @@ struct uring_be {
 	/* The wake-up read and the tick are each in flight exactly once;
 	 * when one could not be armed (no SQE) the loop arms it again. */
 	bool wake_armed, tick_armed;
-	/* The completions of one turn as taken from the CQ, and in the
-	 * order they are answered: the datagrams' first (see u_events). */
+	/* The completions of one turn as taken from the CQ, and the
+	 * datagrams' among them, answered first (see u_events). */
 	struct io_uring_cqe *taken[RB_URING_TURN_CQES];
 	struct io_uring_cqe *cqes[RB_URING_TURN_CQES];
 };
@@ -482,6 +486,8 @@ static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe
 		else if (!rb_worker_stopping(w))
 			arm_mux(w, be);
 		break;
+	case OP_ANSWERED: /* by u_events, ahead of its place */
+		break;
 	}
 }
 
@@ -709,29 +715,45 @@ static void cqe_answer(void *arg, unsigned k)
 	handle(w, be, be->cqes[k]);
 }
 
-/* The turn's completions, at most RB_URING_TURN_CQES: the datagrams
- * first, in their order, two behind the lookup prefetch, and their replies
- * sent; then the rest (connections, accepts, the wake-up, the tick) in
- * theirs. A datagram's completion depends on no other, and a connection's
- * keep their order. While thousands of clients connect, the lookups that
- * arrive meanwhile so wait for one bounded turn of accepts and reads, not
- * for a whole CQ of them before their answers leave. */
+/* Is this completion a datagram's? */
+static bool is_dgram(const struct io_uring_cqe *cqe)
+{
+	return (enum op)rb_tag_kind(cqe->user_data) == OP_UDP_RECV;
+}
+
+/* One turn's completions. Of the first RB_URING_TURN_CQES in the CQ, the
+ * datagrams' are answered first, wherever they are, in their order, two
+ * behind the lookup prefetch, and their replies sent; each is then marked
+ * OP_ANSWERED (the CQ is only consumed from its head, and a completion not
+ * yet consumed is the application's to write). Then the rest, in their
+ * order, up to RB_URING_TURN_STREAM_CQES of them: accepts, connections'
+ * reads and sends, the wake-up, the tick, about 10 us each while thousands
+ * of clients connect. A lookup that arrives during a connection storm so
+ * waits for one such short turn, not for a CQ of accepts before it. A
+ * datagram's completion depends on no other's; a connection's keep their
+ * order. */
 static void u_events(struct rb_worker *w)
 {
 	struct uring_be *be = w->be;
-	unsigned n = io_uring_peek_batch_cqe(&be->ring, be->taken, RB_URING_TURN_CQES);
-	unsigned n_udp = 0, k;
-	for (k = 0; k < n; k++)
-		if ((enum op)rb_tag_kind(be->taken[k]->user_data) == OP_UDP_RECV)
+	unsigned got = io_uring_peek_batch_cqe(&be->ring, be->taken, RB_URING_TURN_CQES);
+	unsigned n_udp = 0;
+	for (unsigned k = 0; k < got; k++)
+		if (is_dgram(be->taken[k]))
 			be->cqes[n_udp++] = be->taken[k];
-	unsigned j = n_udp;
-	for (k = 0; k < n; k++)
-		if ((enum op)rb_tag_kind(be->taken[k]->user_data) != OP_UDP_RECV)
-			be->cqes[j++] = be->taken[k];
 	rb_loop_answer_batch(&w->serve.hctx, n_udp, cqe_peek, cqe_answer, w);
 	rb_udp_batch_flush(&be->send, &w->counters);
-	for (k = n_udp; k < n; k++)
-		handle(w, be, be->cqes[k]);
+	for (unsigned k = 0; k < n_udp; k++)
+		be->cqes[k]->user_data = rb_tag(OP_ANSWERED, 0, 0);
+	unsigned n = 0, stream = 0;
+	while (n < got && stream < RB_URING_TURN_STREAM_CQES) {
+		struct io_uring_cqe *cqe = be->taken[n++];
+		if ((enum op)rb_tag_kind(cqe->user_data) != OP_ANSWERED) {
+			handle(w, be, cqe);
+			stream++;
+		}
+	}
+	while (n < got && (enum op)rb_tag_kind(be->taken[n]->user_data) == OP_ANSWERED)
+		n++; /* answered already: the CQ's room back at once */
 	io_uring_cq_advance(&be->ring, n);
 }
 
