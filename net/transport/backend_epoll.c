@@ -236,12 +236,9 @@ static void listen_resume(struct rb_worker *w, struct epoll_be *be)
 /* Accepts what listener i has pending, bounded; returns how many it took. */
 static unsigned on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
-	/* Bounded per event so other sockets get their turn; the datagram
-	 * sockets are looked at between bursts of accepts. (Taking fewer
-	 * per event and leaving the rest for the next wait let the backlog
-	 * fill: 2,000 clients then took a second to connect, not 60 ms.) */
+	/* The datagram sockets are looked at between bursts of accepts. */
 	unsigned k;
-	for (k = 0; k < 64; k++) {
+	for (k = 0; k < RB_EPOLL_ACCEPTS_PER_EVENT; k++) {
 		if (k && k % RB_EPOLL_STREAM_PER_UDP_LOOK == 0)
 			udp_look(w, be);
 		int fd = accept4(w->tcp[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

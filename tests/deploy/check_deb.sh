@@ -42,7 +42,7 @@ fi
 
 # lintian: no error or warning; overrides only in debian/ (each justified).
 lint=$(lintian --fail-on error,warning --display-info "$deb" 2>&1 | grep -v 'running with root privileges') && lst=0 || lst=$?
-if [ "$lst" -eq 0 ] && ! printf '%s\n' "$lint" | grep -qE '^[EW]:'; then
+if [ "$lst" -eq 0 ] && ! grep -qE '^[EW]:' <<<"$lint"; then
 	ok "lintian: no error or warning ($(printf '%s\n' "$lint" | grep -c '^[IP]:' || true) info tags)"
 else
 	fail "lintian (exit $lst):"; printf '%s\n' "$lint" | sed 's/^/  | /'
@@ -56,20 +56,20 @@ for f in /usr/sbin/ringbind /usr/sbin/ringbind-portmapper /usr/share/man/man8/ri
 	/usr/lib/sysusers.d/ringbind.conf \
 	/usr/share/ringbind/systemd/rpcbind.service.d/ringbind.conf \
 	/usr/share/doc/ringbind/examples/ringbind.conf; do
-	printf '%s\n' "$files" | grep -qx "$f" || fail "the package lacks $f"
+	grep -qx "$f" <<<"$files" || fail "the package lacks $f"
 done
-printf '%s\n' "$files" | grep -q '^/etc/' && fail "the package ships files in /etc"
-if dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/lib/sysusers.d/ringbind.conf | grep -q '^u *_rpc *-:nogroup'; then
+grep -q '^/etc/' <<<"$files" && fail "the package ships files in /etc"
+if dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/lib/sysusers.d/ringbind.conf | grep '^u *_rpc *-:nogroup' >/dev/null; then
 	ok "sysusers.d: debian/ringbind.sysusers (_rpc in nogroup, as rpcbind makes it)"
 else
 	fail "sysusers.d/ringbind.conf is not debian/ringbind.sysusers"
 fi
-if dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/ringbind.service | grep -q '^ExecStart=/usr/sbin/ringbind '; then
+if dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/ringbind.service | grep '^ExecStart=/usr/sbin/ringbind ' >/dev/null; then
 	ok "the unit runs /usr/sbin/ringbind"
 else
 	fail "ringbind.service does not run /usr/sbin/ringbind"
 fi
-if dpkg-deb -I "$deb" postinst 2>/dev/null | grep -q 'deb-systemd-invoke start'; then
+if dpkg-deb -I "$deb" postinst 2>/dev/null | grep 'deb-systemd-invoke start' >/dev/null; then
 	fail "postinst starts a unit (it must start nothing beside rpcbind)"
 fi
 # Beside rpcbind: no shared path, and apt would install both.
@@ -78,7 +78,7 @@ if dpkg -L rpcbind >/dev/null 2>&1; then
 	[ -z "$both" ] || fail "paths shared with the rpcbind package: $both"
 	if [ "$(id -u)" -eq 0 ]; then
 		if sim=$(apt-get -s -o Debug::NoLocking=1 install "$deb" 2>&1) &&
-		   ! printf '%s\n' "$sim" | grep -q '^Remv rpcbind'; then
+		   ! grep -q '^Remv rpcbind' <<<"$sim"; then
 			ok "apt-get -s install: accepted beside rpcbind ($(printf '%s\n' "$sim" | grep -c '^Inst') to install, nothing removed)"
 		else
 			fail "apt-get -s install:"; printf '%s\n' "$sim" | tail -5 | sed 's/^/  | /'

@@ -154,7 +154,7 @@ fi
 if command -v systemd-sysusers >/dev/null 2>&1; then
 	mkdir -p "$tmp/users"
 	if out=$(systemd-sysusers --root="$tmp/users" --dry-run "$units/ringbind-sysusers.conf" 2>&1) &&
-	   printf '%s\n' "$out" | grep -q "Creating user '_rpc'"; then
+	   grep -q "Creating user '_rpc'" <<<"$out"; then
 		echo "ok: ringbind-sysusers.conf creates _rpc"
 	else
 		fail "systemd-sysusers on ringbind-sysusers.conf:"

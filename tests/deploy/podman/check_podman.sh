@@ -133,13 +133,13 @@ check() {
 		sleep 0.2
 	done
 	if nsenter -t "$pid" -n curl -sf http://127.0.0.1:9111/readyz >/dev/null; then ok "$name: /readyz"; else fail "$name: /readyz"; fi
-	if command -v rpcinfo >/dev/null && nsenter -t "$pid" -n timeout 5 rpcinfo -p 127.0.0.1 | grep -q portmapper; then
+	if command -v rpcinfo >/dev/null && nsenter -t "$pid" -n timeout 5 rpcinfo -p 127.0.0.1 | grep portmapper >/dev/null; then
 		ok "$name: rpcinfo -p in the container's network namespace"
 	else
 		fail "$name: rpcinfo gets no answer in the container's network namespace"
 	fi
 	# The published port, in the test's namespace and only there.
-	if command -v rpcinfo >/dev/null && inns timeout 5 rpcinfo -p 127.0.0.1 | grep -q portmapper; then
+	if command -v rpcinfo >/dev/null && inns timeout 5 rpcinfo -p 127.0.0.1 | grep portmapper >/dev/null; then
 		ok "$name: rpcinfo -p 127.0.0.1 through the published port 111 in the test's namespace"
 	else
 		fail "$name: rpcinfo -p 127.0.0.1 gets no answer through the published port in the test's namespace"
