@@ -162,10 +162,11 @@ static void prep_rmsg(struct epoll_be *be, bool with_pktinfo)
 	}
 }
 
-static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
+/* Up to rounds batches of datagrams from listener i. */
+static void udp_read(struct rb_worker *w, struct epoll_be *be, unsigned i, int rounds)
 {
 	int fd = w->udp[i].fd;
-	for (int round = 0; round < UDP_ROUNDS; round++) {
+	for (int round = 0; round < rounds; round++) {
 		prep_rmsg(be, true);
 		int n = recvmmsg(fd, be->rmsg, RB_EPOLL_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -178,13 +179,23 @@ static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 	}
 }
 
-/* Every datagram socket, as if each had reported an event: between
- * bursts of stream work (see RB_EPOLL_STREAM_PER_UDP_LOOK). A socket with
- * nothing waiting costs one recvmmsg that says EAGAIN. */
-static void udp_look(struct rb_worker *w, struct epoll_be *be)
+static void on_udp(struct rb_worker *w, struct epoll_be *be, unsigned i)
 {
+	udp_read(w, be, i, UDP_ROUNDS);
+}
+
+/* Every datagram socket, one batch each, between bursts of stream work
+ * (RB_EPOLL_STREAM_PER_UDP_LOOK): *stream_work counts that work and is
+ * reset here. A socket with nothing waiting costs one recvmmsg that says
+ * EAGAIN. (A socket shared with other workers may so be read by this one
+ * while another was woken for it: that one finds it empty.) */
+static void stream_done(struct rb_worker *w, struct epoll_be *be, unsigned *stream_work)
+{
+	if (++*stream_work < RB_EPOLL_STREAM_PER_UDP_LOOK)
+		return;
+	*stream_work = 0;
 	for (unsigned i = 0; i < w->n_udp; i++)
-		on_udp(w, be, i);
+		udp_read(w, be, i, 1);
 }
 
 /* Services' replies on forwarding socket i (-r): bounded per event, as
@@ -233,19 +244,18 @@ static void listen_resume(struct rb_worker *w, struct epoll_be *be)
 	}
 }
 
-/* Accepts what listener i has pending, bounded; returns how many it took. */
-static unsigned on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
+/* Accepts what listener i has pending, bounded; each accepted connection
+ * counts as stream work (stream_done). */
+static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i, unsigned *stream_work)
 {
-	/* The datagram sockets are looked at between bursts of accepts. */
-	unsigned k;
-	for (k = 0; k < RB_EPOLL_ACCEPTS_PER_EVENT; k++) {
-		if (k && k % RB_EPOLL_STREAM_PER_UDP_LOOK == 0)
-			udp_look(w, be);
+	for (unsigned k = 0; k < RB_EPOLL_ACCEPTS_PER_EVENT; k++) {
+		if (k)
+			stream_done(w, be, stream_work);
 		int fd = accept4(w->tcp[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && rb_worker_accept_failed(w, errno))
 				listen_pause(w, be, i);
-			break; /* EAGAIN, or an error on one pending connection */
+			return; /* EAGAIN, or an error on one pending connection */
 		}
 		struct rb_conn *c = rb_worker_conn_open(w, fd, w->tcp[i].netid);
 		if (!c) {
@@ -264,7 +274,6 @@ static unsigned on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i)
 		}
 		c->recv_armed = true;
 	}
-	return k;
 }
 
 static void on_conn(struct rb_worker *w, struct epoll_be *be, uint64_t t, uint32_t events)
@@ -340,20 +349,17 @@ static void e_events(struct rb_worker *w)
 	for (int k = 0; k < be->nev; k++) {
 		uint64_t t = be->evs[k].data.u64;
 		unsigned idx = rb_tag_idx(t);
-		if (stream_work >= RB_EPOLL_STREAM_PER_UDP_LOOK) {
-			udp_look(w, be);
-			stream_work = 0;
-		}
 		switch ((enum tag)rb_tag_kind(t)) {
 		case T_UDP:
 			on_udp(w, be, idx);
 			break;
 		case T_LISTEN:
-			stream_work += on_listen(w, be, idx);
+			on_listen(w, be, idx, &stream_work);
+			stream_done(w, be, &stream_work);
 			break;
 		case T_CONN:
 			on_conn(w, be, t, be->evs[k].events);
-			stream_work++;
+			stream_done(w, be, &stream_work);
 			break;
 		case T_WAKE: {
 			uint64_t v;

@@ -44,10 +44,6 @@ enum op {
 	OP_TICK,
 	OP_FWD_RECV, /* a service's reply on a forwarding socket (-r) */
 	OP_MUX,      /* the TCPMUX front's epoll set is readable */
-	/* A datagram's completion answered ahead of the completions before
-	 * it in the CQ (u_events), to be passed over when the CQ's head gets
-	 * there: its user_data is overwritten with this once answered. */
-	OP_ANSWERED,
 };
 
 /* Re-arm masks hold one bit per listening socket. */
@@ -68,10 +64,14 @@ struct uring_be {
 	/* The wake-up read and the tick are each in flight exactly once;
 	 * when one could not be armed (no SQE) the loop arms it again. */
 	bool wake_armed, tick_armed;
-	/* The completions of one turn as taken from the CQ, and the
-	 * datagrams' among them, answered first (see u_events). */
-	struct io_uring_cqe *taken[RB_URING_TURN_CQES];
-	struct io_uring_cqe *cqes[RB_URING_TURN_CQES];
+	/* One batch as taken from the CQ, and its datagrams' completions,
+	 * answered at once (see u_events). */
+	struct io_uring_cqe *taken[RB_URING_PEEK];
+	struct io_uring_cqe *cqes[RB_URING_PEEK];
+	/* The other completions, copied out of the CQ in its order and
+	 * handled RB_URING_TURN_STREAM_CQES a turn: a ring of them. */
+	struct io_uring_cqe later[RB_URING_LATER_MAX];
+	uint32_t later_head, later_n;
 };
 
 static struct io_uring_sqe *get_sqe(struct uring_be *be)
@@ -486,8 +486,6 @@ static void handle(struct rb_worker *w, struct uring_be *be, struct io_uring_cqe
 		else if (!rb_worker_stopping(w))
 			arm_mux(w, be);
 		break;
-	case OP_ANSWERED: /* by u_events, ahead of its place */
-		break;
 	}
 }
 
@@ -715,46 +713,72 @@ static void cqe_answer(void *arg, unsigned k)
 	handle(w, be, be->cqes[k]);
 }
 
-/* Is this completion a datagram's? */
-static bool is_dgram(const struct io_uring_cqe *cqe)
+/* Completions answered as soon as they are taken, ahead of the ones
+ * before them: datagrams (lookups, and forwarded services' replies to
+ * them), the tick (timers, re-arms) and the wake-up (control-thread
+ * replies). None depends on a connection's completions. */
+static bool answered_at_once(const struct io_uring_cqe *cqe)
 {
-	return (enum op)rb_tag_kind(cqe->user_data) == OP_UDP_RECV;
+	switch ((enum op)rb_tag_kind(cqe->user_data)) {
+	case OP_UDP_RECV:
+	case OP_FWD_RECV:
+	case OP_TICK:
+	case OP_WAKE:
+		return true;
+	default:
+		return false;
+	}
 }
 
-/* One turn's completions. Of the first RB_URING_TURN_CQES in the CQ, the
- * datagrams' are answered first, wherever they are, in their order, two
- * behind the lookup prefetch, and their replies sent; each is then marked
- * OP_ANSWERED (the CQ is only consumed from its head, and a completion not
- * yet consumed is the application's to write). Then the rest, in their
- * order, up to RB_URING_TURN_STREAM_CQES of them: accepts, connections'
- * reads and sends, the wake-up, the tick, about 10 us each while thousands
- * of clients connect. A lookup that arrives during a connection storm so
- * waits for one such short turn, not for a CQ of accepts before it. A
- * datagram's completion depends on no other's; a connection's keep their
- * order. */
+/* Empties the CQ a batch at a time: each batch's datagrams (and tick,
+ * wake-up) answered at once, two behind the lookup prefetch, their
+ * replies sent; the other completions copied, in order, to be->later.
+ * Stops early only when be->later is full (the rest wait in the CQ). */
+static void take_cq(struct rb_worker *w, struct uring_be *be)
+{
+	for (;;) {
+		unsigned got = io_uring_peek_batch_cqe(&be->ring, be->taken, RB_URING_PEEK);
+		unsigned n = 0, n_now = 0;
+		for (; n < got; n++) {
+			struct io_uring_cqe *cqe = be->taken[n];
+			if (answered_at_once(cqe)) {
+				be->cqes[n_now++] = cqe;
+				continue;
+			}
+			if (be->later_n == RB_URING_LATER_MAX)
+				break;
+			be->later[(be->later_head + be->later_n++) % RB_URING_LATER_MAX] = *cqe;
+		}
+		rb_loop_answer_batch(&w->serve.hctx, n_now, cqe_peek, cqe_answer, w);
+		rb_udp_batch_flush(&be->send, &w->counters);
+		io_uring_cq_advance(&be->ring, n);
+		if (n < RB_URING_PEEK)
+			return; /* the CQ is empty, or be->later is full */
+	}
+}
+
+/* One turn's completions: every one in the CQ taken (take_cq), then at
+ * most RB_URING_TURN_STREAM_CQES of the others in their order: accepts,
+ * connections' reads and sends, about 10 to 30 us each while thousands of
+ * clients connect. A lookup that arrives during a connection storm so
+ * waits for one such short turn, not for the accepts queued before it. A
+ * connection's completions keep their order. */
 static void u_events(struct rb_worker *w)
 {
 	struct uring_be *be = w->be;
-	unsigned got = io_uring_peek_batch_cqe(&be->ring, be->taken, RB_URING_TURN_CQES);
-	unsigned n_udp = 0;
-	for (unsigned k = 0; k < got; k++)
-		if (is_dgram(be->taken[k]))
-			be->cqes[n_udp++] = be->taken[k];
-	rb_loop_answer_batch(&w->serve.hctx, n_udp, cqe_peek, cqe_answer, w);
-	rb_udp_batch_flush(&be->send, &w->counters);
-	for (unsigned k = 0; k < n_udp; k++)
-		be->cqes[k]->user_data = rb_tag(OP_ANSWERED, 0, 0);
-	unsigned n = 0, stream = 0;
-	while (n < got && stream < RB_URING_TURN_STREAM_CQES) {
-		struct io_uring_cqe *cqe = be->taken[n++];
-		if ((enum op)rb_tag_kind(cqe->user_data) != OP_ANSWERED) {
-			handle(w, be, cqe);
-			stream++;
-		}
+	take_cq(w, be);
+	for (unsigned k = 0; k < RB_URING_TURN_STREAM_CQES && be->later_n; k++) {
+		struct io_uring_cqe cqe = be->later[be->later_head];
+		be->later_head = (be->later_head + 1) % RB_URING_LATER_MAX;
+		be->later_n--;
+		handle(w, be, &cqe);
 	}
-	while (n < got && (enum op)rb_tag_kind(be->taken[n]->user_data) == OP_ANSWERED)
-		n++; /* answered already: the CQ's room back at once */
-	io_uring_cq_advance(&be->ring, n);
+}
+
+static bool u_pending(const struct rb_worker *w)
+{
+	const struct uring_be *be = w->be;
+	return be->later_n > 0;
 }
 
 /* The UDP replies of the turn leave by one sendmmsg per socket. */
@@ -769,6 +793,7 @@ static const struct rb_loop_backend uring_loop = {
 	.wait = u_wait,
 	.events = u_events,
 	.end = u_end,
+	.pending = u_pending,
 };
 
 /* A ring with its two buffer rings, or -errno. */
