@@ -68,17 +68,6 @@
 #define RB_DEBUG_LOG_RATE 50u
 /* How often timers (reaping, blocked connections) are checked. */
 #define RB_TICK_MS 250u
-/* io_uring: each turn a worker takes every completion from the CQ,
- * RB_URING_PEEK at a time, and answers the datagrams' at once; the others
- * (accepts, connections' reads and sends) wait in a queue of up to
- * RB_URING_LATER_MAX (16 bytes each; when full, in the CQ), and at most
- * RB_URING_TURN_STREAM_CQES of them are handled per turn: a turn's length
- * bounds how long a datagram that arrives during it waits, whatever floods
- * the other sockets. The epoll backend's counterpart:
- * RB_EPOLL_STREAM_PER_UDP_LOOK. */
-#define RB_URING_PEEK 256u
-#define RB_URING_LATER_MAX 4096u
-#define RB_URING_TURN_STREAM_CQES 32u
 /* io_uring: provided buffers for UDP and TCP reads. */
 #define RB_URING_ENTRIES 1024u
 #define RB_URING_UDP_BUFS 256u

@@ -249,8 +249,6 @@ static void listen_resume(struct rb_worker *w, struct epoll_be *be)
 static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i, unsigned *stream_work)
 {
 	for (unsigned k = 0; k < RB_EPOLL_ACCEPTS_PER_EVENT; k++) {
-		if (k)
-			stream_done(w, be, stream_work);
 		int fd = accept4(w->tcp[i].fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && rb_worker_accept_failed(w, errno))
@@ -273,6 +271,7 @@ static void on_listen(struct rb_worker *w, struct epoll_be *be, unsigned i, unsi
 			continue;
 		}
 		c->recv_armed = true;
+		stream_done(w, be, stream_work);
 	}
 }
 
@@ -355,7 +354,6 @@ static void e_events(struct rb_worker *w)
 			break;
 		case T_LISTEN:
 			on_listen(w, be, idx, &stream_work);
-			stream_done(w, be, &stream_work);
 			break;
 		case T_CONN:
 			on_conn(w, be, t, be->evs[k].events);

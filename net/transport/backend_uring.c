@@ -64,14 +64,10 @@ struct uring_be {
 	/* The wake-up read and the tick are each in flight exactly once;
 	 * when one could not be armed (no SQE) the loop arms it again. */
 	bool wake_armed, tick_armed;
-	/* One batch as taken from the CQ, and its datagrams' completions,
-	 * answered at once (see u_events). */
-	struct io_uring_cqe *taken[RB_URING_PEEK];
-	struct io_uring_cqe *cqes[RB_URING_PEEK];
-	/* The other completions, copied out of the CQ in its order and
-	 * handled RB_URING_TURN_STREAM_CQES a turn: a ring of them. */
-	struct io_uring_cqe later[RB_URING_LATER_MAX];
-	uint32_t later_head, later_n;
+	/* The completions of one turn as taken from the CQ (its size), and
+	 * the datagrams' among them, answered first (see u_events). */
+	struct io_uring_cqe *taken[RB_URING_ENTRIES * 4];
+	struct io_uring_cqe *cqes[RB_URING_ENTRIES * 4];
 };
 
 static struct io_uring_sqe *get_sqe(struct uring_be *be)
@@ -713,72 +709,37 @@ static void cqe_answer(void *arg, unsigned k)
 	handle(w, be, be->cqes[k]);
 }
 
-/* Completions answered as soon as they are taken, ahead of the ones
- * before them: datagrams (lookups, and forwarded services' replies to
- * them), the tick (timers, re-arms) and the wake-up (control-thread
- * replies). None depends on a connection's completions. */
-static bool answered_at_once(const struct io_uring_cqe *cqe)
+/* A datagram's completion: a lookup, or a forwarded service's reply to
+ * one. None depends on a connection's completions. */
+static bool is_dgram(const struct io_uring_cqe *cqe)
 {
-	switch ((enum op)rb_tag_kind(cqe->user_data)) {
-	case OP_UDP_RECV:
-	case OP_FWD_RECV:
-	case OP_TICK:
-	case OP_WAKE:
-		return true;
-	default:
-		return false;
-	}
+	enum op op = (enum op)rb_tag_kind(cqe->user_data);
+	return op == OP_UDP_RECV || op == OP_FWD_RECV;
 }
 
-/* Empties the CQ a batch at a time: each batch's datagrams (and tick,
- * wake-up) answered at once, two behind the lookup prefetch, their
- * replies sent; the other completions copied, in order, to be->later.
- * Stops early only when be->later is full (the rest wait in the CQ). */
-static void take_cq(struct rb_worker *w, struct uring_be *be)
-{
-	for (;;) {
-		unsigned got = io_uring_peek_batch_cqe(&be->ring, be->taken, RB_URING_PEEK);
-		unsigned n = 0, n_now = 0;
-		for (; n < got; n++) {
-			struct io_uring_cqe *cqe = be->taken[n];
-			if (answered_at_once(cqe)) {
-				be->cqes[n_now++] = cqe;
-				continue;
-			}
-			if (be->later_n == RB_URING_LATER_MAX)
-				break;
-			be->later[(be->later_head + be->later_n++) % RB_URING_LATER_MAX] = *cqe;
-		}
-		rb_loop_answer_batch(&w->serve.hctx, n_now, cqe_peek, cqe_answer, w);
-		rb_udp_batch_flush(&be->send, &w->counters);
-		io_uring_cq_advance(&be->ring, n);
-		if (n < RB_URING_PEEK)
-			return; /* the CQ is empty, or be->later is full */
-	}
-}
-
-/* One turn's completions: every one in the CQ taken (take_cq), then at
- * most RB_URING_TURN_STREAM_CQES of the others in their order: accepts,
- * connections' reads and sends, about 10 to 30 us each while thousands of
- * clients connect. A lookup that arrives during a connection storm so
- * waits for one such short turn, not for the accepts queued before it. A
- * connection's completions keep their order. */
+/* The turn's completions: the datagrams' first, in their order, two behind
+ * the lookup prefetch, and their replies sent at once; then the others
+ * (accepts, connections' reads and sends, the wake-up, the tick) in
+ * theirs. While thousands of clients connect, a lookup taken in a turn so
+ * waits for none of that turn's accepts and reads. (Leaving the others to
+ * later turns, 32 a turn, cut the lookups' wait while 2,000 clients
+ * connected further, but held TCP receive buffers and added 4 ms stalls
+ * while the connections were held: BENCHMARKS.md.) */
 static void u_events(struct rb_worker *w)
 {
 	struct uring_be *be = w->be;
-	take_cq(w, be);
-	for (unsigned k = 0; k < RB_URING_TURN_STREAM_CQES && be->later_n; k++) {
-		struct io_uring_cqe cqe = be->later[be->later_head];
-		be->later_head = (be->later_head + 1) % RB_URING_LATER_MAX;
-		be->later_n--;
-		handle(w, be, &cqe);
-	}
-}
-
-static bool u_pending(const struct rb_worker *w)
-{
-	const struct uring_be *be = w->be;
-	return be->later_n > 0;
+	unsigned n = io_uring_peek_batch_cqe(&be->ring, be->taken,
+					     (unsigned)(sizeof(be->taken) / sizeof(be->taken[0])));
+	unsigned n_dgram = 0;
+	for (unsigned k = 0; k < n; k++)
+		if (is_dgram(be->taken[k]))
+			be->cqes[n_dgram++] = be->taken[k];
+	rb_loop_answer_batch(&w->serve.hctx, n_dgram, cqe_peek, cqe_answer, w);
+	rb_udp_batch_flush(&be->send, &w->counters);
+	for (unsigned k = 0; k < n; k++)
+		if (!is_dgram(be->taken[k]))
+			handle(w, be, be->taken[k]);
+	io_uring_cq_advance(&be->ring, n);
 }
 
 /* The UDP replies of the turn leave by one sendmmsg per socket. */
@@ -793,7 +754,6 @@ static const struct rb_loop_backend uring_loop = {
 	.wait = u_wait,
 	.events = u_events,
 	.end = u_end,
-	.pending = u_pending,
 };
 
 /* A ring with its two buffer rings, or -errno. */

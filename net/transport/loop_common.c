@@ -4,8 +4,6 @@ void rb_loop_run(struct rb_worker *w, const struct rb_loop_backend *b)
 {
 	bool more = false; /* connections have work left: do not sleep */
 	while (!rb_worker_stopping(w)) {
-		if (b->pending && b->pending(w))
-			more = true;
 		if (!more)
 			rb_count(&w->counters.loop_waits);
 		if (b->wait(w, more) < 0)

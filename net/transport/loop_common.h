@@ -26,9 +26,6 @@ struct rb_loop_backend {
 	void (*after)(struct rb_worker *w);
 	/* Optional: after the reader section closed. */
 	void (*end)(struct rb_worker *w);
-	/* Optional: the backend holds events it has taken but not handled
-	 * yet (the next wait must not sleep). */
-	bool (*pending)(const struct rb_worker *w);
 };
 
 /* Runs the worker's loop until rb_worker_stopping. */
