@@ -53,13 +53,16 @@ BUD_BASE_S=3
 # must strike three times. Any other failure is final at once. The 2,000
 # connections' own handshakes are the noise: for the 60 to 90 ms they take
 # to open, the lookups made meanwhile had a p50 of 0.4 to 2.8 ms (0.03 ms
-# while held), with this server and 487f95b's alike, and CI saw p99s of
+# while held), with 730ae1f's server and 487f95b's alike, and CI saw p99s of
 # 2.4 and 4.0 ms against bounds of 2.1 ms in both rounds of one flood. The
 # opening thread now runs at SCHED_IDLE (dumpflood), as a remote attacker
 # costs the server's host nothing. A server without the turn budget
 # (net/base/limits.h: RB_TURN_* and RB_CONN_*_PER_TURN set to 2^30) still
 # failed every round of its 2,000-connection floods: p99 8.7 to 11.9 ms
-# against bounds of 2.1 to 2.2 ms.
+# against bounds of 2.1 to 2.2 ms. Since the workers answer datagrams first
+# (33f8c4d), the p99 over such a flood is 0.4 to 0.8 ms on epoll and 1.3
+# to 6.6 ms on io_uring here (bench/experiments/ab_connstorm.sh, hold 3 s;
+# BENCHMARKS.md).
 BUD_ROUNDS=3
 
 BUD_IDLE=""
