@@ -2,9 +2,9 @@
 # t_import, t_corrupt): starting ringbind many times on one state directory,
 # killing it, reading its registry. Sourced by those tests; builds on lib.sh.
 #
-# Readiness is never a sleep: d_wait_ready waits (bash `wait -n`) for
-# whichever ends first, the sd_notify receiver (it exits on READY=1, or after
-# its own timeout) or the daemon (it failed to start).
+# Readiness is never a sleep: d_wait_ready waits for whichever ends first,
+# the sd_notify receiver (it exits on READY=1, or after its own timeout) or
+# the daemon (it failed to start), looking every 10 ms.
 
 D_N=0
 D_PID=""     # the daemon being started or running
@@ -75,8 +75,22 @@ d_reap_notify() {
 # daemon exited first (D_RC its status; D_PID cleared), 2 no READY=1 within
 # the receiver's 10 s.
 d_wait_ready() {
-	local which="" rc
-	wait -n -p which "$D_NPID" "$D_PID"
+	local which="" rc end=$(($(now_ms) + 15000))
+	# Not `wait -n PID PID`: bash 5.2 drops from it a job that ended (and
+	# was reaped) before it was called ("no such job") and waits for the
+	# other one, here the daemon, for ever: a receiver that got READY=1
+	# while d_spawn still ran hung e2e_stateroom_uring until its 60 s.
+	while alive "$D_NPID" && alive "$D_PID" && [ "$(now_ms)" -lt "$end" ]; do
+		sleep 0.01
+	done
+	if ! alive "$D_NPID"; then
+		which=$D_NPID
+	elif ! alive "$D_PID"; then
+		which=$D_PID
+	else
+		return 2 # the receiver outlived its own timeout
+	fi
+	wait "$which"
 	rc=$?
 	if [ "$which" = "$D_NPID" ]; then
 		d_untrack "$D_NPID"
