@@ -723,8 +723,9 @@ static bool is_dgram(const struct io_uring_cqe *cqe)
  * theirs. While thousands of clients connect, a lookup taken in a turn so
  * waits for none of that turn's accepts and reads. (Leaving the others to
  * later turns, 32 a turn, cut the lookups' wait while 2,000 clients
- * connected further, but held TCP receive buffers and added 4 ms stalls
- * while the connections were held: BENCHMARKS.md.) */
+ * connected further; but a queued receive holds its provided buffer, and
+ * with the 256 taken new connections wait for the tick, as a review
+ * found: BENCHMARKS.md.) */
 static void u_events(struct rb_worker *w)
 {
 	struct uring_be *be = w->be;
